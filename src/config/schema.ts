@@ -1,0 +1,99 @@
+import { z } from 'zod';
+import { REPORT_FORMATS } from '../reports/summary.js';
+import { Duration } from './duration.js';
+
+/**
+ * The `apollo.yml` schema: the single source of truth for validation and for the README's config
+ * reference (`npm run config:docs`). Every field carries its description and default.
+ * Unknown keys are errors, so a typo never silently disables a setting.
+ */
+
+const SlackId = z.string().regex(/^[UWS][A-Z0-9]{2,}$/, 'expected a Slack user id (U…/W…) or usergroup id (S…)');
+const Principal = z.union([z.literal('*'), SlackId]);
+
+const Report = z
+  .strictObject({
+    format: z.enum(REPORT_FORMATS).describe('parser for the output: rspec-json, docker-bench, junit, tap or terraform'),
+    path: z.string().min(1).optional().describe("file to parse, relative to the step's cwd; without it the step's output is parsed"),
+    warnThreshold: z.number().int().min(0).optional().describe('docker-bench: fail when more output lines than this contain WARN'),
+    publicOutputs: z.array(z.string()).optional().describe('terraform: output names that may be shown in Slack (others never are)'),
+  })
+  .describe('parse the step’s test report into a summary');
+
+export const Step = z.strictObject({
+  name: z.string().min(1).max(80).describe('shown on the card, one line per step'),
+  run: z.string().min(1).describe('bash script (operator-written); user input arrives only as APOLLO_* environment variables'),
+  cwd: z.string().min(1).optional().describe('working directory relative to the checkout; `${cloud}` is replaced in deploy/destroy'),
+  timeout: Duration.optional().describe('e.g. 90s, 10m, 1h (default 30m); the whole process group is killed when it expires'),
+  env: z.record(z.string(), z.string()).optional().describe('extra environment for this step'),
+  report: Report.optional(),
+}).meta({ id: 'step' });
+export type Step = z.infer<typeof Step>;
+
+const Pipeline = z.strictObject({
+  steps: z.array(Step).min(1).describe('run in order; the first failure skips the rest'),
+});
+
+const SecretValue = z.strictObject({
+  value: z.string().describe('the value'),
+  secret: z.boolean().default(false).describe('redact this value from everything posted to Slack'),
+});
+
+const Cloud = z.strictObject({
+  env: z
+    .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name'), z.union([z.string(), SecretValue]))
+    .default({})
+    .describe('environment for this cloud’s steps; a value may be {value, secret: true}'),
+});
+
+const Access = z.strictObject({
+  deployers: z.array(Principal).default(['*']).describe('who may request deploys: user ids, usergroup ids (S…) or "*"'),
+  approvers: z.array(Principal).default([]).describe('who may approve or reject deploys'),
+  destroyers: z.array(Principal).optional().describe('who may destroy (default: the approvers)'),
+  allowSelfApproval: z.boolean().default(false).describe('may the requester approve their own deploy'),
+  approvalTtl: Duration.default(3_600_000).describe('how long an approval card stays valid (default 1h)'),
+});
+
+const Route = z.strictObject({
+  channel: z.string().min(1).describe('channel id to post to'),
+  repos: z.array(z.string()).optional().describe('owner/name of the repositories this route takes (default: all)'),
+  branches: z.array(z.string()).optional().describe('branches this route takes (default: all)'),
+  events: z.array(z.string()).optional().describe('event kinds: build, deploy, workflow_run, check_suite, ci (default: all)'),
+  onlyFailures: z.boolean().default(false).describe('post only failures and "back to normal" transitions'),
+});
+
+const Notifications = z.strictObject({
+  routes: z.array(Route).default([]).describe('first matching route wins; no match → `channel`'),
+  autoBuild: z
+    .strictObject({
+      pullRequests: z.boolean().default(true).describe('queue a build for pull_request webhooks of `repository`'),
+      pushes: z.boolean().default(false).describe('queue a build for push webhooks of `repository`'),
+    })
+    .default({ pullRequests: true, pushes: false }),
+});
+
+export const ConfigSchema = z.strictObject({
+  repository: z.string().min(1).describe('git URL or local path of the repository to build and deploy'),
+  channel: z.string().min(1).optional().describe('channel id for passive notifications and runs started outside a channel'),
+  secrets: z.array(z.string()).default([]).describe('names of environment variables whose values are redacted from Slack'),
+  access: Access.default({ deployers: ['*'], approvers: [], allowSelfApproval: false, approvalTtl: 3_600_000 }),
+  build: Pipeline.describe('`/apollo build <ref>`'),
+  clouds: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,30}$/, 'expected a lower-case cloud name'), Cloud).default({}),
+  deploy: z
+    .strictObject({
+      steps: z.array(Step).min(1),
+      tests: z.array(Step).default([]).describe('run after the deploy steps; each may carry a report'),
+    })
+    .optional()
+    .describe('`/apollo deploy <cloud|all> <commit>`, once per cloud, in parallel'),
+  destroy: Pipeline.optional().describe('the Destroy button, once per deployed cloud'),
+  notifications: Notifications.default({ routes: [], autoBuild: { pullRequests: true, pushes: false } }),
+  worker: z
+    .strictObject({
+      concurrency: z.number().int().min(1).max(64).default(2).describe('jobs one worker process runs at once'),
+    })
+    .default({ concurrency: 2 }),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+export type ConfigInput = z.input<typeof ConfigSchema>;

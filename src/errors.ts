@@ -1,0 +1,50 @@
+/**
+ * Every error a user or operator can see has a stable code. Code that fails throws an ApolloError;
+ * `userMessage` is the one place that turns an error into words for Slack.
+ */
+export const ErrorCode = {
+  ConfigInvalid: 'apollo_config_invalid',
+  ConfigMissing: 'apollo_config_missing',
+  EnvInvalid: 'apollo_env_invalid',
+  UsageInvalid: 'apollo_usage_invalid',
+  RefInvalid: 'apollo_ref_invalid',
+  RefUnknown: 'apollo_ref_unknown',
+  GitFailed: 'apollo_git_failed',
+  QueueUnavailable: 'apollo_queue_unavailable',
+  RedisUnavailable: 'apollo_redis_unavailable',
+  Duplicate: 'apollo_duplicate_run',
+  NotAllowed: 'apollo_not_allowed',
+  CloudUnknown: 'apollo_cloud_unknown',
+  CloudLocked: 'apollo_cloud_locked',
+  RequestExpired: 'apollo_request_expired',
+  RunUnknown: 'apollo_run_unknown',
+  PayloadInvalid: 'apollo_payload_invalid',
+  SignatureInvalid: 'apollo_signature_invalid',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export class ApolloError extends Error {
+  readonly code: ErrorCode;
+  /** Lines of detail shown under the message (config problems by path, usage lines...). */
+  readonly details: string[];
+
+  constructor(code: ErrorCode, message: string, options: { details?: string[]; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'ApolloError';
+    this.code = code;
+    this.details = options.details ?? [];
+  }
+}
+
+export function isApolloError(err: unknown): err is ApolloError {
+  return err instanceof ApolloError;
+}
+
+/** What a person in Slack reads when their request fails. Unknown errors never leak internals. */
+export function userMessage(err: unknown): string {
+  if (isApolloError(err)) {
+    return [`:warning: ${err.message}`, ...err.details].join('\n');
+  }
+  return ':warning: Something went wrong on our side; the error is in the bot\'s log. Nothing was queued.';
+}
