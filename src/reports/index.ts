@@ -1,0 +1,31 @@
+import { parseDockerBench } from './docker-bench.js';
+import { parseJunit } from './junit.js';
+import { parseRspecJson } from './rspec-json.js';
+import { unparsed, type ParseOptions, type ReportFormat, type TestSummary } from './summary.js';
+import { parseTap } from './tap.js';
+import { parseTerraform } from './terraform.js';
+
+/**
+ * The report parsers by format name, as `apollo.yml` names them. Each is a pure function of the
+ * tool's output exactly as written (read the report file, or keep stdout byte for byte: text parsers
+ * read a missing final newline as output cut mid-line).
+ */
+export type ReportParser = (input: string, opts?: ParseOptions) => TestSummary;
+
+export const REPORT_PARSERS: Readonly<Record<ReportFormat, ReportParser>> = {
+  'rspec-json': parseRspecJson,
+  'docker-bench': parseDockerBench,
+  junit: parseJunit,
+  tap: parseTap,
+  terraform: parseTerraform,
+};
+
+export function parseReport(format: ReportFormat, input: string, opts: ParseOptions = {}): TestSummary {
+  try {
+    return REPORT_PARSERS[format](input, opts);
+  } catch (error) {
+    // Parsers return `unparsed` for every input they cannot read; reaching this is a parser bug, and a
+    // bug in reading a report must fail that step's report, not the whole run.
+    return unparsed(format, `the ${format} parser failed: ${(error as Error).message}`);
+  }
+}

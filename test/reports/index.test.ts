@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { parseDockerBench } from '../../src/reports/docker-bench.js';
+import { parseReport, REPORT_PARSERS } from '../../src/reports/index.js';
+import { parseJunit } from '../../src/reports/junit.js';
+import { parseRspecJson } from '../../src/reports/rspec-json.js';
+import { REPORT_FORMATS } from '../../src/reports/summary.js';
+import { parseTap } from '../../src/reports/tap.js';
+import { parseTerraform } from '../../src/reports/terraform.js';
+import { readFixture } from './fixtures.js';
+
+describe('parseReport', () => {
+  it('has a parser for every format the config accepts', () => {
+    expect(Object.keys(REPORT_PARSERS).sort()).toEqual([...REPORT_FORMATS].sort());
+  });
+
+  it.each([
+    { format: 'rspec-json', fixture: 'serverspec-rspec.json', parser: parseRspecJson },
+    { format: 'docker-bench', fixture: 'docker-bench-head-stubbed-docker.out', parser: parseDockerBench },
+    { format: 'junit', fixture: 'bats-apollo-bootstrap-junit.xml', parser: parseJunit },
+    { format: 'tap', fixture: 'bats-apollo-bootstrap.tap', parser: parseTap },
+    { format: 'terraform', fixture: 'terraform-apply.out', parser: parseTerraform },
+  ] as const)('sends $format to its parser with the options', ({ format, fixture, parser }) => {
+    const input = readFixture(fixture);
+    const opts = { warnThreshold: 10, publicOutputs: ['master_ips'] };
+    const summary = parseReport(format, input, opts);
+    expect(summary.format).toBe(format);
+    expect(summary.verdict).not.toBe('unparsed');
+    expect(summary).toEqual(parser(input, opts));
+  });
+
+  it.each(REPORT_FORMATS)('answers unparsed in its own format for input of another tool (%s)', (format) => {
+    const summary = parseReport(format, readFixture('packer-validate-broken-json.out'));
+    expect(summary).toMatchObject({ format, verdict: 'unparsed', total: 0, failures: [] });
+    expect(summary.reason).toBeTruthy();
+  });
+});
