@@ -1,0 +1,131 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { Step } from '../config/schema.js';
+import { parseReport } from '../reports/index.js';
+import { unparsed, type TestSummary } from '../reports/summary.js';
+import type { Lane, StepState } from '../runs/run.js';
+import type { RunLog } from './run-log.js';
+import { runStepProcess, type StepProcessResult } from './step-runner.js';
+import type { Workspace } from './workspace.js';
+
+export const DEFAULT_STEP_TIMEOUT_MS = 30 * 60_000;
+/** Reports parsed from stdout are held in memory up to this size; larger ones are "unparsed". */
+const STDOUT_REPORT_LIMIT = 8 * 1024 * 1024;
+const REPORT_FILE_LIMIT = 32 * 1024 * 1024;
+
+export interface LaneRunOptions {
+  lane: Lane;
+  steps: Step[];
+  workspace: Workspace;
+  /** Environment for every step (APOLLO_* and the cloud's env); a step's own env is added on top. */
+  env: Record<string, string>;
+  log: RunLog;
+  signal?: AbortSignal;
+  /** Replaces `${cloud}` in step cwd. */
+  cloud?: string;
+  /** Names of steps not to run (e.g. suites turned off with --no-tests); shown as skipped. */
+  skip?: ReadonlySet<string>;
+  killGraceMs?: number;
+  /** Called after every state change, with the lane as it is now. */
+  onChange: (lane: Lane) => Promise<void>;
+}
+
+/**
+ * Runs a lane's steps in order in one workspace. The first failing step ends the lane; the steps
+ * after it are shown as skipped. An abort marks the running step interrupted (or cancelled by the
+ * caller) and the rest skipped.
+ */
+export async function runLane(options: LaneRunOptions): Promise<Lane> {
+  const lane: Lane = structuredClone(options.lane);
+  lane.startedAt = Date.now();
+  await options.onChange(lane);
+
+  let stopReason: 'failed' | 'aborted' | undefined;
+  for (let i = 0; i < options.steps.length; i++) {
+    const step = options.steps[i]!;
+    const state = lane.steps[i]!;
+    if (stopReason || options.skip?.has(step.name)) {
+      state.status = 'skipped';
+      if (!stopReason) state.reason = 'not selected';
+      continue;
+    }
+    state.status = 'running';
+    state.startedAt = Date.now();
+    await options.onChange(lane);
+
+    const outcome = await runOneStep(options, step);
+    Object.assign(state, outcome);
+    if (outcome.status === 'failed') stopReason = 'failed';
+    if (outcome.status === 'interrupted' || outcome.status === 'cancelled') stopReason = 'aborted';
+    await options.onChange(lane);
+  }
+  lane.finishedAt = Date.now();
+  await options.onChange(lane);
+  return lane;
+}
+
+async function runOneStep(options: LaneRunOptions, step: Step): Promise<Partial<StepState>> {
+  const cwdSpec = step.cwd && options.cloud !== undefined ? step.cwd.replaceAll('${cloud}', options.cloud) : step.cwd;
+  let cwd: string;
+  try {
+    cwd = options.workspace.cwd(cwdSpec);
+  } catch (err) {
+    return { status: 'failed', finishedAt: Date.now(), exitCode: null, reason: (err as Error).message };
+  }
+  options.log.write(`\n==> ${step.name}  (cwd ${cwdSpec ?? '.'})\n`);
+  const reportFromStdout = step.report !== undefined && step.report.path === undefined;
+  const result = await runStepProcess({
+    script: step.run,
+    cwd,
+    env: { ...options.env, ...(step.env ?? {}) },
+    timeoutMs: step.timeout ?? DEFAULT_STEP_TIMEOUT_MS,
+    log: options.log,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.killGraceMs !== undefined ? { killGraceMs: options.killGraceMs } : {}),
+    ...(reportFromStdout ? { captureStdoutLimit: STDOUT_REPORT_LIMIT } : {}),
+  });
+  options.log.write(`==> ${step.name}: exit ${result.exitCode ?? 'none'} after ${Math.round(result.durationMs / 1000)}s\n`);
+
+  const base: Partial<StepState> = { finishedAt: Date.now(), exitCode: result.exitCode, timedOut: result.timedOut };
+  if (result.aborted) return { ...base, status: 'interrupted', tail: result.tail, reason: 'stopped while running' };
+  if (result.startError) return { ...base, status: 'failed', tail: result.tail, reason: result.startError };
+
+  const summary = step.report ? await readReport(step, cwd, result) : undefined;
+  const verdict = stepVerdict(result, summary);
+  return {
+    ...base,
+    status: verdict.passed ? 'passed' : 'failed',
+    ...(summary ? { summary } : {}),
+    ...(verdict.reason ? { reason: verdict.reason } : {}),
+    ...(verdict.passed ? {} : { tail: result.tail }),
+  };
+}
+
+/** A step passes when its exit code is 0 and its report (if any) was read and shows no failure. */
+export function stepVerdict(result: Pick<StepProcessResult, 'exitCode' | 'timedOut'>, summary?: TestSummary): { passed: boolean; reason?: string } {
+  if (result.timedOut) return { passed: false, reason: 'timed out' };
+  if (result.exitCode !== 0) return { passed: false, reason: `exit code ${result.exitCode ?? 'none'}` };
+  if (summary?.verdict === 'unparsed') return { passed: false, reason: `report unparsed: ${summary.reason ?? 'no reason given'}` };
+  if (summary?.verdict === 'failed') return { passed: false, reason: 'report shows failures' };
+  return { passed: true };
+}
+
+async function readReport(step: Step, cwd: string, result: StepProcessResult): Promise<TestSummary> {
+  const report = step.report!;
+  const opts = {
+    ...(report.warnThreshold !== undefined ? { warnThreshold: report.warnThreshold } : {}),
+    ...(report.publicOutputs ? { publicOutputs: report.publicOutputs } : {}),
+  };
+  if (report.path === undefined) {
+    if (result.stdoutTruncated) return unparsed(report.format, 'output larger than the report limit');
+    return parseReport(report.format, result.stdout ?? '', opts);
+  }
+  const file = resolve(cwd, report.path);
+  try {
+    const text = await readFile(file, 'utf8');
+    if (text.length > REPORT_FILE_LIMIT) return unparsed(report.format, `${report.path} is larger than the report limit`);
+    return parseReport(report.format, text, opts);
+  } catch {
+    return unparsed(report.format, `${report.path} was not written by the step`);
+  }
+}

@@ -1,0 +1,117 @@
+import { execa } from 'execa';
+import { LineTail, type RunLog } from './run-log.js';
+import { stopGroup, trackGroup, untrackGroup } from './process-groups.js';
+
+export interface StepProcessResult {
+  exitCode: number | null;
+  timedOut: boolean;
+  aborted: boolean;
+  /** The process could not be started at all (bad cwd...). */
+  startError?: string;
+  /** Standard output, when asked for with captureStdoutLimit (for reports parsed from stdout). */
+  stdout?: string;
+  stdoutTruncated?: boolean;
+  tail: string[];
+  durationMs: number;
+}
+
+export interface StepProcessOptions {
+  script: string;
+  cwd: string;
+  env: Record<string, string>;
+  timeoutMs: number;
+  log: RunLog;
+  signal?: AbortSignal;
+  /** Time between SIGTERM and SIGKILL for timeouts and aborts. */
+  killGraceMs?: number;
+  /** Called with every chunk of output (the runner keeps what it needs, e.g. for reports). */
+  onOutput?: (chunk: string) => void;
+  /** Keep standard output in memory up to this many characters (only for steps whose report is their stdout). */
+  captureStdoutLimit?: number;
+}
+
+/**
+ * Runs one step as `bash -c <script>`: the script is operator config, user input arrives only in
+ * `env`. Output goes to the run log as it arrives; only the last lines stay in memory.
+ */
+export async function runStepProcess(options: StepProcessOptions): Promise<StepProcessResult> {
+  const started = Date.now();
+  const tail = new LineTail();
+  const grace = options.killGraceMs ?? 5000;
+  let timedOut = false;
+  let aborted = options.signal?.aborted ?? false;
+  if (aborted) return { exitCode: null, timedOut, aborted, tail: [], durationMs: 0 };
+
+  const child = execa('bash', ['-c', options.script], {
+    cwd: options.cwd,
+    env: options.env,
+    extendEnv: false,
+    detached: true,
+    all: true,
+    buffer: false,
+    reject: false,
+    stdin: 'ignore',
+    encoding: 'utf8',
+  });
+
+  const pid = child.pid;
+  if (pid !== undefined) trackGroup(pid);
+  const stop = () => {
+    if (pid !== undefined) stopGroup(pid, grace);
+  };
+  const timer = setTimeout(() => {
+    timedOut = true;
+    options.log.write(`\n[apollo] step timed out after ${Math.round(options.timeoutMs / 1000)}s: stopping its process group\n`);
+    stop();
+  }, options.timeoutMs);
+  const onAbort = () => {
+    aborted = true;
+    options.log.write('\n[apollo] step stopped: stopping its process group\n');
+    stop();
+  };
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+
+  child.all?.on('data', (chunk: Buffer | string) => {
+    const text = chunk.toString();
+    options.log.write(text);
+    tail.push(text);
+    options.onOutput?.(text);
+  });
+
+  let stdout = '';
+  let stdoutTruncated = false;
+  const limit = options.captureStdoutLimit;
+  if (limit !== undefined) {
+    child.stdout?.on('data', (chunk: Buffer | string) => {
+      if (stdoutTruncated) return;
+      stdout += chunk.toString();
+      if (stdout.length > limit) {
+        stdout = stdout.slice(0, limit);
+        stdoutTruncated = true;
+      }
+    });
+  }
+
+  try {
+    const result = await child;
+    const startError = result.failed && result.exitCode === undefined && !result.signal ? result.shortMessage : undefined;
+    if (startError) options.log.write(`[apollo] could not start step: ${startError}\n`);
+    return {
+      exitCode: result.exitCode ?? null,
+      timedOut,
+      aborted,
+      ...(startError ? { startError } : {}),
+      tail: startError ? [startError] : tail.get(),
+      ...(limit !== undefined ? { stdout, stdoutTruncated } : {}),
+      durationMs: Date.now() - started,
+    };
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onAbort);
+    if (pid !== undefined) {
+      untrackGroup(pid);
+      // Background children a step left behind would outlive the run: stop them too.
+      stopGroup(pid, grace);
+    }
+  }
+}

@@ -1,0 +1,35 @@
+import { Redis, type RedisOptions } from 'ioredis';
+
+/**
+ * Two kinds of connection, as BullMQ wants them:
+ * - `blocking` for workers and long-lived consumers: retries forever (maxRetriesPerRequest null);
+ * - `failFast` for the web process: no offline queue, so a Redis outage answers the user within
+ *   Slack's 3 s instead of hanging.
+ */
+export function createRedis(url: string, kind: 'blocking' | 'failFast', extra: RedisOptions = {}): Redis {
+  const common: RedisOptions = {
+    lazyConnect: false,
+    retryStrategy: (times) => Math.min(times * 200, 2000),
+    ...extra,
+  };
+  if (kind === 'blocking') return new Redis(url, { ...common, maxRetriesPerRequest: null });
+  return new Redis(url, { ...common, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000, commandTimeout: 2000 });
+}
+
+/** PING with a deadline: true when Redis answers within `ms`. */
+export async function redisAnswers(redis: Redis, ms = 1000): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const pong = await Promise.race([
+      redis.ping(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('timeout')), ms);
+      }),
+    ]);
+    return pong === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,101 @@
+import type { TestSummary } from '../reports/summary.js';
+
+/**
+ * A run is a value: what was asked, and per lane (the build, or one cloud of a deploy) the steps with
+ * their status, timings, exit codes and report summaries. Views render it; nothing else formats it.
+ */
+export type StepStatus = 'queued' | 'running' | 'passed' | 'failed' | 'skipped' | 'interrupted' | 'cancelled';
+export type RunStatus = 'queued' | 'running' | 'passed' | 'failed' | 'interrupted' | 'cancelled';
+export type RunKind = 'build' | 'deploy';
+
+export interface StepState {
+  name: string;
+  status: StepStatus;
+  startedAt?: number;
+  finishedAt?: number;
+  exitCode?: number | null;
+  timedOut?: boolean;
+  /** Last lines of this step's output; kept only for failed or interrupted steps. */
+  tail?: string[];
+  summary?: TestSummary;
+  /** Why a step ended the way it did when the exit code does not say (timeout, report gate...). */
+  reason?: string;
+}
+
+export interface Lane {
+  name: string;
+  steps: StepState[];
+  startedAt?: number;
+  finishedAt?: number;
+  /** A lane-level failure before any step ran (checkout failed...). */
+  error?: string;
+}
+
+export interface RunMeta {
+  id: string;
+  kind: RunKind;
+  ref: string;
+  sha: string;
+  subject: string;
+  author: string;
+  requestedBy: string;
+  channel: string;
+  createdAt: number;
+  laneNames: string[];
+  /** The card, once posted. */
+  message?: { channel: string; ts: string };
+}
+
+export interface Run extends RunMeta {
+  lanes: Lane[];
+}
+
+const DONE: ReadonlySet<StepStatus> = new Set(['passed', 'failed', 'skipped', 'interrupted', 'cancelled']);
+
+export function isStepDone(step: StepState): boolean {
+  return DONE.has(step.status);
+}
+
+export function laneStatus(lane: Lane): RunStatus {
+  if (lane.error) return 'failed';
+  const statuses = lane.steps.map((s) => s.status);
+  if (statuses.includes('cancelled')) return 'cancelled';
+  if (statuses.includes('interrupted')) return 'interrupted';
+  if (statuses.includes('failed')) return lane.finishedAt ? 'failed' : 'running';
+  if (statuses.every((s) => s === 'queued')) return lane.startedAt ? 'running' : 'queued';
+  if (statuses.every((s) => s === 'passed' || s === 'skipped')) return 'passed';
+  return 'running';
+}
+
+/** The run's status follows its lanes: done only when every lane is. */
+export function runStatus(run: Run): RunStatus {
+  const statuses = run.lanes.map(laneStatus);
+  if (statuses.length === 0) return 'queued';
+  if (statuses.some((s) => s === 'running' || s === 'queued')) {
+    return statuses.every((s) => s === 'queued') ? 'queued' : 'running';
+  }
+  for (const terminal of ['cancelled', 'interrupted', 'failed'] as const) {
+    if (statuses.includes(terminal)) return terminal;
+  }
+  return 'passed';
+}
+
+export function isRunDone(run: Run): boolean {
+  const status = runStatus(run);
+  return status !== 'queued' && status !== 'running';
+}
+
+export function newLane(name: string, stepNames: string[]): Lane {
+  return { name, steps: stepNames.map((n) => ({ name: n, status: 'queued' })) };
+}
+
+export function runStartedAt(run: Run): number | undefined {
+  const starts = run.lanes.map((l) => l.startedAt).filter((t): t is number => t !== undefined);
+  return starts.length > 0 ? Math.min(...starts) : undefined;
+}
+
+export function runFinishedAt(run: Run): number | undefined {
+  if (!isRunDone(run)) return undefined;
+  const ends = run.lanes.map((l) => l.finishedAt).filter((t): t is number => t !== undefined);
+  return ends.length > 0 ? Math.max(...ends) : undefined;
+}

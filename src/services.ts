@@ -1,0 +1,77 @@
+import { resolve } from 'node:path';
+import type { Redis } from 'ioredis';
+import { WebClient, type WebClientOptions } from '@slack/web-api';
+import type { Config } from './config/schema.js';
+import { GitMirror } from './git/mirror.js';
+import type { Logger } from './logger.js';
+import { createBuildQueue } from './queue/build-queue.js';
+import { createRedis } from './redis/connection.js';
+import { Keys } from './redis/keys.js';
+import { RunStore } from './runs/run-store.js';
+import { CardNotifier, type CardNotifierOptions } from './slack/card-notifier.js';
+import { SlackPoster } from './slack/slack-poster.js';
+
+/** Settings a process needs besides the config file, resolved from the environment. */
+export interface RuntimeSettings {
+  redisUrl: string;
+  redisPrefix: string;
+  stateDir: string;
+  botToken: string;
+  slackApiUrl?: string;
+  notifier?: CardNotifierOptions;
+  /** Grace between SIGTERM and SIGKILL when a step is stopped. */
+  killGraceMs?: number;
+}
+
+/** Everything a web or worker process uses, built once at start-up and closed at shutdown. */
+export interface Services {
+  config: Config;
+  settings: RuntimeSettings;
+  logger: Logger;
+  keys: Keys;
+  /** Fail-fast connection for request paths. */
+  redis: Redis;
+  runs: RunStore;
+  mirror: GitMirror;
+  slack: SlackPoster;
+  notifier: CardNotifier;
+  buildQueue: ReturnType<typeof createBuildQueue>;
+  close(): Promise<void>;
+}
+
+export function slackClientOptions(slackApiUrl: string | undefined): WebClientOptions {
+  return {
+    ...(slackApiUrl ? { slackApiUrl: slackApiUrl.endsWith('/') ? slackApiUrl : `${slackApiUrl}/` } : {}),
+    // Fail rather than wait half an hour inside the client: the notifier decides what to retry.
+    retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2000 },
+    rejectRateLimitedCalls: true,
+  };
+}
+
+export function createServices(config: Config, settings: RuntimeSettings, logger: Logger): Services {
+  const keys = new Keys(settings.redisPrefix);
+  const redis = createRedis(settings.redisUrl, 'failFast');
+  const runs = new RunStore(redis, keys);
+  const slack = new SlackPoster(new WebClient(settings.botToken, slackClientOptions(settings.slackApiUrl)));
+  const notifier = new CardNotifier(redis, keys, runs, slack, logger, settings.notifier);
+  // BullMQ producers get their own connection: the Queue reuses it for every add.
+  const queueConnection = createRedis(settings.redisUrl, 'failFast');
+  const buildQueue = createBuildQueue(queueConnection, keys);
+  return {
+    config,
+    settings,
+    logger,
+    keys,
+    redis,
+    runs,
+    mirror: new GitMirror(config.repository, resolve(settings.stateDir)),
+    slack,
+    notifier,
+    buildQueue,
+    async close() {
+      await buildQueue.close();
+      queueConnection.disconnect();
+      redis.disconnect();
+    },
+  };
+}
