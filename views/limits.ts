@@ -1,0 +1,128 @@
+/**
+ * Slack's Block Kit limits, enforced here so no view can build a message Slack would reject.
+ * https://api.slack.com/reference/block-kit — numbers as of the brief.
+ */
+export const LIMITS = {
+  blocksPerMessage: 50,
+  sectionText: 3000,
+  headerText: 150,
+  buttonText: 75,
+  actionId: 255,
+  blockId: 255,
+  contextElements: 10,
+  fieldsPerSection: 10,
+  fieldText: 2000,
+  /** chat.postMessage `text` is truncated by Slack past 40k; keep the fallback short. */
+  fallbackText: 3000,
+} as const;
+
+const ELLIPSIS = '…';
+
+/** Cuts `text` to at most `max` characters, marking the cut. */
+export function clamp(text: string, max: number): string {
+  if (text.length <= max) return text;
+  return text.slice(0, Math.max(0, max - ELLIPSIS.length)) + ELLIPSIS;
+}
+
+/** Keeps the end of `text` (logs: the last lines matter most). */
+export function clampStart(text: string, max: number): string {
+  if (text.length <= max) return text;
+  return ELLIPSIS + text.slice(text.length - max + ELLIPSIS.length);
+}
+
+/** Escapes the three characters Slack's mrkdwn treats as control characters. */
+export function escapeMrkdwn(text: string): string {
+  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+}
+
+/** A code block whose content (with its fences) fits a section; the end of the text is kept. */
+export function codeBlock(text: string, max = LIMITS.sectionText): string {
+  const fence = '```';
+  const safe = escapeMrkdwn(text.replaceAll(fence, "'''"));
+  return fence + clampStart(safe, max - fence.length * 2 - 2) + '\n' + fence;
+}
+
+export interface Block {
+  type: string;
+  [key: string]: unknown;
+}
+
+/** Every limit a message's blocks break, as readable lines; empty when the message is valid. */
+export function limitViolations(blocks: Block[]): string[] {
+  const problems: string[] = [];
+  if (blocks.length > LIMITS.blocksPerMessage) problems.push(`${blocks.length} blocks > ${LIMITS.blocksPerMessage}`);
+  blocks.forEach((block, i) => {
+    const text = (block.text as { text?: string } | undefined)?.text;
+    if (block.type === 'section' && text !== undefined && text.length > LIMITS.sectionText) {
+      problems.push(`blocks[${i}] section text ${text.length} > ${LIMITS.sectionText}`);
+    }
+    if (block.type === 'section' && text !== undefined && text.length === 0) problems.push(`blocks[${i}] section text is empty`);
+    if (block.type === 'header' && text !== undefined && text.length > LIMITS.headerText) {
+      problems.push(`blocks[${i}] header text ${text.length} > ${LIMITS.headerText}`);
+    }
+    if (typeof block.block_id === 'string' && block.block_id.length > LIMITS.blockId) problems.push(`blocks[${i}] block_id too long`);
+    const fields = block.fields as { text: string }[] | undefined;
+    if (fields && fields.length > LIMITS.fieldsPerSection) problems.push(`blocks[${i}] ${fields.length} fields > ${LIMITS.fieldsPerSection}`);
+    fields?.forEach((f, j) => {
+      if (f.text.length > LIMITS.fieldText) problems.push(`blocks[${i}].fields[${j}] ${f.text.length} > ${LIMITS.fieldText}`);
+    });
+    const elements = block.elements as Block[] | undefined;
+    if (block.type === 'context' && elements && elements.length > LIMITS.contextElements) {
+      problems.push(`blocks[${i}] ${elements.length} context elements > ${LIMITS.contextElements}`);
+    }
+    if (block.type === 'actions') {
+      elements?.forEach((el, j) => {
+        const label = (el.text as { text?: string } | undefined)?.text ?? '';
+        if (label.length > LIMITS.buttonText) problems.push(`blocks[${i}].elements[${j}] button text ${label.length} > ${LIMITS.buttonText}`);
+        if (typeof el.action_id === 'string' && el.action_id.length > LIMITS.actionId) problems.push(`blocks[${i}].elements[${j}] action_id too long`);
+        if (typeof el.value === 'string' && el.value.length > 2000) problems.push(`blocks[${i}].elements[${j}] value too long`);
+      });
+    }
+  });
+  return problems;
+}
+
+/** Keeps a message within the block limit: the last block says how many were left out. */
+export function capBlocks(blocks: Block[], max = LIMITS.blocksPerMessage): Block[] {
+  if (blocks.length <= max) return blocks;
+  const kept = blocks.slice(0, max - 1);
+  kept.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `…${blocks.length - kept.length} more blocks not shown` }] });
+  return kept;
+}
+
+export function section(text: string, extra: Record<string, unknown> = {}): Block {
+  return { type: 'section', text: { type: 'mrkdwn', text: clamp(text === '' ? ' ' : text, LIMITS.sectionText) }, ...extra };
+}
+
+export function header(text: string): Block {
+  return { type: 'header', text: { type: 'plain_text', text: clamp(text, LIMITS.headerText), emoji: true } };
+}
+
+export function context(texts: string[]): Block {
+  return {
+    type: 'context',
+    elements: texts.slice(0, LIMITS.contextElements).map((t) => ({ type: 'mrkdwn', text: clamp(t, LIMITS.fieldText) })),
+  };
+}
+
+export function button(
+  text: string,
+  actionId: string,
+  value: string,
+  style?: 'primary' | 'danger',
+  confirm?: Record<string, unknown>,
+): Block {
+  return {
+    type: 'button',
+    text: { type: 'plain_text', text: clamp(text, LIMITS.buttonText), emoji: true },
+    action_id: clamp(actionId, LIMITS.actionId),
+    value: clamp(value, 2000),
+    ...(style ? { style } : {}),
+    ...(confirm ? { confirm } : {}),
+  };
+}
+
+export interface Message {
+  text: string;
+  blocks: Block[];
+}
