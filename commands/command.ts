@@ -1,0 +1,23 @@
+import type { Services } from '../src/services.js';
+
+/** Who asked, where, and how to answer them privately. */
+export interface CommandContext {
+  userId: string;
+  channelId: string;
+  /** Sends an ephemeral message to the person who typed the command. */
+  reply: (text: string) => Promise<void>;
+  services: Services;
+}
+
+export interface CommandDefinition<Args> {
+  name: string;
+  usage: string;
+  summary: string;
+  /** Turns the words after the subcommand into typed arguments; throws ApolloError(UsageInvalid). */
+  parse: (args: string[]) => Args;
+  run: (args: Args, context: CommandContext) => Promise<void>;
+}
+
+export function defineCommand<Args>(definition: CommandDefinition<Args>): CommandDefinition<Args> {
+  return definition;
+}

@@ -1,0 +1,20 @@
+import { z } from 'zod';
+import { defineCommand, type CommandDefinition } from './command.js';
+import { parseArgs } from './parse.js';
+
+export function helpText(commands: CommandDefinition<unknown>[]): string {
+  const lines = commands.map((c) => `• \`${c.usage}\` — ${c.summary}`);
+  return ['*Apollo* builds, deploys, tests and destroys Apollo environments from this channel.', ...lines].join('\n');
+}
+
+export function createHelpCommand(all: () => CommandDefinition<unknown>[]) {
+  return defineCommand({
+    name: 'help',
+    usage: '/apollo help',
+    summary: 'this list',
+    parse: (args) => parseArgs(z.array(z.string()).max(1), args, '/apollo help'),
+    async run(_args, { reply }) {
+      await reply(helpText(all()));
+    },
+  });
+}

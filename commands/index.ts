@@ -1,0 +1,32 @@
+import { ApolloError, ErrorCode } from '../src/errors.js';
+import { buildCommand } from './build.js';
+import type { CommandContext, CommandDefinition } from './command.js';
+import { createHelpCommand, helpText } from './help.js';
+import { splitCommand } from './parse.js';
+
+const commands: CommandDefinition<unknown>[] = [];
+const helpCommand = createHelpCommand(() => commands);
+commands.push(helpCommand as CommandDefinition<unknown>, buildCommand as CommandDefinition<unknown>);
+
+export function allCommands(): CommandDefinition<unknown>[] {
+  return commands;
+}
+
+export interface PreparedCommand {
+  name: string;
+  run: (context: CommandContext) => Promise<void>;
+}
+
+/**
+ * Parses and validates slash-command text synchronously, so a mistake is answered in the ack itself.
+ * Throws ApolloError(UsageInvalid) with the usage lines.
+ */
+export function prepareCommand(text: string): PreparedCommand {
+  const { name, args } = splitCommand(text);
+  const command = commands.find((c) => c.name === name);
+  if (!command) {
+    throw new ApolloError(ErrorCode.UsageInvalid, `\`${name.slice(0, 40)}\` is not an Apollo command.`, { details: [helpText(commands)] });
+  }
+  const parsed = command.parse(args);
+  return { name, run: (context) => command.run(parsed, context) };
+}

@@ -1,0 +1,101 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, resolve } from 'node:path';
+import { parseEnv, type Env } from './config/env.js';
+import { loadConfigFile } from './config/load.js';
+import { isApolloError } from './errors.js';
+import { createLogger, type Logger } from './logger.js';
+import { ensureRedis } from './redis/local-server.js';
+import { createServices, type Services } from './services.js';
+import { createSlackApp } from './slack/app.js';
+import { FakeSlack, type SlackCall } from './slack/playground/fake-slack.js';
+import { startBuildWorker } from './worker/build-worker.js';
+
+type Mode = 'all' | 'web' | 'worker';
+
+const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const PLAYGROUND_SIGNING_SECRET = 'playground-signing-secret';
+
+/** ./apollo.yml, or the example pipeline when the operator has not written one yet. */
+function configPath(env: Env, logger: Logger): string {
+  if (process.env.APOLLO_CONFIG || existsSync(env.APOLLO_CONFIG)) return env.APOLLO_CONFIG;
+  const example = resolve(PROJECT_ROOT, 'examples/apollo.yml');
+  logger.info(`no ${env.APOLLO_CONFIG}: using ${example} (copy it to apollo.yml to change it)`);
+  return example;
+}
+
+function printCall(call: SlackCall): void {
+  const blocks = (call.body.blocks as { text?: { text?: string } }[] | undefined) ?? [];
+  const text = blocks.map((b) => b.text?.text).filter(Boolean).join('\n') || String(call.body.text ?? '');
+  process.stdout.write(`\n[slack ${call.method}${call.body.channel ? ` ${String(call.body.channel)}` : ''}]\n${text}\n`);
+}
+
+async function main(mode: Mode): Promise<void> {
+  const env = parseEnv();
+  const logger = createLogger(env.LOG_LEVEL);
+  const config = loadConfigFile(configPath(env, logger));
+  const started = await ensureRedis(env.REDIS_URL, env.APOLLO_STATE_DIR);
+  if (started) logger.info(started);
+
+  // No bot token: run against a local stand-in of Slack and print what would be posted.
+  let playground: FakeSlack | undefined;
+  if (!env.SLACK_BOT_TOKEN) {
+    playground = await new FakeSlack({ onCall: printCall }).start(env.PORT === 0 ? 0 : env.PORT + 1);
+  }
+  const botToken = env.SLACK_BOT_TOKEN ?? 'xoxb-playground';
+  const slackApiUrl = playground?.apiUrl ?? env.SLACK_API_URL;
+  const services: Services = createServices(
+    config,
+    { redisUrl: env.REDIS_URL, redisPrefix: env.APOLLO_REDIS_PREFIX, stateDir: env.APOLLO_STATE_DIR, botToken, ...(slackApiUrl ? { slackApiUrl } : {}) },
+    logger,
+  );
+
+  const closers: (() => Promise<void>)[] = [];
+  if (mode === 'all' || mode === 'worker') {
+    const worker = startBuildWorker(services);
+    closers.push(() => worker.close());
+    logger.info({ concurrency: config.worker.concurrency }, 'worker started');
+  }
+  if (mode === 'all' || mode === 'web') {
+    const signingSecret = env.SLACK_SIGNING_SECRET ?? (playground ? PLAYGROUND_SIGNING_SECRET : undefined);
+    const slackApp = createSlackApp(services, {
+      botToken,
+      ...(signingSecret ? { signingSecret } : {}),
+      ...(env.SLACK_APP_TOKEN ? { appToken: env.SLACK_APP_TOKEN } : {}),
+      ...(slackApiUrl ? { slackApiUrl } : {}),
+      ...(playground ? { botUserId: 'UAPOLLOBOT' } : {}),
+      port: env.PORT,
+    });
+    const { port } = await slackApp.start();
+    closers.unshift(() => slackApp.stop());
+    logger.info({ port, socketMode: Boolean(env.SLACK_APP_TOKEN) }, `web listening on :${port} (POST /slack/events, GET /healthz)`);
+    if (playground) {
+      logger.info(`no SLACK_BOT_TOKEN: playground mode, Slack is simulated on ${playground.apiUrl}. Try: npm run slash -- build HEAD`);
+    }
+  }
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    for (const close of closers) await close().catch((err: unknown) => logger.warn({ err }, 'error while closing'));
+    await services.close();
+    await playground?.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+const mode = (process.argv[2] ?? 'all') as Mode;
+if (!['all', 'web', 'worker'].includes(mode)) {
+  console.error(`usage: tsx src/main.ts [all|web|worker] (got ${mode})`);
+  process.exit(2);
+}
+main(mode).catch((err: unknown) => {
+  // Start-up problems are the operator's to fix: one clear message, never a stack trace.
+  if (isApolloError(err)) console.error([`apollo: ${err.message}`, ...err.details.map((d) => `  ${d}`)].join('\n'));
+  else console.error(`apollo: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

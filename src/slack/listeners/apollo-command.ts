@@ -1,0 +1,30 @@
+import type { App } from '@slack/bolt';
+import { prepareCommand, type PreparedCommand } from '../../../commands/index.js';
+import { userMessage, isApolloError } from '../../errors.js';
+import type { Services } from '../../services.js';
+
+/**
+ * `/apollo …`: validation errors are answered in the ack itself; everything else is acked at once
+ * and done afterwards, with failures sent to the user as an ephemeral message.
+ */
+export function registerApolloCommand(app: App, services: Services, commandName = '/apollo'): void {
+  app.command(commandName, async ({ command, ack, respond }) => {
+    let prepared: PreparedCommand;
+    try {
+      prepared = prepareCommand(command.text ?? '');
+    } catch (err) {
+      await ack({ response_type: 'ephemeral', text: userMessage(err) });
+      return;
+    }
+    await ack();
+    const reply = async (text: string) => {
+      await respond({ response_type: 'ephemeral', replace_original: false, text });
+    };
+    try {
+      await prepared.run({ userId: command.user_id, channelId: command.channel_id, reply, services });
+    } catch (err) {
+      if (!isApolloError(err)) services.logger.error({ err, command: prepared.name }, 'command failed');
+      await reply(userMessage(err)).catch((replyErr: unknown) => services.logger.warn({ err: replyErr }, 'could not reply to the user'));
+    }
+  });
+}

@@ -1,0 +1,27 @@
+// `npm run slash -- build main`: sends a signed `/apollo …` to a locally running bot, as Slack would.
+// In playground mode (no SLACK_BOT_TOKEN) the bot prints what it posts to Slack in its own output.
+import { randomUUID } from 'node:crypto';
+import { signedSlackHeaders } from '../signing.js';
+
+const port = Number(process.env.PORT ?? 3000);
+const secret = process.env.SLACK_SIGNING_SECRET ?? 'playground-signing-secret';
+const text = process.argv.slice(2).join(' ');
+const body = new URLSearchParams({
+  command: '/apollo',
+  text,
+  user_id: process.env.APOLLO_PLAYGROUND_USER ?? 'U0PLAYGROUND',
+  user_name: 'playground',
+  channel_id: process.env.APOLLO_PLAYGROUND_CHANNEL ?? 'C0PLAYGROUND',
+  channel_name: 'playground',
+  team_id: 'T0PLAYGROUND',
+  response_url: `http://127.0.0.1:${port + 1}/response/${randomUUID()}`,
+  trigger_id: '0.0.0',
+}).toString();
+
+const res = await fetch(`http://127.0.0.1:${port}/slack/events`, {
+  method: 'POST',
+  headers: { 'content-type': 'application/x-www-form-urlencoded', ...signedSlackHeaders(secret, body) },
+  body,
+});
+const answer = await res.text();
+process.stdout.write(`${res.status} ${answer || '(acknowledged; replies and cards appear in the bot’s output)'}\n`);

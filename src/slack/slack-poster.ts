@@ -1,0 +1,36 @@
+import type { WebClient } from '@slack/web-api';
+import type { Message } from '../../views/limits.js';
+
+export interface MessageRef {
+  channel: string;
+  ts: string;
+}
+
+/**
+ * The one door through which the bot's messages leave for Slack. Everything posted, edited or
+ * uploaded goes through here, so that cross-cutting rules (redaction, retries) live in one place.
+ */
+export class SlackPoster {
+  constructor(readonly client: WebClient) {}
+
+  async postMessage(channel: string, message: Message, threadTs?: string): Promise<MessageRef> {
+    const result = await this.client.chat.postMessage({
+      channel,
+      text: message.text,
+      blocks: message.blocks as never,
+      ...(threadTs ? { thread_ts: threadTs } : {}),
+      unfurl_links: false,
+      unfurl_media: false,
+    });
+    if (!result.ts || !result.channel) throw new Error('chat.postMessage returned no ts');
+    return { channel: result.channel, ts: result.ts };
+  }
+
+  async updateMessage(ref: MessageRef, message: Message): Promise<void> {
+    await this.client.chat.update({ channel: ref.channel, ts: ref.ts, text: message.text, blocks: message.blocks as never });
+  }
+
+  async postEphemeral(channel: string, user: string, text: string): Promise<void> {
+    await this.client.chat.postEphemeral({ channel, user, text });
+  }
+}

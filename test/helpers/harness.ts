@@ -1,0 +1,112 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseConfig } from '../../src/config/load.js';
+import type { ConfigInput } from '../../src/config/schema.js';
+import { silentLogger } from '../../src/logger.js';
+import { createServices, type Services } from '../../src/services.js';
+import { createSlackApp, type SlackApp } from '../../src/slack/app.js';
+import { FakeSlack, type FakeSlackOptions } from '../../src/slack/playground/fake-slack.js';
+import { signedSlackHeaders } from '../../src/slack/signing.js';
+import { startBuildWorker, type WorkerHandle } from '../../src/worker/build-worker.js';
+import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from './redis.js';
+
+export const SIGNING_SECRET = 'test-signing-secret';
+
+export interface HarnessOptions {
+  config: ConfigInput;
+  fakeSlack?: FakeSlackOptions;
+  /** Start a worker in this process (default true). */
+  worker?: boolean;
+  minIntervalMs?: number;
+}
+
+/**
+ * The real bot — Bolt HTTP receiver, BullMQ on the real Redis under a unique prefix, the real
+ * worker running real processes — with only Slack's Web API replaced by the loopback fake.
+ */
+export class Harness {
+  slack!: FakeSlack;
+  services!: Services;
+  app!: SlackApp;
+  worker: WorkerHandle | undefined;
+  baseUrl = '';
+  prefix = uniquePrefix();
+  stateDir = '';
+
+  static async start(options: HarnessOptions): Promise<Harness> {
+    const h = new Harness();
+    h.slack = await new FakeSlack(options.fakeSlack).start();
+    h.stateDir = await mkdtemp(join(tmpdir(), 'apollo-state-'));
+    const config = parseConfig(options.config, 'test config');
+    h.services = createServices(
+      config,
+      {
+        redisUrl: TEST_REDIS_URL,
+        redisPrefix: h.prefix,
+        stateDir: h.stateDir,
+        botToken: 'xoxb-test',
+        slackApiUrl: h.slack.apiUrl,
+        notifier: { minIntervalMs: options.minIntervalMs ?? 1000 },
+        killGraceMs: 500,
+      },
+      silentLogger,
+    );
+    h.app = createSlackApp(h.services, { botToken: 'xoxb-test', signingSecret: SIGNING_SECRET, slackApiUrl: h.slack.apiUrl, port: 0, botUserId: 'UAPOLLOBOT' });
+    const { port } = await h.app.start();
+    h.baseUrl = `http://127.0.0.1:${port}`;
+    if (options.worker ?? true) h.worker = startBuildWorker(h.services);
+    return h;
+  }
+
+  /** Sends `/apollo <text>` the way Slack does: form-encoded and signed. */
+  async command(text: string, user = 'U0REQUEST', channel = 'C0APOLLO', signingSecret = SIGNING_SECRET): Promise<{ status: number; body: string; responseUrl: string }> {
+    const responseUrl = this.slack.responseUrl();
+    const raw = new URLSearchParams({
+      token: 'legacy',
+      team_id: 'T0APOLLO',
+      channel_id: channel,
+      channel_name: 'apollo',
+      user_id: user,
+      user_name: user.toLowerCase(),
+      command: '/apollo',
+      text,
+      response_url: responseUrl,
+      trigger_id: '1.2.3',
+    }).toString();
+    const res = await fetch(`${this.baseUrl}/slack/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...signedSlackHeaders(signingSecret, raw) },
+      body: raw,
+    });
+    return { status: res.status, body: await res.text(), responseUrl };
+  }
+
+  /** Waits for the first ephemeral reply to one command. */
+  async replyTo(responseUrl: string): Promise<string> {
+    return this.slack.waitFor(() => this.repliesTo(responseUrl)[0], 30_000, 'an ephemeral reply');
+  }
+
+  /** The ephemeral replies sent to one command's response_url. */
+  repliesTo(responseUrl: string): string[] {
+    const id = responseUrl.split('/').pop();
+    return this.slack.callsOf('response_url').filter((c) => c.body.response_url_id === id).map((c) => String(c.body.text ?? ''));
+  }
+
+  async close(): Promise<void> {
+    await this.worker?.close();
+    await this.app.stop();
+    await this.services.close();
+    await this.slack.stop();
+    await deletePrefix(this.prefix);
+    await rm(this.stateDir, { recursive: true, force: true });
+  }
+}
+
+/** The text of every block of a recorded message, one string. */
+export function blocksText(body: Record<string, unknown>): string {
+  const blocks = (body.blocks as { text?: { text?: string }; elements?: { text?: string | { text?: string } }[] }[] | undefined) ?? [];
+  return blocks
+    .map((b) => [b.text?.text ?? '', ...(b.elements ?? []).map((e) => (typeof e.text === 'string' ? e.text : (e.text?.text ?? '')))].join(' '))
+    .join('\n');
+}
