@@ -50,6 +50,7 @@ async function main(mode: Mode): Promise<void> {
     logger,
   );
 
+  await services.ready();
   const closers: (() => Promise<void>)[] = [];
   if (mode === 'all' || mode === 'worker') {
     const worker = startBuildWorker(services);

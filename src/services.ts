@@ -5,7 +5,7 @@ import type { Config } from './config/schema.js';
 import { GitMirror } from './git/mirror.js';
 import type { Logger } from './logger.js';
 import { createBuildQueue } from './queue/build-queue.js';
-import { createRedis } from './redis/connection.js';
+import { createRedis, waitReady } from './redis/connection.js';
 import { Keys } from './redis/keys.js';
 import { RunStore } from './runs/run-store.js';
 import { CardNotifier, type CardNotifierOptions } from './slack/card-notifier.js';
@@ -36,6 +36,8 @@ export interface Services {
   slack: SlackPoster;
   notifier: CardNotifier;
   buildQueue: ReturnType<typeof createBuildQueue>;
+  /** Resolves when the request-path connections are ready (they refuse commands until then). */
+  ready(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -68,6 +70,9 @@ export function createServices(config: Config, settings: RuntimeSettings, logger
     slack,
     notifier,
     buildQueue,
+    async ready() {
+      await Promise.all([waitReady(redis), waitReady(queueConnection)]);
+    },
     async close() {
       await buildQueue.close();
       queueConnection.disconnect();

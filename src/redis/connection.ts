@@ -33,3 +33,19 @@ export async function redisAnswers(redis: Redis, ms = 1000): Promise<boolean> {
     clearTimeout(timer);
   }
 }
+
+/** Resolves once the connection is ready; a fail-fast connection refuses commands until then. */
+export async function waitReady(redis: Redis, ms = 5000): Promise<void> {
+  if (redis.status === 'ready') return;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      redis.off('ready', onReady);
+      reject(new Error(`Redis did not become ready within ${ms}ms`));
+    }, ms);
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    redis.once('ready', onReady);
+  });
+}

@@ -52,6 +52,7 @@ export class Harness {
       },
       silentLogger,
     );
+    await h.services.ready();
     h.app = createSlackApp(h.services, { botToken: 'xoxb-test', signingSecret: SIGNING_SECRET, slackApiUrl: h.slack.apiUrl, port: 0, botUserId: 'UAPOLLOBOT' });
     const { port } = await h.app.start();
     h.baseUrl = `http://127.0.0.1:${port}`;

@@ -1,0 +1,165 @@
+import { createServer } from 'node:net';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+import { stringify } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeSlack } from '../src/slack/playground/fake-slack.js';
+import { signedSlackHeaders } from '../src/slack/signing.js';
+import { ensureRedis } from '../src/redis/local-server.js';
+import { TestRepo } from './helpers/git-repo.js';
+import { blocksText } from './helpers/harness.js';
+import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from './helpers/redis.js';
+
+const SECRET = 'multi-process-secret';
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function waitForHealth(port: number, child: ResultPromise): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) throw new Error(`process exited early: ${String(child.exitCode)}`);
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+      if (res.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`web on ${port} never became healthy`);
+}
+
+describe('processes as the Procfile runs them', () => {
+  const children: ResultPromise[] = [];
+  let slack: FakeSlack;
+  let prefix: string;
+  let dir: string;
+  let repo: TestRepo;
+  let webPorts: number[];
+
+  beforeAll(async () => {
+    slack = await new FakeSlack().start();
+    prefix = uniquePrefix();
+    dir = await mkdtemp(join(tmpdir(), 'apollo-procs-'));
+    repo = await TestRepo.create({ 'README': 'apollo\n' }, 'Seed commit');
+    const config = {
+      repository: repo.path,
+      build: { steps: [{ name: 'where am I', run: 'echo "pid $$ on $APOLLO_RUN_ID"; sleep 0.3' }, { name: 'done', run: 'true' }] },
+      worker: { concurrency: 1 },
+    };
+    await writeFile(join(dir, 'apollo.yml'), stringify(config));
+    webPorts = [await freePort(), await freePort()];
+    const env = {
+      SLACK_BOT_TOKEN: 'xoxb-multi',
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_API_URL: slack.apiUrl,
+      REDIS_URL: TEST_REDIS_URL,
+      APOLLO_REDIS_PREFIX: prefix,
+      APOLLO_CONFIG: join(dir, 'apollo.yml'),
+      LOG_LEVEL: 'warn',
+    };
+    const tsx = join(process.cwd(), 'node_modules/.bin/tsx');
+    for (const [i, mode] of (['web', 'web', 'worker', 'worker'] as const).entries()) {
+      const child = execa(tsx, ['src/main.ts', mode], {
+        env: { ...env, PORT: String(webPorts[i] ?? 0), APOLLO_STATE_DIR: join(dir, `state-${i}`) },
+        reject: false,
+        all: true,
+      });
+      children.push(child);
+    }
+    await Promise.all(webPorts.map((port, i) => waitForHealth(port, children[i]!)));
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const child of children) child.kill('SIGTERM');
+    await Promise.all(children.map((c) => c.catch(() => undefined)));
+    await slack?.stop();
+    await deletePrefix(prefix);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function command(port: number, text: string, channel: string) {
+    const body = new URLSearchParams({ command: '/apollo', text, user_id: 'U0MULTI', channel_id: channel, response_url: slack.responseUrl(), team_id: 'T1' }).toString();
+    return fetch(`http://127.0.0.1:${port}/slack/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...signedSlackHeaders(SECRET, body) },
+      body,
+    });
+  }
+
+  it('two web and two worker processes share one Redis and finish every run once', async () => {
+    const commits = [await repo.commit({ a: '1' }, 'first'), await repo.commit({ b: '2' }, 'second'), await repo.commit({ c: '3' }, 'third'), await repo.commit({ d: '4' }, 'fourth')];
+    // Each commit goes to a different web process; the same commit from two webs runs once.
+    const sent = await Promise.all([
+      ...commits.map((sha, i) => command(webPorts[i % 2]!, `build ${sha}`, 'C0MULTI')),
+      command(webPorts[1]!, `build ${commits[0]}`, 'C0MULTI'),
+    ]);
+    expect(sent.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+
+    const finals = await slack.waitFor(() => {
+      const done = commits.map((sha) =>
+        slack.callsOf('chat.update').filter((c) => String(c.body.text).includes(sha.slice(0, 7)) && String(c.body.text).includes(': passed')).at(-1),
+      );
+      return done.every(Boolean) ? done : undefined;
+    }, 90_000, 'four passed cards');
+    expect(finals).toHaveLength(4);
+    for (const sha of commits) {
+      expect(slack.callsOf('chat.postMessage').filter((c) => String(c.body.text).includes(sha.slice(0, 7)))).toHaveLength(1);
+    }
+    expect(blocksText(finals[0]!.body)).toContain('✅ where am I');
+    const duplicate = await slack.waitFor(() => slack.callsOf('response_url').find((c) => String(c.body.text).includes('already queued or running')), 10_000, 'duplicate notice');
+    expect(duplicate).toBeDefined();
+  }, 120_000);
+});
+
+describe('start-up', () => {
+  const tsx = join(process.cwd(), 'node_modules/.bin/tsx');
+
+  it('stops on an invalid config with every problem by path and no stack trace', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'apollo-badconf-'));
+    await writeFile(join(dir, 'apollo.yml'), 'repository: x\nbuild:\n  steps:\n    - name: a\n    - run: b\n      tiemout: 5m\n');
+    const result = await execa(tsx, ['src/main.ts', 'web'], { env: { APOLLO_CONFIG: join(dir, 'apollo.yml'), REDIS_URL: TEST_REDIS_URL }, reject: false, timeout: 30_000 });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('build.steps[0].run: required');
+    expect(result.stderr).toContain('build.steps[1].name: required');
+    expect(result.stderr).toContain("build.steps[1]: unknown key 'tiemout'");
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('says how to get Redis when none answers and redis-server is missing', async () => {
+    const port = await freePort();
+    const result = await execa(process.execPath, [tsx, 'src/main.ts', 'web'], {
+      env: { REDIS_URL: `redis://127.0.0.1:${port}`, PATH: '/nonexistent', APOLLO_CONFIG: 'examples/apollo.yml' },
+      extendEnv: false,
+      reject: false,
+      timeout: 30_000,
+    });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/apt-get install redis-server.*REDIS_URL/);
+  });
+
+  it('starts a private Redis with AOF when none answers', async () => {
+    const port = await freePort();
+    const state = await mkdtemp(join(tmpdir(), 'apollo-redis-'));
+    const url = `redis://127.0.0.1:${port}`;
+    try {
+      const said = await ensureRedis(url, state);
+      expect(said).toContain(`Started a private Redis on 127.0.0.1:${port}`);
+      const info = await execa('redis-cli', ['-p', String(port), 'config', 'get', 'appendonly']);
+      expect(info.stdout).toContain('yes');
+      expect(await ensureRedis(url, state)).toBeUndefined(); // already answering: nothing to do
+    } finally {
+      await execa('redis-cli', ['-p', String(port), 'shutdown', 'nosave'], { reject: false });
+      await rm(state, { recursive: true, force: true });
+    }
+  });
+});
