@@ -10,6 +10,7 @@ import { createServices, type Services } from './services.js';
 import { createSlackApp } from './slack/app.js';
 import { FakeSlack, type SlackCall } from './slack/playground/fake-slack.js';
 import { startBuildWorker } from './worker/build-worker.js';
+import { webhookRoutes } from './webhooks/routes.js';
 
 type Mode = 'all' | 'web' | 'worker';
 
@@ -66,6 +67,10 @@ async function main(mode: Mode): Promise<void> {
       ...(slackApiUrl ? { slackApiUrl } : {}),
       ...(playground ? { botUserId: 'UAPOLLOBOT' } : {}),
       port: env.PORT,
+      routes: webhookRoutes(services, {
+        ...(env.GITHUB_WEBHOOK_SECRET ? { github: env.GITHUB_WEBHOOK_SECRET } : {}),
+        ...(env.CI_WEBHOOK_SECRET ? { ci: env.CI_WEBHOOK_SECRET } : {}),
+      }),
     });
     const { port } = await slackApp.start();
     closers.unshift(() => slackApp.stop());

@@ -4,6 +4,7 @@ import { laneStatus, runFinishedAt, runStartedAt, runStatus, type Lane, type Run
 import { STATUS_ICON, STATUS_WORD } from './icons.js';
 import { capBlocks, clamp, codeBlock, context, escapeMrkdwn, header, LIMITS, section, type Block, type Message } from './limits.js';
 import { summaryLine } from './summary-line.js';
+import { mention } from './mention.js';
 
 const BAR_WIDTH = 12;
 
@@ -82,7 +83,7 @@ export function renderRunCard(run: Run, now: number = Date.now()): Message {
   const blocks: Block[] = [header(`${STATUS_ICON[status]} ${title(run)}`)];
   const subject = run.subject ? `*${escapeMrkdwn(clamp(run.subject, 200))}*` : `*${shortSha(run.sha)}*`;
   const refNote = run.ref !== run.sha && !run.sha.startsWith(run.ref) ? ` · ref \`${escapeMrkdwn(run.ref)}\`` : '';
-  blocks.push(section(`${subject}\n\`${shortSha(run.sha)}\`${refNote} by ${escapeMrkdwn(run.author || 'unknown')} · requested by <@${run.requestedBy}>`));
+  blocks.push(section(`${subject}\n\`${shortSha(run.sha)}\`${refNote} by ${escapeMrkdwn(run.author || 'unknown')} · requested by ${mention(run.requestedBy)}`));
 
   const single = run.lanes.length === 1 && run.kind === 'build';
   const lines = single ? run.lanes[0]!.steps.map((s) => stepLine(s, now)) : run.lanes.map((l) => laneRow(l, now));

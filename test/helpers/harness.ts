@@ -9,6 +9,7 @@ import { createSlackApp, type SlackApp } from '../../src/slack/app.js';
 import { FakeSlack, type FakeSlackOptions } from '../../src/slack/playground/fake-slack.js';
 import { signedSlackHeaders } from '../../src/slack/signing.js';
 import { startBuildWorker, type WorkerHandle } from '../../src/worker/build-worker.js';
+import { webhookRoutes, type WebhookSecrets } from '../../src/webhooks/routes.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from './redis.js';
 
 export const SIGNING_SECRET = 'test-signing-secret';
@@ -19,6 +20,8 @@ export interface HarnessOptions {
   /** Start a worker in this process (default true). */
   worker?: boolean;
   minIntervalMs?: number;
+  /** Secrets of the /webhooks/* routes (they answer 401 to everything without one). */
+  webhooks?: WebhookSecrets;
 }
 
 /**
@@ -53,7 +56,14 @@ export class Harness {
       silentLogger,
     );
     await h.services.ready();
-    h.app = createSlackApp(h.services, { botToken: 'xoxb-test', signingSecret: SIGNING_SECRET, slackApiUrl: h.slack.apiUrl, port: 0, botUserId: 'UAPOLLOBOT' });
+    h.app = createSlackApp(h.services, {
+      botToken: 'xoxb-test',
+      signingSecret: SIGNING_SECRET,
+      slackApiUrl: h.slack.apiUrl,
+      port: 0,
+      botUserId: 'UAPOLLOBOT',
+      routes: webhookRoutes(h.services, options.webhooks ?? {}),
+    });
     const { port } = await h.app.start();
     h.baseUrl = `http://127.0.0.1:${port}`;
     if (options.worker ?? true) h.worker = startBuildWorker(h.services);
