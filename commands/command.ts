@@ -1,3 +1,4 @@
+import type { Config } from '../src/config/schema.js';
 import type { Services } from '../src/services.js';
 
 /** Who asked, where, and how to answer them privately. */
@@ -14,7 +15,7 @@ export interface CommandDefinition<Args> {
   usage: string;
   summary: string;
   /** Turns the words after the subcommand into typed arguments; throws ApolloError(UsageInvalid). */
-  parse: (args: string[]) => Args;
+  parse: (args: string[], config: Config) => Args;
   run: (args: Args, context: CommandContext) => Promise<void>;
 }
 

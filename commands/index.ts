@@ -1,4 +1,8 @@
+import type { Config } from '../src/config/schema.js';
 import { ApolloError, ErrorCode } from '../src/errors.js';
+import { deployCommand } from './deploy.js';
+import { lockCommand, locksCommand, unlockCommand } from './locks.js';
+import { statusCommand } from './status.js';
 import { buildCommand } from './build.js';
 import type { CommandContext, CommandDefinition } from './command.js';
 import { createHelpCommand, helpText } from './help.js';
@@ -6,7 +10,9 @@ import { splitCommand } from './parse.js';
 
 const commands: CommandDefinition<unknown>[] = [];
 const helpCommand = createHelpCommand(() => commands);
-commands.push(helpCommand as CommandDefinition<unknown>, buildCommand as CommandDefinition<unknown>);
+commands.push(
+  ...([helpCommand, buildCommand, deployCommand, statusCommand, locksCommand, lockCommand, unlockCommand] as CommandDefinition<unknown>[]),
+);
 
 export function allCommands(): CommandDefinition<unknown>[] {
   return commands;
@@ -21,12 +27,12 @@ export interface PreparedCommand {
  * Parses and validates slash-command text synchronously, so a mistake is answered in the ack itself.
  * Throws ApolloError(UsageInvalid) with the usage lines.
  */
-export function prepareCommand(text: string): PreparedCommand {
+export function prepareCommand(text: string, config: Config): PreparedCommand {
   const { name, args } = splitCommand(text);
   const command = commands.find((c) => c.name === name);
   if (!command) {
     throw new ApolloError(ErrorCode.UsageInvalid, `\`${name.slice(0, 40)}\` is not an Apollo command.`, { details: [helpText(commands)] });
   }
-  const parsed = command.parse(args);
+  const parsed = command.parse(args, config);
   return { name, run: (context) => command.run(parsed, context) };
 }

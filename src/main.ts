@@ -9,7 +9,7 @@ import { ensureRedis } from './redis/local-server.js';
 import { createServices, type Services } from './services.js';
 import { createSlackApp } from './slack/app.js';
 import { FakeSlack, type SlackCall } from './slack/playground/fake-slack.js';
-import { startBuildWorker } from './worker/build-worker.js';
+import { startWorkers } from './worker/workers.js';
 import { webhookRoutes } from './webhooks/routes.js';
 
 type Mode = 'all' | 'web' | 'worker';
@@ -54,7 +54,7 @@ async function main(mode: Mode): Promise<void> {
   await services.ready();
   const closers: (() => Promise<void>)[] = [];
   if (mode === 'all' || mode === 'worker') {
-    const worker = startBuildWorker(services);
+    const worker = startWorkers(services);
     closers.push(() => worker.close());
     logger.info({ concurrency: config.worker.concurrency }, 'worker started');
   }

@@ -5,6 +5,10 @@ import type { Config } from './config/schema.js';
 import { GitMirror } from './git/mirror.js';
 import type { Logger } from './logger.js';
 import { createBuildQueue } from './queue/build-queue.js';
+import { DeployFlow } from './queue/deploy-flow.js';
+import { CloudLocks } from './queue/cloud-locks.js';
+import { Access } from './access/access.js';
+import { LogStore } from './logs/log-store.js';
 import { createRedis, waitReady } from './redis/connection.js';
 import { Keys } from './redis/keys.js';
 import { RunStore } from './runs/run-store.js';
@@ -36,6 +40,10 @@ export interface Services {
   slack: SlackPoster;
   notifier: CardNotifier;
   buildQueue: ReturnType<typeof createBuildQueue>;
+  deployFlow: DeployFlow;
+  locks: CloudLocks;
+  access: Access;
+  logs: LogStore;
   /** Resolves when the request-path connections are ready (they refuse commands until then). */
   ready(): Promise<void>;
   close(): Promise<void>;
@@ -54,11 +62,16 @@ export function createServices(config: Config, settings: RuntimeSettings, logger
   const keys = new Keys(settings.redisPrefix);
   const redis = createRedis(settings.redisUrl, 'failFast');
   const runs = new RunStore(redis, keys);
-  const slack = new SlackPoster(new WebClient(settings.botToken, slackClientOptions(settings.slackApiUrl)));
-  const notifier = new CardNotifier(redis, keys, runs, slack, logger, settings.notifier);
+  const client = new WebClient(settings.botToken, slackClientOptions(settings.slackApiUrl));
+  const slack = new SlackPoster(client);
+  const notifier = new CardNotifier(redis, keys, runs, slack, logger, {
+    ...settings.notifier,
+    card: { destroyConfigured: config.destroy !== undefined, testSuites: (config.deploy?.tests ?? []).map((t) => t.name) },
+  });
   // BullMQ producers get their own connection: the Queue reuses it for every add.
   const queueConnection = createRedis(settings.redisUrl, 'failFast');
   const buildQueue = createBuildQueue(queueConnection, keys);
+  const deployFlow = new DeployFlow(queueConnection, keys);
   return {
     config,
     settings,
@@ -70,11 +83,16 @@ export function createServices(config: Config, settings: RuntimeSettings, logger
     slack,
     notifier,
     buildQueue,
+    deployFlow,
+    locks: new CloudLocks(redis, keys),
+    access: new Access(client, redis, keys),
+    logs: new LogStore(redis, keys),
     async ready() {
       await Promise.all([waitReady(redis), waitReady(queueConnection)]);
     },
     async close() {
       await buildQueue.close();
+      await deployFlow.close();
       queueConnection.disconnect();
       redis.disconnect();
     },

@@ -83,7 +83,7 @@ export function limitViolations(blocks: Block[]): string[] {
 }
 
 /** Keeps a message within the block limit: the last block says how many were left out. */
-export function capBlocks(blocks: Block[], max = LIMITS.blocksPerMessage): Block[] {
+export function capBlocks(blocks: Block[], max: number = LIMITS.blocksPerMessage): Block[] {
   if (blocks.length <= max) return blocks;
   const kept = blocks.slice(0, max - 1);
   kept.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `…${blocks.length - kept.length} more blocks not shown` }] });
@@ -122,7 +122,19 @@ export function button(
   };
 }
 
+/**
+ * A legacy attachment, used only for its colour bar (`good`, `warning`, `danger` or `#rrggbb`); its
+ * content is blocks, held to the same limits as a message's.
+ */
+export interface Attachment {
+  color: string;
+  blocks: Block[];
+  /** Shown where blocks cannot be (notifications, old clients). */
+  fallback?: string;
+}
+
 export interface Message {
   text: string;
   blocks: Block[];
+  attachments?: Attachment[];
 }

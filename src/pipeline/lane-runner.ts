@@ -25,6 +25,11 @@ export interface LaneRunOptions {
   cloud?: string;
   /** Names of steps not to run (e.g. suites turned off with --no-tests); shown as skipped. */
   skip?: ReadonlySet<string>;
+  /**
+   * Names of independent test suites: a failing suite does not stop the suites after it (each is its
+   * own verdict); a failing step that is not a suite still skips everything after it.
+   */
+  suites?: ReadonlySet<string>;
   killGraceMs?: number;
   /** Called after every state change, with the lane as it is now. */
   onChange: (lane: Lane) => Promise<void>;
@@ -55,7 +60,7 @@ export async function runLane(options: LaneRunOptions): Promise<Lane> {
 
     const outcome = await runOneStep(options, step);
     Object.assign(state, outcome);
-    if (outcome.status === 'failed') stopReason = 'failed';
+    if (outcome.status === 'failed' && !options.suites?.has(step.name)) stopReason = 'failed';
     if (outcome.status === 'interrupted' || outcome.status === 'cancelled') stopReason = 'aborted';
     await options.onChange(lane);
   }

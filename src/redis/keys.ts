@@ -18,4 +18,35 @@ export class Keys {
   card(runId: string, part: 'ver' | 'sent' | 'lock' | 'last'): string {
     return `${this.prefix}:card:${runId}:${part}`;
   }
+  /** The approval request of a deploy: its absence means the request expired. */
+  deployRequest(runId: string): string {
+    return `${this.prefix}:deploy-request:${runId}`;
+  }
+  cloudLock(cloud: string): string {
+    return `${this.prefix}:lock:cloud:${cloud}`;
+  }
+  stickyLock(cloud: string): string {
+    return `${this.prefix}:lock:sticky:${cloud}`;
+  }
+  lastDeploy(cloud: string): string {
+    return `${this.prefix}:cloud:${cloud}:last-deploy`;
+  }
+  log(runId: string, lane: string): string {
+    return `${this.prefix}:log:${runId}:${lane}`;
+  }
+  usergroup(id: string): string {
+    return `${this.prefix}:usergroup:${id}`;
+  }
+  /** A webhook delivery already handled, by its sender's id (`X-GitHub-Delivery`, `X-Apollo-Delivery`). */
+  webhookDelivery(source: string, id: string): string {
+    return `${this.prefix}:webhook-delivery:${source}:${encodeURIComponent(id)}`;
+  }
+  /** One CI run's notification: its newest state, its Slack message, and the lock of whoever sends it. */
+  notification(repo: string, pipeline: string, runId: string, part: 'state' | 'msg' | 'ver' | 'sent' | 'lock'): string {
+    return `${this.prefix}:notify:${encodeURIComponent(repo)}:${encodeURIComponent(pipeline)}:${encodeURIComponent(runId)}:${part}`;
+  }
+  /** The verdict of the last completed run of a pipeline on a branch ("still failing", "back to normal"). */
+  notificationLast(repo: string, pipeline: string, branch: string): string {
+    return `${this.prefix}:notify-last:${encodeURIComponent(repo)}:${encodeURIComponent(pipeline)}:${encodeURIComponent(branch)}`;
+  }
 }

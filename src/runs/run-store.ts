@@ -1,13 +1,20 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from '../redis/keys.js';
-import type { Lane, Run, RunKind, RunMeta } from './run.js';
+import type { Decision, DestroyRequest, Lane, Run, RunKind, RunMeta } from './run.js';
 
 /** How long a finished run's record is kept for cards, `/apollo status` and history. */
 const RUN_TTL_SECONDS = 30 * 24 * 3600;
 
+export type LanePhase = 'run' | 'destroy';
+
+function laneField(name: string, phase: LanePhase): string {
+  return phase === 'run' ? `lane:${name}` : `destroy:${name}`;
+}
+
 /**
- * Runs live in Redis, one hash per run: `meta` plus one field per lane. A lane is written only by
- * the job that runs it, so parallel clouds on different workers never overwrite each other.
+ * Runs live in Redis, one hash per run: `meta`, one field per lane, and the fields written once
+ * (`decision`, `destroy`, `cancel`) with HSETNX so that concurrent clicks agree on one outcome.
+ * A lane is written only by the job that runs it, so parallel clouds never overwrite each other.
  */
 export class RunStore {
   constructor(
@@ -24,7 +31,7 @@ export class RunStore {
   async create(meta: RunMeta, lanes: Lane[]): Promise<void> {
     const key = this.keys.run(meta.id);
     const fields: Record<string, string> = { meta: JSON.stringify(meta) };
-    for (const lane of lanes) fields[`lane:${lane.name}`] = JSON.stringify(lane);
+    for (const lane of lanes) fields[laneField(lane.name, 'run')] = JSON.stringify(lane);
     await this.redis
       .multi()
       .hset(key, fields)
@@ -37,23 +44,54 @@ export class RunStore {
     const hash = await this.redis.hgetall(this.keys.run(runId));
     if (!hash.meta) return undefined;
     const meta = JSON.parse(hash.meta) as RunMeta;
-    const lanes = meta.laneNames
-      .map((name) => hash[`lane:${name}`])
-      .filter((raw): raw is string => raw !== undefined)
-      .map((raw) => JSON.parse(raw) as Lane);
-    return { ...meta, lanes };
+    const read = (names: string[], phase: LanePhase) =>
+      names
+        .map((name) => hash[laneField(name, phase)])
+        .filter((raw): raw is string => raw !== undefined)
+        .map((raw) => JSON.parse(raw) as Lane);
+    const run: Run = { ...meta, lanes: read(meta.laneNames, 'run') };
+    if (hash.decision) run.decision = JSON.parse(hash.decision) as Decision;
+    if (hash.destroy) {
+      run.destroy = JSON.parse(hash.destroy) as DestroyRequest;
+      run.destroyLanes = read(run.destroy.laneNames, 'destroy');
+    }
+    if (hash.cancel) run.cancelledBy = hash.cancel;
+    return run;
   }
 
-  async saveLane(runId: string, lane: Lane): Promise<void> {
-    await this.redis.hset(this.keys.run(runId), `lane:${lane.name}`, JSON.stringify(lane));
+  async saveLane(runId: string, lane: Lane, phase: LanePhase = 'run'): Promise<void> {
+    await this.redis.hset(this.keys.run(runId), laneField(lane.name, phase), JSON.stringify(lane));
   }
 
   async setMessage(runId: string, message: { channel: string; ts: string }): Promise<void> {
-    // Read-modify-write of meta is safe: only the web process that posted the card writes it here.
+    // Read-modify-write of meta is safe: only the process that posted the card writes it here.
     const raw = await this.redis.hget(this.keys.run(runId), 'meta');
     if (!raw) return;
     const meta = JSON.parse(raw) as RunMeta;
     await this.redis.hset(this.keys.run(runId), 'meta', JSON.stringify({ ...meta, message }));
+  }
+
+  /** Records the decision unless one exists; returns the decision that stands. */
+  async decide(runId: string, decision: Decision): Promise<{ won: boolean; decision: Decision }> {
+    const key = this.keys.run(runId);
+    const won = (await this.redis.hsetnx(key, 'decision', JSON.stringify(decision))) === 1;
+    if (won) return { won, decision };
+    const current = await this.redis.hget(key, 'decision');
+    return { won, decision: current ? (JSON.parse(current) as Decision) : decision };
+  }
+
+  /** Starts the destroy phase unless it was started; writes its queued lanes in the same step. */
+  async startDestroy(runId: string, request: DestroyRequest, lanes: Lane[]): Promise<boolean> {
+    const key = this.keys.run(runId);
+    const won = (await this.redis.hsetnx(key, 'destroy', JSON.stringify(request))) === 1;
+    if (!won) return false;
+    for (const lane of lanes) await this.saveLane(runId, lane, 'destroy');
+    return true;
+  }
+
+  /** Marks the run cancelled (once); returns false when it already was. */
+  async markCancelled(runId: string, by: string): Promise<boolean> {
+    return (await this.redis.hsetnx(this.keys.run(runId), 'cancel', by)) === 1;
   }
 
   async delete(runId: string): Promise<void> {

@@ -44,10 +44,32 @@ export interface RunMeta {
   laneNames: string[];
   /** The card, once posted. */
   message?: { channel: string; ts: string };
+  /** Deploys: which test suites run (undefined: all of deploy.tests). */
+  tests?: string[];
+  /** Deploys: when the approval request expires (epoch ms). */
+  approvalExpiresAt?: number;
+}
+
+/** A deploy's approval, written once (HSETNX): the first click wins. */
+export interface Decision {
+  state: 'approved' | 'rejected' | 'expired';
+  by?: string;
+  at: number;
+}
+
+export interface DestroyRequest {
+  by: string;
+  at: number;
+  laneNames: string[];
 }
 
 export interface Run extends RunMeta {
   lanes: Lane[];
+  decision?: Decision;
+  destroy?: DestroyRequest;
+  destroyLanes?: Lane[];
+  /** Set when someone cancelled the run. */
+  cancelledBy?: string;
 }
 
 const DONE: ReadonlySet<StepStatus> = new Set(['passed', 'failed', 'skipped', 'interrupted', 'cancelled']);
@@ -81,8 +103,18 @@ export function runStatus(run: Run): RunStatus {
 }
 
 export function isRunDone(run: Run): boolean {
+  if (run.kind === 'deploy' && run.decision?.state !== 'approved') return run.decision !== undefined;
   const status = runStatus(run);
   return status !== 'queued' && status !== 'running';
+}
+
+/** A deploy waiting for an approver's click. */
+export function awaitingApproval(run: Run): boolean {
+  return run.kind === 'deploy' && run.decision === undefined;
+}
+
+export function lanesDone(lanes: Lane[]): boolean {
+  return lanes.every((l) => l.finishedAt !== undefined || l.error !== undefined);
 }
 
 export function newLane(name: string, stepNames: string[]): Lane {

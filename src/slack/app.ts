@@ -4,6 +4,7 @@ import type { Services } from '../services.js';
 import { slackClientOptions } from '../services.js';
 import { healthRoute } from './health-route.js';
 import { registerApolloCommand } from './listeners/apollo-command.js';
+import { registerDeployActions } from './listeners/deploy-actions.js';
 
 export interface SlackAppOptions {
   botToken: string;
@@ -45,6 +46,7 @@ export function createSlackApp(services: Services, options: SlackAppOptions): Sl
     services.logger.error({ err }, 'unhandled error in a Slack listener');
   });
   registerApolloCommand(app, services);
+  registerDeployActions(app, services);
 
   return {
     app,

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import type { Keys } from '../redis/keys.js';
 import type { RunStore } from '../runs/run-store.js';
-import { renderRunCard } from '../../views/run-card.js';
+import { renderCard, type CardOptions } from '../../views/card.js';
 import type { Message } from '../../views/limits.js';
 import type { SlackPoster } from './slack-poster.js';
 
@@ -12,6 +12,8 @@ export interface CardNotifierOptions {
   minIntervalMs?: number;
   /** How long `flush` keeps trying to deliver a card's final state. Default 10 minutes. */
   flushTimeoutMs?: number;
+  /** What the views need from the config (is a destroy pipeline configured, which suites exist). */
+  card?: CardOptions;
 }
 
 const LOCK_MS = 30_000;
@@ -31,6 +33,7 @@ const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call
 export class CardNotifier {
   private readonly minIntervalMs: number;
   private readonly flushTimeoutMs: number;
+  private readonly cardOptions: CardOptions;
 
   constructor(
     private readonly redis: Redis,
@@ -42,11 +45,12 @@ export class CardNotifier {
   ) {
     this.minIntervalMs = options.minIntervalMs ?? 1000;
     this.flushTimeoutMs = options.flushTimeoutMs ?? 600_000;
+    this.cardOptions = options.card ?? {};
   }
 
   async render(runId: string): Promise<Message | undefined> {
     const run = await this.runs.get(runId);
-    return run ? renderRunCard(run) : undefined;
+    return run ? renderCard(run, this.cardOptions) : undefined;
   }
 
   /** Posts the card of a new run in `channel`, remembers where, then catches up with any progress. */
@@ -122,7 +126,7 @@ export class CardNotifier {
           break;
         }
         try {
-          await this.slack.updateMessage(run.message, renderRunCard(run));
+          await this.slack.updateMessage(run.message, renderCard(run, this.cardOptions));
         } catch (err) {
           this.logger.warn({ err, runId }, 'chat.update failed; will retry on the next change or flush');
           ok = false;

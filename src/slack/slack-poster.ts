@@ -18,6 +18,7 @@ export class SlackPoster {
       channel,
       text: message.text,
       blocks: message.blocks as never,
+      ...(message.attachments ? { attachments: message.attachments as never } : {}),
       ...(threadTs ? { thread_ts: threadTs } : {}),
       unfurl_links: false,
       unfurl_media: false,
@@ -27,10 +28,22 @@ export class SlackPoster {
   }
 
   async updateMessage(ref: MessageRef, message: Message): Promise<void> {
-    await this.client.chat.update({ channel: ref.channel, ts: ref.ts, text: message.text, blocks: message.blocks as never });
+    await this.client.chat.update({
+      channel: ref.channel,
+      ts: ref.ts,
+      text: message.text,
+      blocks: message.blocks as never,
+      // Without the field Slack keeps the old attachments, so a message without any leaves them alone.
+      ...(message.attachments ? { attachments: message.attachments as never } : {}),
+    });
   }
 
   async postEphemeral(channel: string, user: string, text: string): Promise<void> {
     await this.client.chat.postEphemeral({ channel, user, text });
+  }
+
+  /** Uploads text as a file into a message's thread (files.getUploadURLExternal + completeUploadExternal). */
+  async uploadText(thread: MessageRef, filename: string, title: string, content: string): Promise<void> {
+    await this.client.filesUploadV2({ channel_id: thread.channel, thread_ts: thread.ts, filename, title, content });
   }
 }

@@ -2,13 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { prepareCommand } from '../../commands/index.js';
 import { splitCommand } from '../../commands/parse.js';
 import { ApolloError, ErrorCode } from '../../src/errors.js';
+import { parseConfig } from '../../src/config/load.js';
+
+const config = parseConfig({ repository: '.', build: { steps: [{ name: 'a', run: 'true' }] }, clouds: { aws: {}, digitalocean: {} }, deploy: { steps: [{ name: 'apply', run: 'true' }] } });
 
 function usageError(text: string): ApolloError {
   try {
-    prepareCommand(text);
+    prepareCommand(text, config);
   } catch (err) {
     expect(err).toBeInstanceOf(ApolloError);
-    expect((err as ApolloError).code).toBe(ErrorCode.UsageInvalid);
+    expect([ErrorCode.UsageInvalid, ErrorCode.CloudUnknown]).toContain((err as ApolloError).code);
     return err as ApolloError;
   }
   throw new Error(`expected ${text} to be refused`);
@@ -21,8 +24,8 @@ describe('command parser', () => {
   });
 
   it('prepares valid commands without touching anything', () => {
-    expect(prepareCommand('build 4d124eb').name).toBe('build');
-    expect(prepareCommand('help').name).toBe('help');
+    expect(prepareCommand('build 4d124eb', config).name).toBe('build');
+    expect(prepareCommand('help', config).name).toBe('help');
   });
 
   it('refuses bad build arguments with the usage line', () => {
@@ -37,5 +40,25 @@ describe('command parser', () => {
     const err = usageError('deploi aws');
     expect(err.message).toContain('`deploi` is not an Apollo command');
     expect(err.details.join('\n')).toContain('/apollo build <ref>');
+  });
+
+  it('parses deploy clouds, commit and test selection', () => {
+    expect(prepareCommand('deploy aws 4d124eb', config).name).toBe('deploy');
+    expect(usageError('deploy gcp 4d124eb').message).toContain('Unknown cloud: `gcp`');
+    expect(usageError('deploy gcp 4d124eb').details.join()).toContain('`aws`, `digitalocean`');
+    expect(usageError('deploy aws,all 4d124eb').message).toContain('`all` cannot be combined');
+    expect(usageError('deploy aws').message).toMatch(/give the clouds and the commit/);
+    expect(usageError('deploy aws $(id)').message).toMatch(/not a commit SHA/);
+    expect(usageError('deploy aws 4d124eb --tests').message).toMatch(/--tests needs/);
+    expect(usageError('deploy aws 4d124eb --force').message).toMatch(/Unknown option `--force`/);
+    expect(usageError('deploy AWS;rm 4d124eb').message).toMatch(/expected a cloud name/);
+  });
+
+  it('parses lock, unlock, locks and status', () => {
+    expect(usageError('lock aws').message).toMatch(/Say why/);
+    expect(usageError('lock').message).toMatch(/which cloud, and why/);
+    expect(usageError('unlock gcp').message).toContain('Unknown cloud `gcp`');
+    expect(usageError('status now').message).toMatch(/argument 1|Too big|expected/i);
+    expect(prepareCommand('lock aws load test until 5pm', config).name).toBe('lock');
   });
 });

@@ -8,7 +8,7 @@ import { createServices, type Services } from '../../src/services.js';
 import { createSlackApp, type SlackApp } from '../../src/slack/app.js';
 import { FakeSlack, type FakeSlackOptions } from '../../src/slack/playground/fake-slack.js';
 import { signedSlackHeaders } from '../../src/slack/signing.js';
-import { startBuildWorker, type WorkerHandle } from '../../src/worker/build-worker.js';
+import { startWorkers, type WorkerHandle } from '../../src/worker/workers.js';
 import { webhookRoutes, type WebhookSecrets } from '../../src/webhooks/routes.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from './redis.js';
 
@@ -66,7 +66,7 @@ export class Harness {
     });
     const { port } = await h.app.start();
     h.baseUrl = `http://127.0.0.1:${port}`;
-    if (options.worker ?? true) h.worker = startBuildWorker(h.services);
+    if (options.worker ?? true) h.worker = startWorkers(h.services);
     return h;
   }
 
@@ -91,6 +91,39 @@ export class Harness {
       body: raw,
     });
     return { status: res.status, body: await res.text(), responseUrl };
+  }
+
+  /** Clicks a button the way Slack sends it: a signed form with one `payload` field of JSON. */
+  async click(actionId: string, value: string, user: string, options: { channel?: string; ts?: string; payload?: Record<string, unknown> } = {}): Promise<{ status: number; responseUrl: string }> {
+    const responseUrl = this.slack.responseUrl();
+    const channel = options.channel ?? 'C0APOLLO';
+    const payload = options.payload ?? {
+      type: 'block_actions',
+      user: { id: user, username: user.toLowerCase(), team_id: 'T0APOLLO' },
+      api_app_id: 'A0APOLLO',
+      token: 'legacy',
+      container: { type: 'message', message_ts: options.ts ?? '1.1', channel_id: channel, is_ephemeral: false },
+      trigger_id: '1.2.3',
+      team: { id: 'T0APOLLO', domain: 'apollo' },
+      channel: { id: channel, name: 'apollo' },
+      message: { type: 'message', ts: options.ts ?? '1.1', text: '' },
+      response_url: responseUrl,
+      actions: [{ action_id: actionId, block_id: 'b', value, type: 'button', action_ts: String(Date.now() / 1000) }],
+    };
+    const raw = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+    const res = await fetch(`${this.baseUrl}/slack/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...signedSlackHeaders(SIGNING_SECRET, raw) },
+      body: raw,
+    });
+    await res.text();
+    return { status: res.status, responseUrl };
+  }
+
+  /** The latest version of a card (posted or updated), by the ts it was posted with. */
+  latestCard(ts: string): Record<string, unknown> | undefined {
+    const versions = this.slack.calls.filter((c) => (c.method === 'chat.update' && c.body.ts === ts) || (c.method === 'chat.postMessage' && c.response?.ts === ts));
+    return versions.at(-1)?.body;
   }
 
   /** Waits for the first ephemeral reply to one command. */

@@ -11,7 +11,7 @@ export function registerApolloCommand(app: App, services: Services, commandName 
   app.command(commandName, async ({ command, ack, respond }) => {
     let prepared: PreparedCommand;
     try {
-      prepared = prepareCommand(command.text ?? '');
+      prepared = prepareCommand(command.text ?? '', services.config);
     } catch (err) {
       await ack({ response_type: 'ephemeral', text: userMessage(err) });
       return;

@@ -6,6 +6,8 @@ export interface SlackCall {
   method: string;
   body: Record<string, unknown>;
   at: number;
+  /** What the fake answered (e.g. the ts of a posted message). */
+  response?: Record<string, unknown>;
 }
 
 export interface InjectedFault {
@@ -125,8 +127,9 @@ export class FakeSlack {
       res.end(JSON.stringify(fault.body ?? { ok: false, error: fault.status === 429 ? 'ratelimited' : 'internal_error' }));
       return;
     }
-    this.record({ method, body, at: Date.now() });
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(this.answer(method, body)));
+    const response = this.answer(method, body);
+    this.record({ method, body, at: Date.now(), response });
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(response));
   }
 
   private answer(method: string, body: Record<string, unknown>): Record<string, unknown> {

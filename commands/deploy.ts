@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import { ApolloError, ErrorCode } from '../src/errors.js';
+import { GitRef } from '../src/git/ref.js';
+import { requestDeploy } from '../src/deploy/request-deploy.js';
+import { defineCommand } from './command.js';
+import { parseArgs } from './parse.js';
+
+const USAGE = '/apollo deploy <cloud|all|a,b> <commit> [--no-tests | --tests serverspec,docker-bench]';
+
+const CloudList = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]*(,[a-z0-9][a-z0-9_-]*)*$/, 'expected a cloud name, a comma list of clouds, or all')
+  .transform((s) => s.split(','));
+const SuiteList = z
+  .string()
+  .regex(/^[A-Za-z0-9 _.-]+(,[A-Za-z0-9 _.-]+)*$/, 'expected a comma list of test suite names')
+  .transform((s) => s.split(','));
+
+export interface DeployArgs {
+  clouds: string[];
+  ref: string;
+  tests?: string[];
+}
+
+export function parseDeployArgs(args: string[], configured: string[]): DeployArgs {
+  const positional: string[] = [];
+  let tests: string[] | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--no-tests') tests = [];
+    else if (arg === '--tests' || arg.startsWith('--tests=')) {
+      const value = arg === '--tests' ? args[++i] : arg.slice('--tests='.length);
+      if (!value) throw new ApolloError(ErrorCode.UsageInvalid, '--tests needs a comma list of suites.', { details: [`Usage: \`${USAGE}\``] });
+      tests = parseArgs(z.tuple([SuiteList]), [value], USAGE)[0];
+    } else if (arg.startsWith('--')) {
+      throw new ApolloError(ErrorCode.UsageInvalid, `Unknown option \`${arg.slice(0, 40)}\`.`, { details: [`Usage: \`${USAGE}\``] });
+    } else positional.push(arg);
+  }
+  const [clouds, ref] = parseArgs(
+    z.tuple([CloudList, GitRef], {
+      error: (issue) => (issue.code === 'too_small' ? 'give the clouds and the commit' : issue.code === 'too_big' ? 'expected the clouds and one commit' : undefined),
+    }),
+    positional,
+    USAGE,
+  );
+  const unknown = clouds.filter((c) => c !== 'all' && !configured.includes(c));
+  if (unknown.length > 0 || (clouds.includes('all') && clouds.length > 1)) {
+    throw new ApolloError(ErrorCode.CloudUnknown, `Unknown cloud${unknown.length > 1 ? 's' : ''}: ${unknown.map((c) => `\`${c}\``).join(', ') || '`all` cannot be combined'}.`, {
+      details: [`Configured clouds: ${configured.map((c) => `\`${c}\``).join(', ') || 'none'} (or \`all\`).`],
+    });
+  }
+  return { clouds, ref, ...(tests ? { tests } : {}) };
+}
+
+export const deployCommand = defineCommand({
+  name: 'deploy',
+  usage: USAGE,
+  summary: 'ask an approver to deploy a commit to one or more clouds in parallel',
+  parse: (args, config) => parseDeployArgs(args, Object.keys(config.clouds)),
+  async run(args, { userId, channelId, reply, services }) {
+    const result = await requestDeploy(services, { ...args, requestedBy: userId, channel: channelId });
+    if (result.cardError) {
+      await reply(`Deploy request \`${result.runId}\` is recorded, but I could not post its card here (${result.cardError}). Invite me with \`/invite @apollo\` and ask again.`);
+    }
+  },
+});

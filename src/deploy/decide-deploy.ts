@@ -1,0 +1,59 @@
+import { ApolloError, ErrorCode } from '../errors.js';
+import type { Services } from '../services.js';
+import { assertCloudsFree } from './request-deploy.js';
+import { hhmm } from './lock-message.js';
+import { mention } from '../../views/mention.js';
+
+export type DecisionOutcome = { ok: true; text?: string } | { ok: false; text: string };
+
+/**
+ * Approve or Reject, authorised at click time. The first valid click wins (HSETNX on the run);
+ * every other click — repeated, concurrent, late, or by someone not allowed — changes nothing and
+ * gets a private answer.
+ */
+export async function decideDeploy(services: Services, runId: string, user: string, choice: 'approve' | 'reject'): Promise<DecisionOutcome> {
+  const { runs, redis, keys, config, access, notifier, deployFlow, mirror } = services;
+  const run = await runs.get(runId);
+  if (!run || run.kind !== 'deploy') return { ok: false, text: 'This deploy request no longer exists.' };
+  if (run.decision) {
+    const { state, by, at } = run.decision;
+    return { ok: false, text: `This request was already ${state}${by ? ` by ${mention(by)}` : ''} at ${hhmm(at)}; nothing changed.` };
+  }
+  if (!(await redis.exists(keys.deployRequest(runId)))) {
+    await runs.decide(runId, { state: 'expired', at: run.approvalExpiresAt ?? Date.now() });
+    await notifier.flush(runId);
+    return { ok: false, text: `This request expired at ${hhmm(run.approvalExpiresAt ?? Date.now())}; ask again with \`/apollo deploy\`.` };
+  }
+  if (!(await access.allows(config.access.approvers, user))) {
+    return { ok: false, text: 'Only approvers (`access.approvers`) can approve or reject deploys.' };
+  }
+  if (choice === 'approve' && user === run.requestedBy && !config.access.allowSelfApproval) {
+    return { ok: false, text: 'You cannot approve your own deploy; ask another approver.' };
+  }
+  if (choice === 'approve') {
+    // Re-check just before running: the commit still exists and no one took the clouds meanwhile.
+    try {
+      await mirror.ensureCommit(run.sha);
+      await assertCloudsFree(services, run.laneNames, run.requestedBy, runId);
+    } catch (err) {
+      if (err instanceof ApolloError) return { ok: false, text: [err.message, ...err.details].join('\n') };
+      throw err;
+    }
+  }
+  const state = choice === 'approve' ? 'approved' : 'rejected';
+  const { won, decision } = await runs.decide(runId, { state, by: user, at: Date.now() });
+  if (!won) return { ok: false, text: `This request was already ${decision.state}${decision.by ? ` by ${mention(decision.by)}` : ''}; nothing changed.` };
+  await redis.del(keys.deployRequest(runId));
+  if (state === 'approved') {
+    try {
+      await deployFlow.add(runId, 'deploy', run.laneNames);
+    } catch (err) {
+      // Undo the decision so the next click can try again: an approval must never be lost silently.
+      await redis.hdel(keys.run(runId), 'decision');
+      await redis.set(keys.deployRequest(runId), run.requestedBy, 'PX', Math.max(1000, (run.approvalExpiresAt ?? 0) - Date.now()));
+      throw new ApolloError(ErrorCode.QueueUnavailable, 'The queue is unavailable; nothing was started. Click Approve again in a minute.', { cause: err });
+    }
+  }
+  await notifier.flush(runId);
+  return { ok: true };
+}

@@ -1,0 +1,31 @@
+import { newLane, runStatus } from '../runs/run.js';
+import type { Services } from '../services.js';
+import { mention } from '../../views/mention.js';
+import { hhmm } from './lock-message.js';
+import type { DecisionOutcome } from './decide-deploy.js';
+
+/**
+ * The Destroy button: allowed to `access.destroyers` (default the approvers), once per deploy, for
+ * each cloud the deploy touched (a failed apply may still have created resources).
+ */
+export async function destroyDeploy(services: Services, runId: string, user: string): Promise<DecisionOutcome> {
+  const { runs, config, access, deployFlow, notifier } = services;
+  const run = await runs.get(runId);
+  if (!run || run.kind !== 'deploy') return { ok: false, text: 'This deploy no longer exists.' };
+  if (!config.destroy) return { ok: false, text: 'No destroy pipeline is configured (`destroy:` in apollo.yml).' };
+  if (run.destroy) return { ok: false, text: `Destroy was already started by ${mention(run.destroy.by)} at ${hhmm(run.destroy.at)}.` };
+  if (run.decision?.state !== 'approved') return { ok: false, text: 'This deploy never ran; there is nothing to destroy.' };
+  const status = runStatus(run);
+  if (status === 'running' || status === 'queued') return { ok: false, text: 'The deploy is still running; wait for it to finish (or cancel it) before destroying.' };
+  if (!(await access.allows(config.access.destroyers ?? config.access.approvers, user))) {
+    return { ok: false, text: 'Only destroyers (`access.destroyers`, default the approvers) can destroy environments.' };
+  }
+  const clouds = run.lanes.filter((l) => l.startedAt !== undefined).map((l) => l.name);
+  if (clouds.length === 0) return { ok: false, text: 'No cloud was deployed; there is nothing to destroy.' };
+  const stepNames = config.destroy.steps.map((s) => s.name);
+  const won = await runs.startDestroy(runId, { by: user, at: Date.now(), laneNames: clouds }, clouds.map((c) => newLane(c, stepNames)));
+  if (!won) return { ok: false, text: 'Destroy was already started; nothing changed.' };
+  await deployFlow.add(runId, 'destroy', clouds);
+  notifier.refresh(runId);
+  return { ok: true };
+}

@@ -1,0 +1,84 @@
+import type { Job } from 'bullmq';
+import { ApolloError, ErrorCode } from '../errors.js';
+import { lockMessage } from '../deploy/lock-message.js';
+import { RUN_LOCK_TTL_MS } from '../queue/cloud-locks.js';
+import type { CloudJobData } from '../queue/deploy-flow.js';
+import { laneStatus, type Lane } from '../runs/run.js';
+import type { Services } from '../services.js';
+import { failLane, runLaneJob } from './lane-job.js';
+
+/** The cloud's `env` as plain strings (secret values are marked in config for the redactor). */
+export function cloudEnv(services: Services, cloud: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(services.config.clouds[cloud]?.env ?? {})) {
+    env[name] = typeof value === 'string' ? value : value.value;
+  }
+  return env;
+}
+
+/**
+ * One cloud of a deploy or destroy: takes the cloud's run lock (renewed while running, released
+ * at the end whatever happens), runs the steps in the cloud's own workspace and environment, and
+ * records the last deployed commit. A locked cloud ends its lane with who holds it; the other
+ * clouds carry on.
+ */
+export function createCloudProcessor(services: Services) {
+  return async (job: Job<CloudJobData>, _token?: string, signal?: AbortSignal): Promise<string> => {
+    const { runId, cloud, phase } = job.data;
+    const { runs, config, locks, redis, keys } = services;
+    const run = await runs.get(runId);
+    if (!run) throw new ApolloError(ErrorCode.RunUnknown, `run ${runId} not found`);
+    const lanePhase = phase === 'destroy' ? 'destroy' : 'run';
+    const lane = (phase === 'destroy' ? run.destroyLanes : run.lanes)?.find((l) => l.name === cloud);
+    if (!lane) throw new ApolloError(ErrorCode.RunUnknown, `run ${runId} has no ${phase} lane for ${cloud}`);
+    const requestedBy = phase === 'destroy' ? (run.destroy?.by ?? run.requestedBy) : run.requestedBy;
+    const steps = phase === 'destroy' ? (config.destroy?.steps ?? []) : [...(config.deploy?.steps ?? []), ...(config.deploy?.tests ?? [])];
+    const skip = phase === 'deploy' && run.tests ? new Set((config.deploy?.tests ?? []).map((t) => t.name).filter((n) => !run.tests!.includes(n))) : undefined;
+
+    const fail = async (message: string): Promise<Lane> => {
+      const failed = failLane(lane, message);
+      await runs.saveLane(runId, failed, lanePhase);
+      services.notifier.refresh(runId);
+      return failed;
+    };
+
+    const blocker = await locks.blocker(cloud, requestedBy, runId);
+    if (blocker?.kind === 'sticky') return laneStatus(await fail(lockMessage(cloud, 'sticky', blocker.holder)));
+    const acquired = await locks.acquireRun(cloud, { runId, owner: requestedBy });
+    if (!acquired.ok) return laneStatus(await fail(lockMessage(cloud, 'run', acquired.holder)));
+
+    const renew = setInterval(() => {
+      void locks.renewRun(cloud, runId).catch(() => undefined);
+    }, RUN_LOCK_TTL_MS / 3);
+    let result: Lane;
+    try {
+      result = await runLaneJob(services, {
+        run,
+        lane,
+        phase: lanePhase,
+        steps,
+        requestedBy,
+        cloud,
+        env: cloudEnv(services, cloud),
+        ...(skip ? { skip } : {}),
+        ...(phase === 'deploy' ? { suites: new Set((config.deploy?.tests ?? []).map((t) => t.name)) } : {}),
+        ...(signal ? { signal } : {}),
+      });
+    } finally {
+      clearInterval(renew);
+      await locks.releaseRun(cloud, runId);
+    }
+    const status = laneStatus(result);
+    if (phase === 'deploy' && status === 'passed') {
+      await redis.hset(keys.lastDeploy(cloud), { sha: run.sha, ref: run.ref, by: run.requestedBy, at: String(Date.now()), runId });
+    }
+    return status;
+  };
+}
+
+/** The parent of a deploy or destroy flow runs once every cloud is done: it sends the final card. */
+export function createDeployProcessor(services: Services) {
+  return async (job: Job<{ runId: string }>): Promise<void> => {
+    await services.notifier.flush(job.data.runId);
+  };
+}

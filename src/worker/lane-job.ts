@@ -1,0 +1,85 @@
+import { join, resolve } from 'node:path';
+import type { Step } from '../config/schema.js';
+import { runLane } from '../pipeline/lane-runner.js';
+import { RunLog } from '../pipeline/run-log.js';
+import { stepEnv } from '../pipeline/step-env.js';
+import { Workspace } from '../pipeline/workspace.js';
+import type { LanePhase } from '../runs/run-store.js';
+import type { Lane, Run } from '../runs/run.js';
+import type { Services } from '../services.js';
+
+export function runLogPath(stateDir: string, runId: string, lane: string): string {
+  return resolve(stateDir, 'logs', runId, `${lane}.log`);
+}
+
+export interface LaneJob {
+  run: Run;
+  lane: Lane;
+  phase: LanePhase;
+  steps: Step[];
+  requestedBy: string;
+  cloud?: string;
+  /** Extra environment (the cloud's `env`). */
+  env?: Record<string, string>;
+  skip?: ReadonlySet<string>;
+  suites?: ReadonlySet<string>;
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs one lane of a run the same way for builds, deploys and destroys: a fresh checkout, the steps,
+ * every state change saved to Redis and shown on the card. The workspace is removed whatever
+ * happened; the log is kept on disk and in Redis (for the Logs button).
+ */
+export async function runLaneJob(services: Services, job: LaneJob): Promise<Lane> {
+  const { runs, notifier, mirror, settings, logs, logger } = services;
+  const { run, phase } = job;
+  const logName = phase === 'destroy' ? `destroy-${job.lane.name}` : job.lane.name;
+  let lane = job.lane;
+  const save = async (next: Lane) => {
+    lane = next;
+    await runs.saveLane(run.id, next, phase);
+    notifier.refresh(run.id);
+  };
+
+  const log = new RunLog(runLogPath(settings.stateDir, run.id, logName));
+  await log.open();
+  let workspace: Workspace | undefined;
+  try {
+    await mirror.ensureCommit(run.sha);
+    workspace = await Workspace.create(join(resolve(settings.stateDir), 'workspaces'), `${run.id}-${logName}`, mirror.path, run.sha);
+    log.write(`[apollo] run ${run.id}: ${phase === 'destroy' ? 'destroy' : run.kind} ${job.cloud ?? ''} of ${run.sha} (${run.ref}) requested by ${job.requestedBy}\n`);
+    lane = await runLane({
+      lane,
+      steps: job.steps,
+      workspace,
+      env: stepEnv({ commit: run.sha, ref: run.ref, runId: run.id, requestedBy: job.requestedBy, ...(job.cloud ? { cloud: job.cloud } : {}) }, job.env),
+      log,
+      ...(job.cloud ? { cloud: job.cloud } : {}),
+      ...(job.skip ? { skip: job.skip } : {}),
+      ...(job.suites ? { suites: job.suites } : {}),
+      ...(job.signal ? { signal: job.signal } : {}),
+      ...(settings.killGraceMs !== undefined ? { killGraceMs: settings.killGraceMs } : {}),
+      onChange: save,
+    });
+  } catch (err) {
+    logger.error({ err, runId: run.id, lane: lane.name }, 'lane could not run');
+    log.write(`[apollo] ${err instanceof Error ? err.message : String(err)}\n`);
+    await save(failLane(lane, err instanceof Error ? err.message : String(err)));
+  } finally {
+    await log.close();
+    await workspace?.remove();
+    await logs.saveFile(run.id, logName, log.path).catch((err: unknown) => logger.warn({ err }, 'could not store the log'));
+  }
+  return lane;
+}
+
+/** A lane that ends before (or instead of) running its steps. */
+export function failLane(lane: Lane, error: string): Lane {
+  return {
+    ...lane,
+    error,
+    finishedAt: Date.now(),
+    steps: lane.steps.map((s) => (s.status === 'queued' || s.status === 'running' ? { ...s, status: 'skipped' } : s)),
+  };
+}

@@ -1,0 +1,41 @@
+import { Worker } from 'bullmq';
+import { BUILD_QUEUE, type BuildJobData } from '../queue/build-queue.js';
+import { CLOUD_QUEUE, DEPLOY_QUEUE, type CloudJobData, type DeployJobData } from '../queue/deploy-flow.js';
+import { createRedis } from '../redis/connection.js';
+import type { Services } from '../services.js';
+import { createBuildProcessor } from './build-processor.js';
+import { createCloudProcessor, createDeployProcessor } from './cloud-processor.js';
+
+export interface WorkerHandle {
+  close(): Promise<void>;
+}
+
+/**
+ * The worker process: builds, cloud lanes of deploys and destroys, and the parents that finish
+ * them. Each BullMQ worker gets its own blocking connection.
+ */
+export function startWorkers(services: Services): WorkerHandle {
+  const { settings, keys, config, logger } = services;
+  const connections = [0, 1, 2].map(() => createRedis(settings.redisUrl, 'blocking'));
+  const common = { prefix: keys.bullPrefix };
+  const workers = [
+    new Worker<BuildJobData, string>(BUILD_QUEUE, createBuildProcessor(services), { ...common, connection: connections[0]!, concurrency: config.worker.concurrency }),
+    new Worker<CloudJobData, string>(CLOUD_QUEUE, createCloudProcessor(services), {
+      ...common,
+      connection: connections[1]!,
+      // Clouds of one deploy run in parallel: at least as many slots as clouds.
+      concurrency: Math.max(config.worker.concurrency, Object.keys(config.clouds).length),
+    }),
+    new Worker<DeployJobData, void>(DEPLOY_QUEUE, createDeployProcessor(services), { ...common, connection: connections[2]!, concurrency: 4 }),
+  ];
+  for (const worker of workers) {
+    worker.on('failed', (job, err) => logger.error({ err, queue: worker.name, jobId: job?.id }, 'job failed'));
+    worker.on('error', (err) => logger.warn({ err, queue: worker.name }, 'worker error'));
+  }
+  return {
+    async close() {
+      await Promise.all(workers.map((w) => w.close()));
+      for (const c of connections) c.disconnect();
+    },
+  };
+}

@@ -1,0 +1,173 @@
+import { formatDuration } from '../src/config/duration.js';
+import { shortSha } from '../src/git/ref.js';
+import { laneStatus, lanesDone, runFinishedAt, runStartedAt, runStatus, type Lane, type Run, type StepState } from '../src/runs/run.js';
+import { STATUS_ICON, STATUS_WORD } from './icons.js';
+import { button, capBlocks, clamp, codeBlock, context, escapeMrkdwn, header, LIMITS, section, type Block, type Message } from './limits.js';
+import { mention } from './mention.js';
+import { summaryLine } from './summary-line.js';
+
+export const ACTION = {
+  approve: 'deploy_approve',
+  reject: 'deploy_reject',
+  destroy: 'deploy_destroy',
+  redeploy: 'deploy_redeploy',
+  logs: 'deploy_logs',
+  cancel: 'run_cancel',
+} as const;
+
+export interface DeployCardOptions {
+  now?: number;
+  /** Show the Destroy button (a destroy pipeline is configured). */
+  destroyConfigured?: boolean;
+  /** Names of all configured test suites, to say which were skipped. */
+  testSuites?: string[];
+}
+
+function hhmm(epochMs: number): string {
+  return `${new Date(epochMs).toISOString().slice(11, 16)} UTC`;
+}
+
+function laneDuration(lane: Lane, now: number): string {
+  return lane.startedAt ? `  _${formatDuration((lane.finishedAt ?? now) - lane.startedAt)}_` : '';
+}
+
+/** One row per cloud: icon, name, status, the step it is on (or failed at), duration; then its suites. */
+function cloudRow(lane: Lane, now: number): string {
+  const status = laneStatus(lane);
+  const current = lane.steps.find((s) => s.status === 'running') ?? lane.steps.find((s) => s.status === 'failed' || s.status === 'interrupted');
+  let row = `${STATUS_ICON[status]} *${escapeMrkdwn(lane.name)}* ${STATUS_WORD[status]}`;
+  if (current) row += ` — ${escapeMrkdwn(current.name)}${current.status === 'failed' && current.reason ? ` (${escapeMrkdwn(current.reason)})` : ''}`;
+  row += laneDuration(lane, now);
+  if (lane.error) row += `\n      ${escapeMrkdwn(lane.error)}`;
+  for (const step of lane.steps) {
+    const line = suiteLine(step);
+    if (line) row += `\n      ${line}`;
+  }
+  return row;
+}
+
+function suiteLine(step: StepState): string | undefined {
+  if (step.summary) return `${STATUS_ICON[step.status]} ${escapeMrkdwn(step.name)}: ${summaryLine(step.summary)}`;
+  if (step.status === 'skipped' && step.reason === 'not selected') return `⏭️ ${escapeMrkdwn(step.name)}: skipped (not selected)`;
+  return undefined;
+}
+
+function rowsToSections(rows: string[]): Block[] {
+  const blocks: Block[] = [];
+  let current = '';
+  for (const raw of rows) {
+    const row = clamp(raw, LIMITS.sectionText);
+    if (current !== '' && current.length + 1 + row.length > LIMITS.sectionText) {
+      blocks.push(section(current));
+      current = '';
+    }
+    current = current === '' ? row : `${current}\n${row}`;
+  }
+  if (current !== '') blocks.push(section(current));
+  return blocks;
+}
+
+function testsNote(run: Run, suites: string[] | undefined): string | undefined {
+  if (!run.tests || !suites) return undefined;
+  if (run.tests.length === 0) return 'tests: none (--no-tests)';
+  const skipped = suites.filter((s) => !run.tests!.includes(s));
+  return `tests: ${run.tests.join(', ')}${skipped.length ? ` · skipped: ${skipped.join(', ')}` : ''}`;
+}
+
+function tails(lanes: Lane[], prefix: string): Block[] {
+  const blocks: Block[] = [];
+  for (const lane of lanes) {
+    const failed = lane.steps.find((s) => (s.status === 'failed' || s.status === 'interrupted') && s.tail && s.tail.length > 0);
+    if (!failed?.tail) continue;
+    blocks.push(context([`${prefix}last lines of *${escapeMrkdwn(lane.name)}: ${escapeMrkdwn(failed.name)}*:`]));
+    blocks.push(section(codeBlock(failed.tail.join('\n'))));
+  }
+  return blocks;
+}
+
+/**
+ * A deploy's one card, from request to destroy: the approval request with its buttons; then,
+ * stamped with the decision, a row per cloud with its test suites; the verdict; the failing steps'
+ * last lines; Destroy / Redeploy / Logs; and the destroy's own rows once it is asked for.
+ */
+export function renderDeployCard(run: Run, options: DeployCardOptions = {}): Message {
+  const now = options.now ?? Date.now();
+  const clouds = run.laneNames.join(', ');
+  const blocks: Block[] = [];
+  const decision = run.decision;
+  const status = decision?.state === 'approved' ? runStatus(run) : undefined;
+  const icon = !decision ? '🚀' : decision.state === 'approved' ? STATUS_ICON[status!] : decision.state === 'rejected' ? '🚫' : '⌛';
+  blocks.push(header(`${icon} Deploy ${shortSha(run.sha)} to ${clouds} · ${run.id}`));
+  const subject = run.subject ? `*${escapeMrkdwn(clamp(run.subject, 200))}*\n` : '';
+  blocks.push(
+    section(
+      `${subject}${mention(run.requestedBy)} asks to deploy \`${shortSha(run.sha)}\`${run.ref !== run.sha && !run.sha.startsWith(run.ref) ? ` (\`${escapeMrkdwn(run.ref)}\`)` : ''} by ${escapeMrkdwn(run.author || 'unknown')} to ${run.laneNames.map((c) => `*${escapeMrkdwn(c)}*`).join(', ')}`,
+    ),
+  );
+  const note = testsNote(run, options.testSuites);
+
+  if (!decision) {
+    const expires = run.approvalExpiresAt ? `expires at ${hhmm(run.approvalExpiresAt)}` : '';
+    blocks.push(context([['Waiting for an approver', expires, note].filter(Boolean).join(' · ')]));
+    blocks.push({
+      type: 'actions',
+      block_id: `approval:${run.id}`,
+      elements: [button('Approve', ACTION.approve, run.id, 'primary'), button('Reject', ACTION.reject, run.id, 'danger')],
+    });
+    return { text: clamp(`Deploy request ${run.id}: ${shortSha(run.sha)} to ${clouds}, waiting for approval`, LIMITS.fallbackText), blocks: capBlocks(blocks) };
+  }
+
+  if (decision.state !== 'approved') {
+    const stamp = decision.state === 'rejected' ? `🚫 Rejected by ${mention(decision.by ?? 'unknown')} at ${hhmm(decision.at)}` : `⌛ Expired at ${hhmm(decision.at)}: nothing was deployed`;
+    blocks.push(context([stamp]));
+    return { text: clamp(`Deploy ${run.id} to ${clouds}: ${decision.state}`, LIMITS.fallbackText), blocks: capBlocks(blocks) };
+  }
+
+  blocks.push(context([[`✅ Approved by ${mention(decision.by ?? 'unknown')} at ${hhmm(decision.at)}`, note].filter(Boolean).join(' · ')]));
+  blocks.push(...rowsToSections(run.lanes.map((l) => cloudRow(l, now))));
+  const started = runStartedAt(run);
+  const finished = runFinishedAt(run);
+  const elapsed = started !== undefined ? formatDuration((finished ?? now) - started) : undefined;
+  const word = status === 'queued' ? 'waiting for a worker' : status === 'running' ? `running${elapsed ? ` for ${elapsed}` : ''}` : `*${STATUS_WORD[status!]}*${elapsed ? ` in ${elapsed}` : ''}`;
+  blocks.push(section(`${run.lanes.filter((l) => l.finishedAt || l.error).length}/${run.lanes.length} clouds done  ·  ${word}`));
+  const deployDone = lanesDone(run.lanes);
+  if (deployDone) blocks.push(...tails(run.lanes, ''));
+
+  if (run.destroy) {
+    const lanes = run.destroyLanes ?? [];
+    const destroyDone = lanes.length > 0 && lanesDone(lanes);
+    const failed = lanes.some((l) => laneStatus(l) !== 'passed');
+    const verdict = !destroyDone ? 'running' : failed ? '*destroy failed*' : '*destroyed*';
+    blocks.push(section(`🧨 Destroy requested by ${mention(run.destroy.by)} at ${hhmm(run.destroy.at)}: ${verdict}`));
+    blocks.push(...rowsToSections(lanes.map((l) => cloudRow(l, now))));
+    if (destroyDone) blocks.push(...tails(lanes, 'destroy: '));
+  }
+
+  const actions: Block[] = [];
+  if (deployDone && options.destroyConfigured && !run.destroy && run.lanes.some((l) => l.startedAt !== undefined)) {
+    actions.push(button('Destroy', ACTION.destroy, run.id, 'danger', confirmDialog(`Destroy ${clouds}?`, `Runs the destroy pipeline for ${clouds} (run ${run.id}). This cannot be undone.`, 'Destroy')));
+  }
+  if (deployDone) actions.push(button('Redeploy', ACTION.redeploy, run.id));
+  if (deployDone) {
+    for (const lane of run.lanes.filter((l) => l.startedAt !== undefined).slice(0, 10)) actions.push(button(`Logs: ${lane.name}`, ACTION.logs, `${run.id}|${lane.name}|run`));
+  }
+  if (run.destroy && lanesDone(run.destroyLanes ?? [])) {
+    for (const lane of (run.destroyLanes ?? []).slice(0, 10)) actions.push(button(`Destroy logs: ${lane.name}`, ACTION.logs, `${run.id}|${lane.name}|destroy`));
+  }
+  const footer = context([`run ${run.id} · requested ${new Date(run.createdAt).toISOString().slice(0, 16).replace('T', ' ')} UTC`]);
+  const capped = capBlocks(blocks, LIMITS.blocksPerMessage - (actions.length > 0 ? 2 : 1));
+  if (actions.length > 0) capped.push({ type: 'actions', block_id: `deploy:${run.id}`, elements: actions.slice(0, 25) });
+  capped.push(footer);
+  const overall = run.destroy ? (lanesDone(run.destroyLanes ?? []) ? 'destroyed' : 'destroying') : STATUS_WORD[status!];
+  return { text: clamp(`Deploy ${run.id} of ${shortSha(run.sha)} to ${clouds}: ${overall}`, LIMITS.fallbackText), blocks: capped };
+}
+
+function confirmDialog(title: string, text: string, confirm: string): Record<string, unknown> {
+  return {
+    title: { type: 'plain_text', text: clamp(title, 100) },
+    text: { type: 'plain_text', text: clamp(text, 300) },
+    confirm: { type: 'plain_text', text: clamp(confirm, 30) },
+    deny: { type: 'plain_text', text: 'Keep it' },
+    style: 'danger',
+  };
+}
