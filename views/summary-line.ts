@@ -6,16 +6,27 @@ export function summaryLine(summary: TestSummary): string {
   if (summary.verdict === 'unparsed') return `report unparsed: ${escapeMrkdwn(summary.reason ?? 'no reason given')}`;
   const extra = summary.extra ?? {};
   if (summary.format === 'docker-bench') {
-    const lines = Number(extra.warnLines ?? 0);
     const checks = Number(extra.warnChecks ?? summary.failed);
     const threshold = extra.warnThreshold;
-    if (threshold === undefined || threshold === '') return `${lines} WARN lines / ${checks} WARN checks (no threshold)`;
+    // A JSON log has no output lines: its gate counts WARN checks (the parser says which in `gate`).
+    const byChecks = extra.gate === 'warn-checks' || extra.warnLines === undefined;
+    const counted = byChecks ? `${checks} WARN checks` : `${Number(extra.warnLines)} WARN lines`;
+    if (threshold === undefined || threshold === '') return byChecks ? `${counted} (no threshold)` : `${counted} / ${checks} WARN checks (no threshold)`;
     const ok = summary.verdict === 'passed';
-    return `${lines} WARN lines ${ok ? '≤' : '>'} ${String(threshold)} ${ok ? '✅' : '❌'} (${checks} WARN checks; gate uses WARN lines)`;
+    const gate = `${counted} ${ok ? '≤' : '>'} ${String(threshold)} ${ok ? '✅' : '❌'}`;
+    return byChecks ? `${gate} (gate uses WARN checks)` : `${gate} (${checks} WARN checks; gate uses WARN lines)`;
   }
   if (summary.format === 'terraform') {
-    const parts = [`${extra.added ?? 0} added`, `${extra.changed ?? 0} changed`, `${extra.destroyed ?? 0} destroyed`];
-    return summary.verdict === 'failed' ? `terraform failed (${parts.join(', ')})` : parts.join(', ');
+    if (extra.outputs !== undefined) {
+      const shown = Object.entries(extra).filter(([k]) => k.startsWith('output.')).map(([k, v]) => `${escapeMrkdwn(k.slice(7))}=${escapeMrkdwn(String(v))}`);
+      return `${String(extra.outputs)} outputs${shown.length ? `: ${shown.join(', ')}` : ''}`;
+    }
+    if (summary.verdict === 'failed') {
+      const first = summary.failures[0];
+      return `terraform failed${first ? `: ${escapeMrkdwn(first.name)}${first.location ? ` (${escapeMrkdwn(first.location)})` : ''}` : ''}`;
+    }
+    if (extra.added === undefined && extra.destroyed === undefined) return 'no resource changes reported';
+    return [`${extra.added ?? 0} added`, `${extra.changed ?? 0} changed`, `${extra.destroyed ?? 0} destroyed`].join(', ');
   }
   const parts = [`${summary.passed}/${summary.total} passed`];
   if (summary.failed > 0) parts.push(`${summary.failed} failed`);

@@ -49,4 +49,8 @@ export class Keys {
   notificationLast(repo: string, pipeline: string, branch: string): string {
     return `${this.prefix}:notify-last:${encodeURIComponent(repo)}:${encodeURIComponent(pipeline)}:${encodeURIComponent(branch)}`;
   }
+  /** Set once a lane's failures were posted in the card's thread (a retried job posts nothing). */
+  failuresPosted(runId: string, lane: string): string {
+    return `${this.prefix}:failures-posted:${runId}:${lane}`;
+  }
 }

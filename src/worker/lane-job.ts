@@ -7,6 +7,7 @@ import { Workspace } from '../pipeline/workspace.js';
 import type { LanePhase } from '../runs/run-store.js';
 import type { Lane, Run } from '../runs/run.js';
 import type { Services } from '../services.js';
+import { renderFailuresThread } from '../../views/failures-thread.js';
 
 export function runLogPath(stateDir: string, runId: string, lane: string): string {
   return resolve(stateDir, 'logs', runId, `${lane}.log`);
@@ -71,7 +72,21 @@ export async function runLaneJob(services: Services, job: LaneJob): Promise<Lane
     await workspace?.remove();
     await logs.saveFile(run.id, logName, log.path).catch((err: unknown) => logger.warn({ err }, 'could not store the log'));
   }
+  await postFailures(services, run.id, lane, job.cloud ? `${job.cloud}${phase === 'destroy' ? ' (destroy)' : ''}` : run.kind).catch((err: unknown) =>
+    logger.warn({ err, runId: run.id }, 'could not post failures in the thread'),
+  );
   return lane;
+}
+
+/** The first failures of a lane's failing suites, once, in the card's thread. */
+async function postFailures(services: Services, runId: string, lane: Lane, label: string): Promise<void> {
+  const message = renderFailuresThread(lane, label);
+  if (!message) return;
+  const run = await services.runs.get(runId);
+  if (!run?.message) return;
+  const key = services.keys.failuresPosted(runId, label);
+  if ((await services.redis.set(key, '1', 'EX', 30 * 24 * 3600, 'NX')) !== 'OK') return;
+  await services.slack.postMessage(run.message.channel, message, run.message.ts);
 }
 
 /** A lane that ends before (or instead of) running its steps. */

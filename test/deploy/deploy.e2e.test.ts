@@ -150,6 +150,12 @@ describe('deploy with approval (shell steps)', () => {
     expect(final).toContain('docker-bench: 23 WARN lines ≤ 52 ✅');
     expect(final).toContain('❌ *aws* failed — serverspec (report shows failures)');
     expect(final).toContain('*failed*');
+    // The first failures go into the card's thread, not the card.
+    const thread = await h.slack.waitFor(() => h.slack.callsOf('chat.postMessage').find((c) => c.body.thread_ts === ts), 20_000, 'the failures reply');
+    const threadText = blocksText(thread.body);
+    expect(threadText).toContain('*aws · serverspec*: 6/8 passed, 2 failed');
+    expect(threadText).toContain('base_spec.rb:23');
+    expect(threadText).toContain('base_spec.rb:27');
   });
 
   it('deploys all clouds in parallel into one card, then Logs and Destroy', async () => {
