@@ -9,6 +9,7 @@ import { DeployFlow } from './queue/deploy-flow.js';
 import { CloudLocks } from './queue/cloud-locks.js';
 import { Access } from './access/access.js';
 import { LogStore } from './logs/log-store.js';
+import { Redactor, secretValues } from './redaction/redactor.js';
 import { createRedis, waitReady } from './redis/connection.js';
 import { Keys } from './redis/keys.js';
 import { RunStore } from './runs/run-store.js';
@@ -44,6 +45,8 @@ export interface Services {
   locks: CloudLocks;
   access: Access;
   logs: LogStore;
+  /** Every text for Slack passes it (SlackPoster applies it; replies through response_url too). */
+  redactor: Redactor;
   /** Resolves when the request-path connections are ready (they refuse commands until then). */
   ready(): Promise<void>;
   close(): Promise<void>;
@@ -63,7 +66,8 @@ export function createServices(config: Config, settings: RuntimeSettings, logger
   const redis = createRedis(settings.redisUrl, 'failFast');
   const runs = new RunStore(redis, keys);
   const client = new WebClient(settings.botToken, slackClientOptions(settings.slackApiUrl));
-  const slack = new SlackPoster(client);
+  const redactor = new Redactor(secretValues(config));
+  const slack = new SlackPoster(client, redactor);
   const notifier = new CardNotifier(redis, keys, runs, slack, logger, {
     ...settings.notifier,
     card: { destroyConfigured: config.destroy !== undefined, testSuites: (config.deploy?.tests ?? []).map((t) => t.name) },
@@ -87,6 +91,7 @@ export function createServices(config: Config, settings: RuntimeSettings, logger
     locks: new CloudLocks(redis, keys),
     access: new Access(client, redis, keys),
     logs: new LogStore(redis, keys),
+    redactor,
     async ready() {
       await Promise.all([waitReady(redis), waitReady(queueConnection)]);
     },

@@ -138,3 +138,15 @@ export interface Message {
   blocks: Block[];
   attachments?: Attachment[];
 }
+
+/** Re-applies the text limits to built blocks (after a pass such as redaction changed their text). */
+export function enforceLimits(blocks: Block[]): Block[] {
+  return capBlocks(
+    blocks.map((block) => {
+      const text = block.text as { type: string; text: string } | undefined;
+      if (!text || typeof text.text !== 'string') return block;
+      const max = block.type === 'header' ? LIMITS.headerText : LIMITS.sectionText;
+      return text.text.length > max ? { ...block, text: { ...text, text: clamp(text.text, max) } } : block;
+    }),
+  );
+}

@@ -1,5 +1,6 @@
 import type { WebClient } from '@slack/web-api';
-import type { Message } from '../../views/limits.js';
+import { enforceLimits, type Message } from '../../views/limits.js';
+import { Redactor } from '../redaction/redactor.js';
 
 export interface MessageRef {
   channel: string;
@@ -11,9 +12,19 @@ export interface MessageRef {
  * uploaded goes through here, so that cross-cutting rules (redaction, retries) live in one place.
  */
 export class SlackPoster {
-  constructor(readonly client: WebClient) {}
+  constructor(
+    readonly client: WebClient,
+    readonly redactor: Redactor = new Redactor(),
+  ) {}
 
-  async postMessage(channel: string, message: Message, threadTs?: string): Promise<MessageRef> {
+  /** Every message passes the redactor, then the limits again (a marker may be longer than what it hid). */
+  private clean(message: Message): Message {
+    const redacted = this.redactor.redactDeep(message);
+    return { ...redacted, blocks: enforceLimits(redacted.blocks) };
+  }
+
+  async postMessage(channel: string, original: Message, threadTs?: string): Promise<MessageRef> {
+    const message = this.clean(original);
     const result = await this.client.chat.postMessage({
       channel,
       text: message.text,
@@ -27,7 +38,8 @@ export class SlackPoster {
     return { channel: result.channel, ts: result.ts };
   }
 
-  async updateMessage(ref: MessageRef, message: Message): Promise<void> {
+  async updateMessage(ref: MessageRef, original: Message): Promise<void> {
+    const message = this.clean(original);
     await this.client.chat.update({
       channel: ref.channel,
       ts: ref.ts,
@@ -39,11 +51,11 @@ export class SlackPoster {
   }
 
   async postEphemeral(channel: string, user: string, text: string): Promise<void> {
-    await this.client.chat.postEphemeral({ channel, user, text });
+    await this.client.chat.postEphemeral({ channel, user, text: this.redactor.redact(text) });
   }
 
   /** Uploads text as a file into a message's thread (files.getUploadURLExternal + completeUploadExternal). */
   async uploadText(thread: MessageRef, filename: string, title: string, content: string): Promise<void> {
-    await this.client.filesUploadV2({ channel_id: thread.channel, thread_ts: thread.ts, filename, title, content });
+    await this.client.filesUploadV2({ channel_id: thread.channel, thread_ts: thread.ts, filename, title: this.redactor.redact(title), content: this.redactor.redact(content) });
   }
 }

@@ -13,12 +13,12 @@ export function registerApolloCommand(app: App, services: Services, commandName 
     try {
       prepared = prepareCommand(command.text ?? '', services.config);
     } catch (err) {
-      await ack({ response_type: 'ephemeral', text: userMessage(err) });
+      await ack({ response_type: 'ephemeral', text: services.redactor.redact(userMessage(err)) });
       return;
     }
     await ack();
     const reply = async (text: string) => {
-      await respond({ response_type: 'ephemeral', replace_original: false, text });
+      await respond({ response_type: 'ephemeral', replace_original: false, text: services.redactor.redact(text) });
     };
     try {
       await prepared.run({ userId: command.user_id, channelId: command.channel_id, reply, services });

@@ -40,8 +40,10 @@ function parseValue<T>(schema: z.ZodType<T>, value: string): T {
   return result.data;
 }
 
-async function answer(respond: RespondFn, outcome: DecisionOutcome): Promise<void> {
-  if (outcome.text) await respond({ response_type: 'ephemeral', replace_original: false, text: outcome.ok ? outcome.text : `:no_entry: ${outcome.text}` });
+async function answer(services: Services, respond: RespondFn, outcome: DecisionOutcome): Promise<void> {
+  if (!outcome.text) return;
+  const text = outcome.ok ? outcome.text : `:no_entry: ${outcome.text}`;
+  await respond({ response_type: 'ephemeral', replace_original: false, text: services.redactor.redact(text) });
 }
 
 /**
@@ -54,10 +56,10 @@ export function registerDeployActions(app: App, services: Services): void {
       await ack();
       try {
         const { user, value } = parsePayload(body);
-        await answer(respond, await act(user, value));
+        await answer(services, respond, await act(user, value));
       } catch (err) {
         if (!isApolloError(err)) services.logger.error({ err, actionId }, 'button handler failed');
-        await respond({ response_type: 'ephemeral', replace_original: false, text: userMessage(err) }).catch(() => undefined);
+        await respond({ response_type: 'ephemeral', replace_original: false, text: services.redactor.redact(userMessage(err)) }).catch(() => undefined);
       }
     });
   };
