@@ -3,6 +3,7 @@ import { ApolloError, ErrorCode } from '../src/errors.js';
 import { deployCommand } from './deploy.js';
 import { lockCommand, locksCommand, unlockCommand } from './locks.js';
 import { statusCommand } from './status.js';
+import { cancelCommand } from './cancel.js';
 import { buildCommand } from './build.js';
 import type { CommandContext, CommandDefinition } from './command.js';
 import { createHelpCommand, helpText } from './help.js';
@@ -11,7 +12,7 @@ import { splitCommand } from './parse.js';
 const commands: CommandDefinition<unknown>[] = [];
 const helpCommand = createHelpCommand(() => commands);
 commands.push(
-  ...([helpCommand, buildCommand, deployCommand, statusCommand, locksCommand, lockCommand, unlockCommand] as CommandDefinition<unknown>[]),
+  ...([helpCommand, buildCommand, deployCommand, cancelCommand, statusCommand, locksCommand, lockCommand, unlockCommand] as CommandDefinition<unknown>[]),
 );
 
 export function allCommands(): CommandDefinition<unknown>[] {

@@ -10,6 +10,7 @@ import { CloudLocks } from './queue/cloud-locks.js';
 import { Access } from './access/access.js';
 import { LogStore } from './logs/log-store.js';
 import { Redactor, secretValues } from './redaction/redactor.js';
+import { CancelBus } from './queue/cancel-bus.js';
 import { createRedis, waitReady } from './redis/connection.js';
 import { Keys } from './redis/keys.js';
 import { RunStore } from './runs/run-store.js';
@@ -47,6 +48,7 @@ export interface Services {
   logs: LogStore;
   /** Every text for Slack passes it (SlackPoster applies it; replies through response_url too). */
   redactor: Redactor;
+  cancelBus: CancelBus;
   /** Resolves when the request-path connections are ready (they refuse commands until then). */
   ready(): Promise<void>;
   close(): Promise<void>;
@@ -92,6 +94,7 @@ export function createServices(config: Config, settings: RuntimeSettings, logger
     access: new Access(client, redis, keys),
     logs: new LogStore(redis, keys),
     redactor,
+    cancelBus: new CancelBus(redis, keys),
     async ready() {
       await Promise.all([waitReady(redis), waitReady(queueConnection)]);
     },

@@ -5,15 +5,9 @@ import { STATUS_ICON, STATUS_WORD } from './icons.js';
 import { button, capBlocks, clamp, codeBlock, context, escapeMrkdwn, header, LIMITS, section, type Block, type Message } from './limits.js';
 import { mention } from './mention.js';
 import { summaryLine } from './summary-line.js';
+import { ACTION, confirmDialog } from './actions.js';
 
-export const ACTION = {
-  approve: 'deploy_approve',
-  reject: 'deploy_reject',
-  destroy: 'deploy_destroy',
-  redeploy: 'deploy_redeploy',
-  logs: 'deploy_logs',
-  cancel: 'run_cancel',
-} as const;
+export { ACTION };
 
 export interface DeployCardOptions {
   now?: number;
@@ -143,7 +137,12 @@ export function renderDeployCard(run: Run, options: DeployCardOptions = {}): Mes
     if (destroyDone) blocks.push(...tails(lanes, 'destroy: '));
   }
 
+  if (run.cancelledBy) blocks.push(context([`🚫 cancelled by ${mention(run.cancelledBy)}`]));
   const actions: Block[] = [];
+  const destroyRunning = run.destroy !== undefined && !lanesDone(run.destroyLanes ?? []);
+  if (!run.cancelledBy && (!deployDone || destroyRunning)) {
+    actions.push(button('Cancel', ACTION.cancel, run.id, 'danger', confirmDialog(`Cancel ${run.id}?`, `Stops every running step of ${run.id} now. Resources already created stay until destroyed.`, 'Cancel run')));
+  }
   if (deployDone && options.destroyConfigured && !run.destroy && run.lanes.some((l) => l.startedAt !== undefined)) {
     actions.push(button('Destroy', ACTION.destroy, run.id, 'danger', confirmDialog(`Destroy ${clouds}?`, `Runs the destroy pipeline for ${clouds} (run ${run.id}). This cannot be undone.`, 'Destroy')));
   }
@@ -160,14 +159,4 @@ export function renderDeployCard(run: Run, options: DeployCardOptions = {}): Mes
   capped.push(footer);
   const overall = run.destroy ? (lanesDone(run.destroyLanes ?? []) ? 'destroyed' : 'destroying') : STATUS_WORD[status!];
   return { text: clamp(`Deploy ${run.id} of ${shortSha(run.sha)} to ${clouds}: ${overall}`, LIMITS.fallbackText), blocks: capped };
-}
-
-function confirmDialog(title: string, text: string, confirm: string): Record<string, unknown> {
-  return {
-    title: { type: 'plain_text', text: clamp(title, 100) },
-    text: { type: 'plain_text', text: clamp(text, 300) },
-    confirm: { type: 'plain_text', text: clamp(confirm, 30) },
-    deny: { type: 'plain_text', text: 'Keep it' },
-    style: 'danger',
-  };
 }

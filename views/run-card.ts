@@ -2,9 +2,10 @@ import { formatDuration } from '../src/config/duration.js';
 import { shortSha } from '../src/git/ref.js';
 import { laneStatus, runFinishedAt, runStartedAt, runStatus, type Lane, type Run, type StepState } from '../src/runs/run.js';
 import { STATUS_ICON, STATUS_WORD } from './icons.js';
-import { capBlocks, clamp, codeBlock, context, escapeMrkdwn, header, LIMITS, section, type Block, type Message } from './limits.js';
+import { button, capBlocks, clamp, codeBlock, context, escapeMrkdwn, header, LIMITS, section, type Block, type Message } from './limits.js';
 import { summaryLine } from './summary-line.js';
 import { mention } from './mention.js';
+import { ACTION, confirmDialog } from './actions.js';
 
 const BAR_WIDTH = 12;
 
@@ -108,8 +109,17 @@ export function renderRunCard(run: Run, now: number = Date.now()): Message {
       blocks.push(section(codeBlock(failed.tail.join('\n'))));
     }
   }
-  blocks.push(context([`run ${run.id} · ${new Date(run.createdAt).toISOString().slice(0, 16).replace('T', ' ')} UTC`]));
+  if (run.cancelledBy) blocks.push(context([`🚫 cancelled by ${mention(run.cancelledBy)}`]));
+  const footer2 = context([`run ${run.id} · ${new Date(run.createdAt).toISOString().slice(0, 16).replace('T', ' ')} UTC`]);
+  const running = status === 'queued' || status === 'running';
+  const actions: Block | undefined =
+    running && !run.cancelledBy
+      ? { type: 'actions', block_id: `run:${run.id}`, elements: [button('Cancel', ACTION.cancel, run.id, 'danger', confirmDialog(`Cancel ${run.id}?`, `Stops the running step of ${run.id} now.`, 'Cancel run'))] }
+      : undefined;
+  const capped = capBlocks(blocks, LIMITS.blocksPerMessage - (actions ? 2 : 1));
+  if (actions) capped.push(actions);
+  capped.push(footer2);
 
   const text = clamp(`${title(run)}: ${STATUS_WORD[status]}${run.subject ? ` — ${run.subject}` : ''}`, LIMITS.fallbackText);
-  return { text, blocks: capBlocks(blocks) };
+  return { text, blocks: capped };
 }

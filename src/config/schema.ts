@@ -68,6 +68,11 @@ const Notifications = z.strictObject({
     .strictObject({
       pullRequests: z.boolean().default(true).describe('queue a build for pull_request webhooks of `repository`'),
       pushes: z.boolean().default(false).describe('queue a build for push webhooks of `repository`'),
+      repository: z
+        .string()
+        .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'expected owner/name')
+        .optional()
+        .describe('owner/name on GitHub of `repository`, when that is a local path or another git server'),
     })
     .default({ pullRequests: true, pushes: false }),
 });
@@ -91,8 +96,9 @@ export const ConfigSchema = z.strictObject({
   worker: z
     .strictObject({
       concurrency: z.number().int().min(1).max(64).default(2).describe('jobs one worker process runs at once'),
+      shutdownGrace: Duration.default(30_000).describe('on SIGTERM, how long running steps may finish before their process groups are killed (default 30s)'),
     })
-    .default({ concurrency: 2 }),
+    .default({ concurrency: 2, shutdownGrace: 30_000 }),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

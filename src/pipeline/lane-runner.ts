@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Step } from '../config/schema.js';
 import { parseReport } from '../reports/index.js';
+import { CANCEL_REASON } from '../queue/cancel-bus.js';
 import { unparsed, type TestSummary } from '../reports/summary.js';
 import type { Lane, StepState } from '../runs/run.js';
 import type { RunLog } from './run-log.js';
@@ -49,6 +50,7 @@ export async function runLane(options: LaneRunOptions): Promise<Lane> {
   for (let i = 0; i < options.steps.length; i++) {
     const step = options.steps[i]!;
     const state = lane.steps[i]!;
+    if (!stopReason && options.signal?.aborted) stopReason = 'aborted';
     if (stopReason || options.skip?.has(step.name)) {
       state.status = 'skipped';
       if (!stopReason) state.reason = 'not selected';
@@ -92,7 +94,11 @@ async function runOneStep(options: LaneRunOptions, step: Step): Promise<Partial<
   options.log.write(`==> ${step.name}: exit ${result.exitCode ?? 'none'} after ${Math.round(result.durationMs / 1000)}s\n`);
 
   const base: Partial<StepState> = { finishedAt: Date.now(), exitCode: result.exitCode, timedOut: result.timedOut };
-  if (result.aborted) return { ...base, status: 'interrupted', tail: result.tail, reason: 'stopped while running' };
+  if (result.aborted) {
+    return options.signal?.reason === CANCEL_REASON
+      ? { ...base, status: 'cancelled', tail: result.tail, reason: 'cancelled while running' }
+      : { ...base, status: 'interrupted', tail: result.tail, reason: 'stopped while running (worker shutting down)' };
+  }
   if (result.startError) return { ...base, status: 'failed', tail: result.tail, reason: result.startError };
 
   const summary = step.report ? await readReport(step, cwd, result) : undefined;

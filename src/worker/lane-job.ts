@@ -43,6 +43,13 @@ export async function runLaneJob(services: Services, job: LaneJob): Promise<Lane
     notifier.refresh(run.id);
   };
 
+  if (run.cancelledBy) {
+    await save(cancelLane(lane, run.cancelledBy));
+    return lane;
+  }
+  // A cancel from any process aborts this job; so does the worker's shutdown (BullMQ's signal).
+  const registration = services.cancelBus.register(run.id);
+  const signal = job.signal ? AbortSignal.any([registration.signal, job.signal]) : registration.signal;
   const log = new RunLog(runLogPath(settings.stateDir, run.id, logName));
   await log.open();
   let workspace: Workspace | undefined;
@@ -59,7 +66,7 @@ export async function runLaneJob(services: Services, job: LaneJob): Promise<Lane
       ...(job.cloud ? { cloud: job.cloud } : {}),
       ...(job.skip ? { skip: job.skip } : {}),
       ...(job.suites ? { suites: job.suites } : {}),
-      ...(job.signal ? { signal: job.signal } : {}),
+      signal,
       ...(settings.killGraceMs !== undefined ? { killGraceMs: settings.killGraceMs } : {}),
       onChange: save,
     });
@@ -68,6 +75,7 @@ export async function runLaneJob(services: Services, job: LaneJob): Promise<Lane
     log.write(`[apollo] ${err instanceof Error ? err.message : String(err)}\n`);
     await save(failLane(lane, err instanceof Error ? err.message : String(err)));
   } finally {
+    registration.release();
     await log.close();
     await workspace?.remove();
     await logs.saveFile(run.id, logName, log.path).catch((err: unknown) => logger.warn({ err }, 'could not store the log'));
@@ -87,6 +95,15 @@ async function postFailures(services: Services, runId: string, lane: Lane, label
   const key = services.keys.failuresPosted(runId, label);
   if ((await services.redis.set(key, '1', 'EX', 30 * 24 * 3600, 'NX')) !== 'OK') return;
   await services.slack.postMessage(run.message.channel, message, run.message.ts);
+}
+
+/** A lane cancelled before it started: every step shows as cancelled. */
+export function cancelLane(lane: Lane, by: string): Lane {
+  return {
+    ...lane,
+    finishedAt: Date.now(),
+    steps: lane.steps.map((s) => (s.status === 'queued' || s.status === 'running' ? { ...s, status: 'cancelled', reason: `cancelled by ${by}` } : s)),
+  };
 }
 
 /** A lane that ends before (or instead of) running its steps. */

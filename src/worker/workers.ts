@@ -17,6 +17,8 @@ export interface WorkerHandle {
 export function startWorkers(services: Services): WorkerHandle {
   const { settings, keys, config, logger } = services;
   const connections = [0, 1, 2].map(() => createRedis(settings.redisUrl, 'blocking'));
+  const subscriber = createRedis(settings.redisUrl, 'blocking');
+  const listening = services.cancelBus.listen(subscriber).catch((err: unknown) => logger.error({ err }, 'could not subscribe to cancel requests'));
   const common = { prefix: keys.bullPrefix };
   const workers = [
     new Worker<BuildJobData, string>(BUILD_QUEUE, createBuildProcessor(services), { ...common, connection: connections[0]!, concurrency: config.worker.concurrency }),
@@ -33,8 +35,22 @@ export function startWorkers(services: Services): WorkerHandle {
     worker.on('error', (err) => logger.warn({ err, queue: worker.name }, 'worker error'));
   }
   return {
+    /**
+     * Stops taking jobs and lets running steps finish for `worker.shutdownGrace`; then stops their
+     * process groups, so the steps end "interrupted" and the cards and locks are settled before exit.
+     */
     async close() {
-      await Promise.all(workers.map((w) => w.close()));
+      await listening;
+      const grace = setTimeout(() => {
+        const stopped = services.cancelBus.abortAll('shutdown');
+        if (stopped > 0) logger.warn({ stopped }, 'grace period over: stopping running steps');
+      }, config.worker.shutdownGrace);
+      try {
+        await Promise.all(workers.map((w) => w.close()));
+      } finally {
+        clearTimeout(grace);
+      }
+      await services.cancelBus.close();
       for (const c of connections) c.disconnect();
     },
   };

@@ -4,10 +4,11 @@ import { decideDeploy, type DecisionOutcome } from '../../deploy/decide-deploy.j
 import { destroyDeploy } from '../../deploy/destroy-deploy.js';
 import { requestDeploy } from '../../deploy/request-deploy.js';
 import { uploadLog } from '../../deploy/upload-log.js';
+import { cancelRun } from '../../runs/cancel-run.js';
 import { ApolloError, ErrorCode, isApolloError, userMessage } from '../../errors.js';
 import { formatIssues } from '../../config/issues.js';
 import type { Services } from '../../services.js';
-import { ACTION } from '../../../views/deploy-card.js';
+import { ACTION } from '../../../views/actions.js';
 
 const RunId = z.string().regex(/^[bd]\d{1,12}$/, 'expected a run id');
 
@@ -67,6 +68,7 @@ export function registerDeployActions(app: App, services: Services): void {
   handle(ACTION.approve, (user, value) => decideDeploy(services, parseValue(RunId, value), user, 'approve'));
   handle(ACTION.reject, (user, value) => decideDeploy(services, parseValue(RunId, value), user, 'reject'));
   handle(ACTION.destroy, (user, value) => destroyDeploy(services, parseValue(RunId, value), user));
+  handle(ACTION.cancel, (user, value) => cancelRun(services, parseValue(RunId, value), user));
   handle(ACTION.logs, (_user, value) => {
     const { runId, lane, phase } = parseValue(LogsValue, value);
     return uploadLog(services, runId, lane, phase);

@@ -1,0 +1,19 @@
+import { z } from 'zod';
+import { ApolloError, ErrorCode } from '../src/errors.js';
+import { cancelRun } from '../src/runs/cancel-run.js';
+import { defineCommand } from './command.js';
+import { parseArgs } from './parse.js';
+
+const RunId = z.string().regex(/^[bd]\d{1,12}$/, 'expected a run id such as b12 or d13');
+
+export const cancelCommand = defineCommand({
+  name: 'cancel',
+  usage: '/apollo cancel <run>',
+  summary: 'stop a queued or running build, deploy or destroy',
+  parse: (args) => parseArgs(z.tuple([RunId], { error: (i) => (i.code === 'too_small' ? 'which run? e.g. `/apollo cancel d13`' : undefined) }), args, '/apollo cancel <run>')[0],
+  async run(runId, { userId, reply, services }) {
+    const outcome = await cancelRun(services, runId, userId);
+    if (!outcome.ok) throw new ApolloError(ErrorCode.NotAllowed, outcome.text);
+    if (outcome.text) await reply(outcome.text);
+  },
+});

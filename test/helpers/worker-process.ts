@@ -1,0 +1,55 @@
+import { writeFile, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+import { stringify } from 'yaml';
+import type { ConfigInput } from '../../src/config/schema.js';
+import type { Harness } from './harness.js';
+import { TEST_REDIS_URL } from './redis.js';
+
+/**
+ * A real worker process (`tsx src/main.ts worker`) sharing the harness's Redis prefix and fake
+ * Slack, for faults that must cross a process boundary (cancel, SIGTERM, SIGKILL).
+ */
+export interface WorkerProcess {
+  /** The execa child; a thenable, so it is wrapped to keep `await spawnWorker()` from waiting for its exit. */
+  child: ResultPromise;
+}
+
+export async function spawnWorker(h: Harness, config: ConfigInput, extraEnv: Record<string, string> = {}): Promise<WorkerProcess> {
+  const dir = await mkdtemp(join(tmpdir(), 'apollo-worker-'));
+  await writeFile(join(dir, 'apollo.yml'), stringify(config));
+  const child = execa(join(process.cwd(), 'node_modules/.bin/tsx'), ['src/main.ts', 'worker'], {
+    env: {
+      SLACK_BOT_TOKEN: 'xoxb-worker',
+      SLACK_API_URL: h.slack.apiUrl,
+      REDIS_URL: TEST_REDIS_URL,
+      APOLLO_REDIS_PREFIX: h.prefix,
+      APOLLO_CONFIG: join(dir, 'apollo.yml'),
+      APOLLO_STATE_DIR: join(dir, 'state'),
+      LOG_LEVEL: 'warn',
+      ...extraEnv,
+    },
+    reject: false,
+    all: true,
+  });
+  return { child };
+}
+
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function eventually(probe: () => boolean | Promise<boolean>, ms = 15_000, what = 'condition'): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await probe()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}

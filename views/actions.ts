@@ -1,0 +1,20 @@
+/** Action ids of the buttons on cards; the listeners register one handler each. */
+export const ACTION = {
+  approve: 'deploy_approve',
+  reject: 'deploy_reject',
+  destroy: 'deploy_destroy',
+  redeploy: 'deploy_redeploy',
+  logs: 'deploy_logs',
+  cancel: 'run_cancel',
+} as const;
+
+/** A Slack confirm dialog for a dangerous button. */
+export function confirmDialog(title: string, text: string, confirm: string): Record<string, unknown> {
+  return {
+    title: { type: 'plain_text', text: title.slice(0, 100) },
+    text: { type: 'plain_text', text: text.slice(0, 300) },
+    confirm: { type: 'plain_text', text: confirm.slice(0, 30) },
+    deny: { type: 'plain_text', text: 'Keep it' },
+    style: 'danger',
+  };
+}
