@@ -1,0 +1,47 @@
+import { startBuild } from '../queue/start-build.js';
+import type { Delivery, WebhookContext } from './webhook-context.js';
+import type { WebhookAnswer } from './json-route.js';
+import { DUPLICATE, recordOnce } from './notify.js';
+import { chooseRoute } from './routing.js';
+
+/** A push or pull request of the configured repository that should be built. */
+export interface BuildTrigger {
+  event: 'push' | 'pull_request';
+  /** owner/name, for routing. */
+  repo: string;
+  /** The branch the commit is on (a pull request's head branch). */
+  branch: string;
+  /** Full SHA. */
+  sha: string;
+  /** GitHub login of whoever pushed or updated the pull request. */
+  login: string;
+}
+
+/**
+ * Queues the bot's own build of the commit. Its run card, posted where the `build` route says, is
+ * the notification: nothing else is posted for the push or pull request. Resolving the commit may
+ * need a fetch, which can outlast GitHub's 10 s, so the build starts after the answer.
+ */
+export async function acceptBuild(ctx: WebhookContext, delivery: Delivery, trigger: BuildTrigger): Promise<WebhookAnswer> {
+  const { config, logger } = ctx.services;
+  const choice = chooseRoute(config, { event: 'build', repo: trigger.repo, branch: trigger.branch });
+  if (!choice) {
+    logger.warn({ delivery, trigger }, 'auto-build skipped: no route for builds matches and `channel` is not set');
+    return { status: 202, body: { ok: true, result: 'no_channel', message: 'accepted, but no channel is configured for its run card' } };
+  }
+  if (!(await recordOnce(ctx, delivery, async () => true))) return DUPLICATE;
+  return {
+    status: 202,
+    body: { ok: true, result: 'build_requested', sha: trigger.sha, channel: choice.channel },
+    after: async () => {
+      try {
+        const started = await startBuild(ctx.services, { ref: trigger.sha, requestedBy: `github:${trigger.login}`, channel: choice.channel });
+        logger.info({ delivery, trigger, ...started }, started.status === 'queued' ? 'auto-build queued' : 'auto-build already queued or running');
+      } catch (err) {
+        // Let "Redeliver" on GitHub try again once the cause (an unreachable remote, Redis) is fixed.
+        await ctx.dedup.release(delivery.source, delivery.id).catch(() => undefined);
+        logger.error({ err, delivery, trigger }, 'auto-build could not be started');
+      }
+    },
+  };
+}

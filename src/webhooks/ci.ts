@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import type { WebhookHandler } from './json-route.js';
+import { subjectOf, type Notification } from './notification.js';
+import { acceptNotification } from './notify.js';
+import { bodyDigest, decodeJson, header, parsePayload, readSignedBody } from './signed-request.js';
+import type { WebhookContext } from './webhook-context.js';
+import { WebhookError, WebhookErrorCode } from './webhook-error.js';
+
+// eslint-disable-next-line no-control-regex
+const NO_CONTROL = /^[^\x00-\x1f\x7f]+$/;
+const Name = (max: number) => z.string().min(1).max(max).regex(NO_CONTROL, 'must be one line without control characters');
+const HttpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
+const Count = z.number().int().min(0).max(100_000_000);
+
+/** A sender's id for one request; also the shape `X-Apollo-Delivery` must have. */
+export const DeliveryId = z.string().regex(/^[A-Za-z0-9._:-]{1,200}$/, 'expected 1–200 characters of A-Z a-z 0-9 . _ : -');
+
+export const CI_STATUSES = ['queued', 'running', 'passed', 'failed', 'canceled'] as const;
+
+/**
+ * The generic CI event (README: webhooks). Strict: an unknown or misspelled key is a 400, not a
+ * silently missing line. Every event of one run carries the same `runId`; `status` moves from
+ * queued or running to a verdict, and the run's one message follows it.
+ */
+export const CiEvent = z.strictObject({
+  id: DeliveryId.optional(),
+  runId: z.union([Name(100), z.number().int().min(0)], { error: 'expected a string or a non-negative integer' }).transform(String),
+  attempt: z.number().int().min(1).max(1000).default(1),
+  pipeline: Name(100),
+  status: z.enum(CI_STATUSES),
+  repo: Name(200),
+  branch: Name(255),
+  commit: z.string().regex(/^[0-9a-fA-F]{7,40}$/, 'expected a commit SHA (7–40 hex digits)'),
+  message: z.string().max(10_000).optional(),
+  author: Name(200).optional(),
+  url: HttpUrl.optional(),
+  commitUrl: HttpUrl.optional(),
+  /** Seconds. */
+  duration: z.number().min(0).max(30 * 24 * 3600).optional(),
+  tests: z.strictObject({ passed: Count, failed: Count, skipped: Count.default(0) }).optional(),
+});
+export type CiEvent = z.infer<typeof CiEvent>;
+
+export function fromCiEvent(event: CiEvent): Notification {
+  const subject = subjectOf(event.message);
+  return {
+    source: 'ci',
+    repo: event.repo,
+    pipeline: event.pipeline,
+    runId: event.runId,
+    attempt: event.attempt,
+    status: event.status,
+    branch: event.branch,
+    sha: event.commit.toLowerCase(),
+    ...(subject ? { subject } : {}),
+    ...(event.author ? { author: event.author } : {}),
+    ...(event.duration !== undefined ? { durationMs: Math.round(event.duration * 1000) } : {}),
+    ...(event.tests ? { tests: event.tests } : {}),
+    links: { ...(event.url ? { run: event.url } : {}), ...(event.commitUrl ? { commit: event.commitUrl } : {}) },
+  };
+}
+
+export interface CiWebhookOptions {
+  secret: string | undefined;
+  /** Default 1 MiB. */
+  maxBodyBytes?: number;
+}
+
+/** `POST /webhooks/ci`: the generic event, signed with `X-Apollo-Signature: sha256=<hex>`. */
+export function ciWebhook(ctx: WebhookContext, options: CiWebhookOptions): WebhookHandler {
+  return async (req) => {
+    const raw = await readSignedBody(req, {
+      secret: options.secret,
+      secretName: 'CI_WEBHOOK_SECRET',
+      header: 'X-Apollo-Signature',
+      ...(options.maxBodyBytes ? { maxBytes: options.maxBodyBytes } : {}),
+    });
+    const deliveryHeader = header(req, 'x-apollo-delivery');
+    if (deliveryHeader !== undefined && !DeliveryId.safeParse(deliveryHeader).success) {
+      throw new WebhookError(WebhookErrorCode.PayloadInvalid, 400, 'invalid X-Apollo-Delivery header', {
+        details: ['X-Apollo-Delivery: expected 1–200 characters of A-Z a-z 0-9 . _ : -'],
+      });
+    }
+    const event = parsePayload(CiEvent, decodeJson(raw, header(req, 'content-type')), 'CI event');
+    const delivery = { source: 'ci' as const, id: deliveryHeader ?? event.id ?? bodyDigest(raw) };
+    return acceptNotification(ctx, delivery, fromCiEvent(event));
+  };
+}

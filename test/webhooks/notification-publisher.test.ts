@@ -1,0 +1,179 @@
+import { WebClient } from '@slack/web-api';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/logger.js';
+import { createRedis, waitReady } from '../../src/redis/connection.js';
+import { Keys } from '../../src/redis/keys.js';
+import { slackClientOptions } from '../../src/services.js';
+import { FakeSlack } from '../../src/slack/playground/fake-slack.js';
+import { SlackPoster } from '../../src/slack/slack-poster.js';
+import type { Notification } from '../../src/webhooks/notification.js';
+import { NotificationPublisher } from '../../src/webhooks/notification-publisher.js';
+import { NotificationStore, runRefOf } from '../../src/webhooks/notification-store.js';
+import { TransitionTracker } from '../../src/webhooks/transitions.js';
+import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+import { messageText } from './webhook-client.js';
+
+let seq = 0;
+
+function run(status: Notification['status'], extra: Partial<Notification> = {}): Notification {
+  return {
+    source: 'ci',
+    repo: 'Capgemini/Apollo',
+    pipeline: 'serverspec',
+    runId: `r${seq}`,
+    attempt: 1,
+    status,
+    branch: 'master',
+    sha: '4d124eb0c1f3a8e2b6d9f0a1b2c3d4e5f6a7b8c9',
+    links: { run: `https://ci.example/runs/r${seq}` },
+    ...extra,
+  };
+}
+
+describe('notification store, transitions and publisher (real Redis, fake Slack)', () => {
+  const redis = createRedis(TEST_REDIS_URL, 'failFast');
+  const prefix = uniquePrefix();
+  const keys = new Keys(prefix);
+  const slack = new FakeSlack();
+  let store: NotificationStore;
+  let publisher: NotificationPublisher;
+  let transitions: TransitionTracker;
+
+  beforeAll(async () => {
+    await Promise.all([waitReady(redis), slack.start()]);
+    const poster = new SlackPoster(new WebClient('xoxb-test', { ...slackClientOptions(slack.apiUrl), retryConfig: { retries: 0 } }));
+    store = new NotificationStore(redis, keys);
+    publisher = new NotificationPublisher(redis, store, poster, silentLogger, { maxRetryAfterMs: 2000 });
+    transitions = new TransitionTracker(redis, keys);
+  });
+
+  afterEach(() => {
+    seq++;
+  });
+
+  afterAll(async () => {
+    await slack.stop();
+    redis.disconnect();
+    await deletePrefix(prefix);
+  });
+
+  const callsFor = (n: Notification, method?: string) =>
+    slack.calls.filter((c) => (!method || c.method === method) && messageText(c).includes(`${n.links.run}|`));
+
+  it('records only states later than the one it has; a new attempt starts over', async () => {
+    expect(await store.record(run('running'))).toBe(1);
+    expect(await store.record(run('queued'))).toBe(0);
+    expect(await store.record(run('running'))).toBe(0);
+    expect(await store.record(run('failed'))).toBe(2);
+    expect(await store.record(run('passed'))).toBe(0);
+    expect((await store.get(runRefOf(run('queued'))))?.status).toBe('failed');
+    expect(await store.record(run('queued', { attempt: 2 }))).toBe(3);
+    expect(await store.get(runRefOf(run('queued')))).toMatchObject({ status: 'queued', attempt: 2 });
+    // Repository names are case-insensitive on GitHub: one run, whatever the casing.
+    expect(await store.record(run('passed', { attempt: 2, repo: 'capgemini/APOLLO' }))).toBe(4);
+  });
+
+  it('remembers the last verdict per pipeline and branch, and answers a repeated run the same', async () => {
+    const verdicts: [string, Notification['status'], string | undefined][] = [
+      ['a', 'passed', undefined],
+      ['b', 'failed', 'broken'],
+      ['b', 'failed', 'broken'],
+      ['c', 'canceled', undefined],
+      ['d', 'failed', 'still_failing'],
+      ['e', 'passed', 'fixed'],
+      ['f', 'passed', undefined],
+    ];
+    for (const [id, status, expected] of verdicts) {
+      expect([id, await transitions.observe(run(status, { runId: id, branch: `t${seq}` }))]).toEqual([id, expected]);
+    }
+    // Another branch, another pipeline: their own history.
+    expect(await transitions.observe(run('failed', { runId: 'x', branch: `other${seq}` }))).toBeUndefined();
+    expect(await transitions.observe(run('failed', { runId: 'y', branch: `t${seq}`, pipeline: 'lint' }))).toBeUndefined();
+    // A re-run attempt of a failed run that passes fixes the branch.
+    const branch = `rerun${seq}`;
+    await transitions.observe(run('failed', { runId: 'z', branch }));
+    expect(await transitions.observe(run('passed', { runId: 'z', attempt: 2, branch }))).toBe('fixed');
+  });
+
+  it('posts once and ends on the newest state when many senders publish one run at once', async () => {
+    for (let round = 0; round < 10; round++) {
+      const states = [run('queued'), run('running'), run('failed')];
+      await Promise.all(states.map(async (n) => (await store.record(n)) > 0 && publisher.publish(runRefOf(n), 'C0RACE')));
+      expect(callsFor(states[0]!, 'chat.postMessage')).toHaveLength(1);
+      const last = callsFor(states[0]!).at(-1)!;
+      expect(messageText(last)).toContain('serverspec failed');
+      seq++;
+    }
+  });
+
+  it('sends a state recorded just before the sender releases the lock', async () => {
+    // A store that lets another delivery record and publish right after the sender's last check.
+    class InterleavingStore extends NotificationStore {
+      interleave: (() => Promise<void>) | undefined;
+      override async versions(ref: Parameters<NotificationStore['versions']>[0]) {
+        const result = await super.versions(ref);
+        const other = this.interleave;
+        if (other && result.version <= result.sent) {
+          this.interleave = undefined;
+          await other();
+        }
+        return result;
+      }
+    }
+    const racy = new InterleavingStore(redis, keys);
+    const poster = new SlackPoster(new WebClient('xoxb-test', { ...slackClientOptions(slack.apiUrl), retryConfig: { retries: 0 } }));
+    const racyPublisher = new NotificationPublisher(redis, racy, poster, silentLogger);
+    const first = run('running');
+    const late = run('failed');
+    await racy.record(first);
+    let lateAnswer: unknown = 'not run';
+    racy.interleave = async () => {
+      await racy.record(late);
+      lateAnswer = await racyPublisher.publish(runRefOf(late), 'C0RACE');
+    };
+    await racyPublisher.publish(runRefOf(first), 'C0RACE');
+    expect(lateAnswer).toBeUndefined(); // it found the lock taken and left the sending to the holder
+    expect(callsFor(first, 'chat.postMessage')).toHaveLength(1);
+    expect(messageText(callsFor(first).at(-1)!)).toContain('serverspec failed');
+  });
+
+  it('posts a new message when the old one was deleted', async () => {
+    const first = run('running');
+    await store.record(first);
+    await publisher.publish(runRefOf(first), 'C0GONE');
+    slack.failNext('chat.update', { status: 200, body: { ok: false, error: 'message_not_found' } });
+    const second = run('passed');
+    await store.record(second);
+    await publisher.publish(runRefOf(second), 'C0GONE');
+    expect(callsFor(first, 'chat.postMessage')).toHaveLength(2);
+    expect(messageText(callsFor(first, 'chat.postMessage')[1]!)).toContain('serverspec passed');
+    // The new message is the one edited from now on.
+    const third = run('queued', { attempt: 2 });
+    await store.record(third);
+    await publisher.publish(runRefOf(third), 'C0GONE');
+    expect(callsFor(first, 'chat.update').at(-1)!.body.channel).toBe('C0GONE');
+  });
+
+  it('waits out a short Retry-After, and leaves a failed send for the next event', async () => {
+    const n = run('running');
+    await store.record(n);
+    slack.failNext('chat.postMessage', { status: 429, headers: { 'retry-after': '1' } });
+    const started = Date.now();
+    await publisher.publish(runRefOf(n), 'C0LIMIT');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    expect(slack.callsOf('chat.postMessage!429')).toHaveLength(1);
+    expect(callsFor(n, 'chat.postMessage')).toHaveLength(1);
+
+    slack.failNext('chat.update', { status: 500 });
+    const failed = run('failed');
+    await store.record(failed);
+    await expect(publisher.publish(runRefOf(failed), 'C0LIMIT')).resolves.toBeUndefined();
+    expect(await store.versions(runRefOf(n))).toEqual({ version: 2, sent: 1 });
+    // The next event of the run sends everything pending, as an edit of the same message.
+    const rerun = run('queued', { attempt: 2 });
+    await store.record(rerun);
+    await publisher.publish(runRefOf(rerun), 'C0LIMIT');
+    expect(await store.versions(runRefOf(n))).toEqual({ version: 3, sent: 3 });
+    expect(callsFor(n, 'chat.postMessage')).toHaveLength(1);
+  });
+});
