@@ -45,16 +45,15 @@ async function main(mode: Mode): Promise<void> {
   }
   const botToken = env.SLACK_BOT_TOKEN ?? 'xoxb-playground';
   const slackApiUrl = playground?.apiUrl ?? env.SLACK_API_URL;
-  const services: Services = createServices(
-    config,
-    { redisUrl: env.REDIS_URL, redisPrefix: env.APOLLO_REDIS_PREFIX, stateDir: env.APOLLO_STATE_DIR, botToken, ...(slackApiUrl ? { slackApiUrl } : {}) },
-    logger,
-  );
-
+  const settings = { redisUrl: env.REDIS_URL, redisPrefix: env.APOLLO_REDIS_PREFIX, stateDir: env.APOLLO_STATE_DIR, botToken, ...(slackApiUrl ? { slackApiUrl } : {}) };
+  // Web and worker get their own services even in one process: they treat a Redis outage differently.
+  const services: Services = createServices(config, settings, logger, 'web');
+  const workerServices: Services | undefined = mode === 'web' ? undefined : createServices(config, settings, logger, 'worker');
   await services.ready();
+  await workerServices?.ready();
   const closers: (() => Promise<void>)[] = [];
   if (mode === 'all' || mode === 'worker') {
-    const worker = startWorkers(services);
+    const worker = startWorkers(workerServices!);
     closers.push(() => worker.close());
     logger.info({ concurrency: config.worker.concurrency }, 'worker started');
   }
@@ -87,6 +86,7 @@ async function main(mode: Mode): Promise<void> {
     logger.info({ signal }, 'shutting down');
     for (const close of closers) await close().catch((err: unknown) => logger.warn({ err }, 'error while closing'));
     await services.close();
+    await workerServices?.close();
     await playground?.stop();
     process.exit(0);
   };

@@ -35,7 +35,7 @@ export interface Services {
   settings: RuntimeSettings;
   logger: Logger;
   keys: Keys;
-  /** Fail-fast connection for request paths. */
+  /** Fail-fast (web) or patient (worker) connection, see Role. */
   redis: Redis;
   runs: RunStore;
   mirror: GitMirror;
@@ -63,9 +63,16 @@ export function slackClientOptions(slackApiUrl: string | undefined): WebClientOp
   };
 }
 
-export function createServices(config: Config, settings: RuntimeSettings, logger: Logger): Services {
+/**
+ * `web` services fail fast when Redis is down (a person is waiting for an answer); `worker`
+ * services wait for Redis to come back (a running step's result must not be lost).
+ */
+export type Role = 'web' | 'worker';
+
+export function createServices(config: Config, settings: RuntimeSettings, logger: Logger, role: Role = 'web'): Services {
   const keys = new Keys(settings.redisPrefix);
-  const redis = createRedis(settings.redisUrl, 'failFast');
+  const kind = role === 'web' ? 'failFast' : 'blocking';
+  const redis = createRedis(settings.redisUrl, kind);
   const runs = new RunStore(redis, keys);
   const client = new WebClient(settings.botToken, slackClientOptions(settings.slackApiUrl));
   const redactor = new Redactor(secretValues(config));
@@ -75,7 +82,7 @@ export function createServices(config: Config, settings: RuntimeSettings, logger
     card: { destroyConfigured: config.destroy !== undefined, testSuites: (config.deploy?.tests ?? []).map((t) => t.name) },
   });
   // BullMQ producers get their own connection: the Queue reuses it for every add.
-  const queueConnection = createRedis(settings.redisUrl, 'failFast');
+  const queueConnection = createRedis(settings.redisUrl, kind);
   const buildQueue = createBuildQueue(queueConnection, keys);
   const deployFlow = new DeployFlow(queueConnection, keys);
   return {

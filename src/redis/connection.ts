@@ -12,8 +12,14 @@ export function createRedis(url: string, kind: 'blocking' | 'failFast', extra: R
     retryStrategy: (times) => Math.min(times * 200, 2000),
     ...extra,
   };
-  if (kind === 'blocking') return new Redis(url, { ...common, maxRetriesPerRequest: null });
-  return new Redis(url, { ...common, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000, commandTimeout: 2000 });
+  const redis =
+    kind === 'blocking'
+      ? new Redis(url, { ...common, maxRetriesPerRequest: null })
+      : new Redis(url, { ...common, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000, commandTimeout: 2000 });
+  // Connection errors surface through the commands that fail (and /healthz); the client reconnects.
+  // Without a listener ioredis would print every reconnect attempt as an unhandled error.
+  redis.on('error', () => undefined);
+  return redis;
 }
 
 /** PING with a deadline: true when Redis answers within `ms`. */
@@ -48,4 +54,13 @@ export async function waitReady(redis: Redis, ms = 5000): Promise<void> {
     };
     redis.once('ready', onReady);
   });
+}
+
+/** Errors that mean "Redis is not there right now" rather than a bug. */
+export function isRedisUnavailable(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  return (
+    err.name === 'MaxRetriesPerRequestError' ||
+    /Stream isn't writeable|Connection is closed|ECONNREFUSED|ECONNRESET|Command timed out|enableOfflineQueue/i.test(err.message)
+  );
 }

@@ -53,4 +53,8 @@ export class Keys {
   failuresPosted(runId: string, lane: string): string {
     return `${this.prefix}:failures-posted:${runId}:${lane}`;
   }
+  /** Set once a run's verdict was posted in the team channel. */
+  verdictPosted(runId: string, phase: string): string {
+    return `${this.prefix}:verdict-posted:${runId}:${phase}`;
+  }
 }

@@ -3,6 +3,7 @@ import { ApolloError, ErrorCode } from '../errors.js';
 import type { BuildJobData } from '../queue/build-queue.js';
 import type { Services } from '../services.js';
 import { runLaneJob } from './lane-job.js';
+import { postVerdictElsewhere } from '../slack/post-verdict.js';
 
 /** Runs a build: `build.steps` in a fresh checkout of the commit, the card kept up to date. */
 export function createBuildProcessor(services: Services) {
@@ -18,6 +19,7 @@ export function createBuildProcessor(services: Services) {
       ...(signal ? { signal } : {}),
     });
     await services.notifier.flush(run.id);
+    await postVerdictElsewhere(services, run.id, 'build');
     return lane.error || lane.steps.some((s) => s.status === 'failed') ? 'failed' : 'passed';
   };
 }

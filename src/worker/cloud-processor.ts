@@ -2,7 +2,8 @@ import type { Job } from 'bullmq';
 import { ApolloError, ErrorCode } from '../errors.js';
 import { lockMessage } from '../deploy/lock-message.js';
 import { RUN_LOCK_TTL_MS } from '../queue/cloud-locks.js';
-import type { CloudJobData } from '../queue/deploy-flow.js';
+import type { CloudJobData, DeployJobData } from '../queue/deploy-flow.js';
+import { postVerdictElsewhere } from '../slack/post-verdict.js';
 import { laneStatus, type Lane } from '../runs/run.js';
 import type { Services } from '../services.js';
 import { failLane, runLaneJob } from './lane-job.js';
@@ -78,7 +79,8 @@ export function createCloudProcessor(services: Services) {
 
 /** The parent of a deploy or destroy flow runs once every cloud is done: it sends the final card. */
 export function createDeployProcessor(services: Services) {
-  return async (job: Job<{ runId: string }>): Promise<void> => {
+  return async (job: Job<DeployJobData>): Promise<void> => {
     await services.notifier.flush(job.data.runId);
+    await postVerdictElsewhere(services, job.data.runId, job.data.phase);
   };
 }

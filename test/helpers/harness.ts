@@ -20,6 +20,8 @@ export interface HarnessOptions {
   /** Start a worker in this process (default true). */
   worker?: boolean;
   minIntervalMs?: number;
+  /** Another Redis than the shared test one (fault tests stop and restart their own). */
+  redisUrl?: string;
   /** Secrets of the /webhooks/* routes (they answer 401 to everything without one). */
   webhooks?: WebhookSecrets;
 }
@@ -31,6 +33,8 @@ export interface HarnessOptions {
 export class Harness {
   slack!: FakeSlack;
   services!: Services;
+  /** The worker's own services (patient Redis connections), as in a worker process. */
+  workerServices: Services | undefined;
   app!: SlackApp;
   worker: WorkerHandle | undefined;
   baseUrl = '';
@@ -42,19 +46,16 @@ export class Harness {
     h.slack = await new FakeSlack(options.fakeSlack).start();
     h.stateDir = await mkdtemp(join(tmpdir(), 'apollo-state-'));
     const config = parseConfig(options.config, 'test config');
-    h.services = createServices(
-      config,
-      {
-        redisUrl: TEST_REDIS_URL,
-        redisPrefix: h.prefix,
-        stateDir: h.stateDir,
-        botToken: 'xoxb-test',
-        slackApiUrl: h.slack.apiUrl,
-        notifier: { minIntervalMs: options.minIntervalMs ?? 1000 },
-        killGraceMs: 500,
-      },
-      silentLogger,
-    );
+    const settings = {
+      redisUrl: options.redisUrl ?? TEST_REDIS_URL,
+      redisPrefix: h.prefix,
+      stateDir: h.stateDir,
+      botToken: 'xoxb-test',
+      slackApiUrl: h.slack.apiUrl,
+      notifier: { minIntervalMs: options.minIntervalMs ?? 1000 },
+      killGraceMs: 500,
+    };
+    h.services = createServices(config, settings, silentLogger, 'web');
     await h.services.ready();
     h.app = createSlackApp(h.services, {
       botToken: 'xoxb-test',
@@ -66,8 +67,15 @@ export class Harness {
     });
     const { port } = await h.app.start();
     h.baseUrl = `http://127.0.0.1:${port}`;
-    if (options.worker ?? true) h.worker = startWorkers(h.services);
+    if (options.worker ?? true) await h.startWorker();
     return h;
+  }
+
+  /** Starts the in-process worker (with its own services, as a worker process has). */
+  async startWorker(): Promise<void> {
+    this.workerServices = createServices(this.services.config, this.services.settings, silentLogger, 'worker');
+    await this.workerServices.ready();
+    this.worker = startWorkers(this.workerServices);
   }
 
   /** Sends `/apollo <text>` the way Slack does: form-encoded and signed. */
@@ -139,10 +147,11 @@ export class Harness {
 
   async close(): Promise<void> {
     await this.worker?.close();
+    await this.workerServices?.close();
     await this.app.stop();
     await this.services.close();
     await this.slack.stop();
-    await deletePrefix(this.prefix);
+    if (this.services.settings.redisUrl === TEST_REDIS_URL) await deletePrefix(this.prefix);
     await rm(this.stateDir, { recursive: true, force: true });
   }
 }

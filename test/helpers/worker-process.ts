@@ -19,7 +19,8 @@ export interface WorkerProcess {
 export async function spawnWorker(h: Harness, config: ConfigInput, extraEnv: Record<string, string> = {}): Promise<WorkerProcess> {
   const dir = await mkdtemp(join(tmpdir(), 'apollo-worker-'));
   await writeFile(join(dir, 'apollo.yml'), stringify(config));
-  const child = execa(join(process.cwd(), 'node_modules/.bin/tsx'), ['src/main.ts', 'worker'], {
+  // node with tsx's loader, not the tsx binary: tsx runs node as a child that a SIGKILL would orphan.
+  const child = execa(process.execPath, ['--import', 'tsx', 'src/main.ts', 'worker'], {
     env: {
       SLACK_BOT_TOKEN: 'xoxb-worker',
       SLACK_API_URL: h.slack.apiUrl,

@@ -1,7 +1,10 @@
 import type { App } from '@slack/bolt';
 import { prepareCommand, type PreparedCommand } from '../../../commands/index.js';
-import { userMessage, isApolloError } from '../../errors.js';
+import { ApolloError, ErrorCode, userMessage, isApolloError } from '../../errors.js';
+import { isRedisUnavailable, redisAnswers } from '../../redis/connection.js';
 import type { Services } from '../../services.js';
+
+const QUEUE_DOWN = new ApolloError(ErrorCode.QueueUnavailable, 'The queue is unavailable (Redis is not answering); try again in a minute. Nothing was queued.');
 
 /**
  * `/apollo …`: validation errors are answered in the ack itself; everything else is acked at once
@@ -16,13 +19,19 @@ export function registerApolloCommand(app: App, services: Services, commandName 
       await ack({ response_type: 'ephemeral', text: services.redactor.redact(userMessage(err)) });
       return;
     }
+    // Everything but help needs Redis: when it is down, say so in the ack (within Slack's 3 s) rather than hang.
+    if (prepared.name !== 'help' && !(await redisAnswers(services.redis, 1000))) {
+      await ack({ response_type: 'ephemeral', text: userMessage(QUEUE_DOWN) });
+      return;
+    }
     await ack();
     const reply = async (text: string) => {
       await respond({ response_type: 'ephemeral', replace_original: false, text: services.redactor.redact(text) });
     };
     try {
       await prepared.run({ userId: command.user_id, channelId: command.channel_id, reply, services });
-    } catch (err) {
+    } catch (caught) {
+      const err = isRedisUnavailable(caught) ? QUEUE_DOWN : caught;
       if (!isApolloError(err)) services.logger.error({ err, command: prepared.name }, 'command failed');
       await reply(userMessage(err)).catch((replyErr: unknown) => services.logger.warn({ err: replyErr }, 'could not reply to the user'));
     }

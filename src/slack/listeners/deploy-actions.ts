@@ -7,6 +7,7 @@ import { uploadLog } from '../../deploy/upload-log.js';
 import { cancelRun } from '../../runs/cancel-run.js';
 import { ApolloError, ErrorCode, isApolloError, userMessage } from '../../errors.js';
 import { formatIssues } from '../../config/issues.js';
+import { isRedisUnavailable } from '../../redis/connection.js';
 import type { Services } from '../../services.js';
 import { ACTION } from '../../../views/actions.js';
 
@@ -58,7 +59,10 @@ export function registerDeployActions(app: App, services: Services): void {
       try {
         const { user, value } = parsePayload(body);
         await answer(services, respond, await act(user, value));
-      } catch (err) {
+      } catch (caught) {
+        const err = isRedisUnavailable(caught)
+          ? new ApolloError(ErrorCode.QueueUnavailable, 'The queue is unavailable (Redis is not answering); nothing changed. Try again in a minute.')
+          : caught;
         if (!isApolloError(err)) services.logger.error({ err, actionId }, 'button handler failed');
         await respond({ response_type: 'ephemeral', replace_original: false, text: services.redactor.redact(userMessage(err)) }).catch(() => undefined);
       }

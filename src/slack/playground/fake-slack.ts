@@ -57,8 +57,12 @@ export class FakeSlack {
   }
 
   async stop(): Promise<void> {
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-    this.server?.closeAllConnections();
+    const server = this.server;
+    if (!server) return;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    // Keep-alive sockets from the Web API client would hold close() open until they idle out.
+    server.closeAllConnections();
+    await closed;
   }
 
   /** The next `count` calls of `method` answer with this fault (429, 500...). */

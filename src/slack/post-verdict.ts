@@ -1,0 +1,23 @@
+import type { Services } from '../services.js';
+import { renderVerdict } from '../../views/verdict.js';
+
+/**
+ * A run a person started outside the team channel (a DM, another channel) also posts its final
+ * verdict in `channel`, once.
+ */
+export async function postVerdictElsewhere(services: Services, runId: string, phase: 'build' | 'deploy' | 'destroy'): Promise<void> {
+  const channel = services.config.channel;
+  const run = await services.runs.get(runId);
+  if (!channel || !run || run.channel === channel) return;
+  // Runs queued by webhooks went where the routes sent them on purpose; only people's runs count here.
+  if (!/^[UW][A-Z0-9]{2,}$/.test(run.requestedBy)) return;
+  if (run.kind === 'deploy' && run.decision?.state !== 'approved') return;
+  const key = services.keys.verdictPosted(runId, phase);
+  if ((await services.redis.set(key, '1', 'EX', 30 * 24 * 3600, 'NX')) !== 'OK') return;
+  try {
+    await services.slack.postMessage(channel, renderVerdict(run));
+  } catch (err) {
+    await services.redis.del(key);
+    services.logger.warn({ err, runId, channel }, 'could not post the verdict in the team channel');
+  }
+}
