@@ -11,6 +11,7 @@ import { createSlackApp } from './slack/app.js';
 import { FakeSlack, type SlackCall } from './slack/playground/fake-slack.js';
 import { startWorkers } from './worker/workers.js';
 import { webhookRoutes } from './webhooks/routes.js';
+import { DEFAULT_STALL } from './worker/stall-recovery.js';
 
 type Mode = 'all' | 'web' | 'worker';
 
@@ -45,7 +46,14 @@ async function main(mode: Mode): Promise<void> {
   }
   const botToken = env.SLACK_BOT_TOKEN ?? 'xoxb-playground';
   const slackApiUrl = playground?.apiUrl ?? env.SLACK_API_URL;
-  const settings = { redisUrl: env.REDIS_URL, redisPrefix: env.APOLLO_REDIS_PREFIX, stateDir: env.APOLLO_STATE_DIR, botToken, ...(slackApiUrl ? { slackApiUrl } : {}) };
+  const settings = {
+    redisUrl: env.REDIS_URL,
+    redisPrefix: env.APOLLO_REDIS_PREFIX,
+    stateDir: env.APOLLO_STATE_DIR,
+    botToken,
+    ...(slackApiUrl ? { slackApiUrl } : {}),
+    stall: { lockDurationMs: env.APOLLO_JOB_LOCK_MS ?? DEFAULT_STALL.lockDurationMs, stalledIntervalMs: env.APOLLO_STALLED_INTERVAL_MS ?? DEFAULT_STALL.stalledIntervalMs },
+  };
   // Web and worker get their own services even in one process: they treat a Redis outage differently.
   const services: Services = createServices(config, settings, logger, 'web');
   const workerServices: Services | undefined = mode === 'web' ? undefined : createServices(config, settings, logger, 'worker');

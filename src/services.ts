@@ -27,6 +27,8 @@ export interface RuntimeSettings {
   notifier?: CardNotifierOptions;
   /** Grace between SIGTERM and SIGKILL when a step is stopped. */
   killGraceMs?: number;
+  /** Job lock and stall-check timing (defaults: 30 s each; see src/worker/stall-recovery.ts). */
+  stall?: { lockDurationMs: number; stalledIntervalMs: number };
 }
 
 /** Everything a web or worker process uses, built once at start-up and closed at shutdown. */

@@ -89,6 +89,8 @@ export function renderRunCard(run: Run, now: number = Date.now()): Message {
   const single = run.lanes.length === 1 && run.kind === 'build';
   const lines = single ? run.lanes[0]!.steps.map((s) => stepLine(s, now)) : run.lanes.map((l) => laneRow(l, now));
   blocks.push(...linesToSections(lines));
+  const notes = run.lanes.filter((l) => l.note).map((l) => `⚠️ ${single ? '' : `${escapeMrkdwn(l.name)}: `}${escapeMrkdwn(l.note!)}`);
+  if (notes.length > 0) blocks.push(context(notes));
 
   const { done, total } = doneSteps(run.lanes);
   const started = runStartedAt(run);

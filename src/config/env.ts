@@ -19,6 +19,8 @@ export const EnvSchema = z.object({
   APOLLO_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('apollo').describe('prefix of every Redis key'),
   GITHUB_WEBHOOK_SECRET: z.string().min(1).optional().describe('secret of the GitHub webhook'),
   CI_WEBHOOK_SECRET: z.string().min(1).optional().describe('secret of the generic CI webhook'),
+  APOLLO_JOB_LOCK_MS: z.coerce.number().int().min(1000).optional().describe('BullMQ job lock duration (default 30000)'),
+  APOLLO_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).optional().describe('how often workers look for stalled jobs (default 30000)'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

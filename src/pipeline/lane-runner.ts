@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { hostname } from 'node:os';
 import type { Step } from '../config/schema.js';
 import { parseReport } from '../reports/index.js';
 import { CANCEL_REASON } from '../queue/cancel-bus.js';
@@ -60,7 +61,11 @@ export async function runLane(options: LaneRunOptions): Promise<Lane> {
     state.startedAt = Date.now();
     await options.onChange(lane);
 
-    const outcome = await runOneStep(options, step);
+    const outcome = await runOneStep(options, step, (pid) => {
+      lane.process = { host: hostname(), pid };
+      void options.onChange(lane);
+    });
+    delete lane.process;
     Object.assign(state, outcome);
     if (outcome.status === 'failed' && !options.suites?.has(step.name)) stopReason = 'failed';
     if (outcome.status === 'interrupted' || outcome.status === 'cancelled') stopReason = 'aborted';
@@ -71,7 +76,7 @@ export async function runLane(options: LaneRunOptions): Promise<Lane> {
   return lane;
 }
 
-async function runOneStep(options: LaneRunOptions, step: Step): Promise<Partial<StepState>> {
+async function runOneStep(options: LaneRunOptions, step: Step, onStart: (pid: number) => void): Promise<Partial<StepState>> {
   const cwdSpec = step.cwd && options.cloud !== undefined ? step.cwd.replaceAll('${cloud}', options.cloud) : step.cwd;
   let cwd: string;
   try {
@@ -90,6 +95,7 @@ async function runOneStep(options: LaneRunOptions, step: Step): Promise<Partial<
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.killGraceMs !== undefined ? { killGraceMs: options.killGraceMs } : {}),
     ...(reportFromStdout ? { captureStdoutLimit: STDOUT_REPORT_LIMIT } : {}),
+    onStart,
   });
   options.log.write(`==> ${step.name}: exit ${result.exitCode ?? 'none'} after ${Math.round(result.durationMs / 1000)}s\n`);
 

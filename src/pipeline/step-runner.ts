@@ -28,6 +28,8 @@ export interface StepProcessOptions {
   onOutput?: (chunk: string) => void;
   /** Keep standard output in memory up to this many characters (only for steps whose report is their stdout). */
   captureStdoutLimit?: number;
+  /** Called with the pid (= process group id) once the step has started. */
+  onStart?: (pid: number) => void;
 }
 
 /**
@@ -55,7 +57,10 @@ export async function runStepProcess(options: StepProcessOptions): Promise<StepP
   });
 
   const pid = child.pid;
-  if (pid !== undefined) trackGroup(pid);
+  if (pid !== undefined) {
+    trackGroup(pid);
+    options.onStart?.(pid);
+  }
   const stop = () => {
     if (pid !== undefined) stopGroup(pid, grace);
   };

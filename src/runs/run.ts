@@ -29,6 +29,10 @@ export interface Lane {
   finishedAt?: number;
   /** A lane-level failure before any step ran (checkout failed...). */
   error?: string;
+  /** Something the card should say about the lane (e.g. it was retried after its worker was lost). */
+  note?: string;
+  /** Where the running step's process group lives, so a stalled lane's leftovers can be stopped. */
+  process?: { host: string; pid: number };
 }
 
 export interface RunMeta {

@@ -3,6 +3,9 @@ import { ApolloError, ErrorCode } from '../errors.js';
 import type { BuildJobData } from '../queue/build-queue.js';
 import type { Services } from '../services.js';
 import { runLaneJob } from './lane-job.js';
+import { newLane } from '../runs/run.js';
+import { hostname } from 'node:os';
+import { signalGroup } from '../pipeline/process-groups.js';
 import { postVerdictElsewhere } from '../slack/post-verdict.js';
 
 /** Runs a build: `build.steps` in a fresh checkout of the commit, the card kept up to date. */
@@ -10,9 +13,16 @@ export function createBuildProcessor(services: Services) {
   return async (job: Job<BuildJobData>, _token?: string, signal?: AbortSignal): Promise<string> => {
     const run = await services.runs.get(job.data.runId);
     if (!run) throw new ApolloError(ErrorCode.RunUnknown, `run ${job.data.runId} not found`);
+    let start = run.lanes[0]!;
+    if (job.stalledCounter > 0 || start.startedAt !== undefined) {
+      // Its worker was lost mid-run: stop what it left running here, run again from the first step,
+      // and say so on the card.
+      if (start.process?.host === hostname()) signalGroup(start.process.pid, 'SIGKILL');
+      start = { ...newLane(start.name, start.steps.map((s) => s.name)), note: 'retried from the start: the worker running it was lost' };
+    }
     const lane = await runLaneJob(services, {
       run,
-      lane: run.lanes[0]!,
+      lane: start,
       phase: 'run',
       steps: services.config.build.steps,
       requestedBy: run.requestedBy,

@@ -5,6 +5,7 @@ import { createRedis } from '../redis/connection.js';
 import type { Services } from '../services.js';
 import { createBuildProcessor } from './build-processor.js';
 import { createCloudProcessor, createDeployProcessor } from './cloud-processor.js';
+import { DEFAULT_STALL, watchStalls } from './stall-recovery.js';
 
 export interface WorkerHandle {
   close(): Promise<void>;
@@ -19,16 +20,30 @@ export function startWorkers(services: Services): WorkerHandle {
   const connections = [0, 1, 2].map(() => createRedis(settings.redisUrl, 'blocking'));
   const subscriber = createRedis(settings.redisUrl, 'blocking');
   const listening = services.cancelBus.listen(subscriber).catch((err: unknown) => logger.error({ err }, 'could not subscribe to cancel requests'));
-  const common = { prefix: keys.bullPrefix };
+  const stall = settings.stall ?? DEFAULT_STALL;
+  const common = { prefix: keys.bullPrefix, lockDuration: stall.lockDurationMs, stalledInterval: stall.stalledIntervalMs };
   const workers = [
-    new Worker<BuildJobData, string>(BUILD_QUEUE, createBuildProcessor(services), { ...common, connection: connections[0]!, concurrency: config.worker.concurrency }),
+    // Builds only read: one retry after a lost worker is safe (and the card says so).
+    new Worker<BuildJobData, string>(BUILD_QUEUE, createBuildProcessor(services), { ...common, maxStalledCount: 1, connection: connections[0]!, concurrency: config.worker.concurrency }),
     new Worker<CloudJobData, string>(CLOUD_QUEUE, createCloudProcessor(services), {
       ...common,
+      // Deploys and destroys are never re-run behind anyone's back: a lost one is shown interrupted.
+      maxStalledCount: 0,
       connection: connections[1]!,
       // Clouds of one deploy run in parallel: at least as many slots as clouds.
       concurrency: Math.max(config.worker.concurrency, Object.keys(config.clouds).length),
     }),
-    new Worker<DeployJobData, void>(DEPLOY_QUEUE, createDeployProcessor(services), { ...common, connection: connections[2]!, concurrency: 4 }),
+    new Worker<DeployJobData, void>(DEPLOY_QUEUE, createDeployProcessor(services), { ...common, maxStalledCount: 1, connection: connections[2]!, concurrency: 4 }),
+  ];
+  const stallWatchers = [
+    watchStalls(services, services.buildQueue, (data) => {
+      const { runId } = data as BuildJobData;
+      return { runId, lane: 'build', phase: 'run' };
+    }),
+    watchStalls(services, services.deployFlow.cloudQueue, (data) => {
+      const { runId, cloud, phase } = data as CloudJobData;
+      return { runId, lane: cloud, phase: phase === 'destroy' ? 'destroy' : 'run', cloud };
+    }),
   ];
   for (const worker of workers) {
     worker.on('failed', (job, err) => logger.error({ err, queue: worker.name, jobId: job?.id }, 'job failed'));
@@ -51,6 +66,7 @@ export function startWorkers(services: Services): WorkerHandle {
         clearTimeout(grace);
       }
       await services.cancelBus.close();
+      await Promise.all(stallWatchers.map((w) => w.close()));
       for (const c of connections) c.disconnect();
     },
   };

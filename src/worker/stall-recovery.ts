@@ -1,0 +1,80 @@
+import { hostname } from 'node:os';
+import { QueueEvents, type Queue } from 'bullmq';
+import { signalGroup } from '../pipeline/process-groups.js';
+import { createRedis } from '../redis/connection.js';
+import type { LanePhase } from '../runs/run-store.js';
+import type { Lane } from '../runs/run.js';
+import type { Services } from '../services.js';
+
+/**
+ * Stall settings, chosen on purpose (see docs/reliability.md):
+ * - a job's lock lasts `lockDurationMs` and is renewed by its worker at half that; a worker that
+ *   dies (SIGKILL, OOM, power) stops renewing, and within `stalledIntervalMs` another worker's
+ *   checker sees the job stalled;
+ * - deploy and destroy jobs have maxStalledCount 0: they are never re-run behind anyone's back
+ *   (a half-applied terraform must be looked at); the stalled job fails and its lane is shown
+ *   "interrupted" with the step that was running, and its cloud lock is released;
+ * - builds have maxStalledCount 1: they only read, so one silent-free retry (the card says so)
+ *   is safe; a second loss fails them the same way.
+ */
+export interface StallSettings {
+  lockDurationMs: number;
+  stalledIntervalMs: number;
+}
+
+export const DEFAULT_STALL: StallSettings = { lockDurationMs: 30_000, stalledIntervalMs: 30_000 };
+
+const STALLED = /stalled/i;
+
+/** Marks a lane whose worker was lost: the running step interrupted, the rest skipped. */
+export function interruptLane(lane: Lane, now = Date.now()): Lane {
+  const running = lane.steps.find((s) => s.status === 'running');
+  return {
+    ...lane,
+    finishedAt: now,
+    steps: lane.steps.map((s) => {
+      if (s.status === 'running') return { ...s, status: 'interrupted', finishedAt: now, reason: 'its worker was lost (killed or crashed) while it ran' };
+      if (s.status === 'queued') return { ...s, status: 'skipped' };
+      return s;
+    }),
+    ...(running ? {} : { error: 'its worker was lost before the lane finished' }),
+  };
+}
+
+/** Settles a lane whose job failed by stalling: card, lock and (on this host) leftover processes. */
+export async function recoverStalledLane(services: Services, runId: string, laneName: string, phase: LanePhase, cloud?: string): Promise<boolean> {
+  const run = await services.runs.get(runId);
+  const lane = (phase === 'destroy' ? run?.destroyLanes : run?.lanes)?.find((l) => l.name === laneName);
+  if (!run || !lane || lane.finishedAt !== undefined) return false;
+  if (lane.process && lane.process.host === hostname()) {
+    // The dead worker's step may still be running (it had its own process group): stop it.
+    signalGroup(lane.process.pid, 'SIGTERM');
+    setTimeout(() => signalGroup(lane.process!.pid, 'SIGKILL'), 2000).unref();
+  }
+  const { process: _gone, ...rest } = lane;
+  await services.runs.saveLane(runId, interruptLane(rest), phase);
+  if (cloud) await services.locks.releaseRun(cloud, runId);
+  services.logger.warn({ runId, lane: laneName, phase }, 'a job stalled (its worker was lost): lane marked interrupted');
+  await services.notifier.flush(runId);
+  return true;
+}
+
+/** Listens for jobs failed by stalling on one queue; every worker process does, idempotently. */
+export function watchStalls(services: Services, queue: Queue, resolveLane: (data: unknown) => { runId: string; lane: string; phase: LanePhase; cloud?: string } | undefined): { close(): Promise<void> } {
+  const connection = createRedis(services.settings.redisUrl, 'blocking');
+  const events = new QueueEvents(queue.name, { connection, prefix: services.keys.bullPrefix });
+  events.on('failed', ({ jobId, failedReason }) => {
+    if (!STALLED.test(failedReason)) return;
+    void (async () => {
+      const job = await queue.getJob(jobId);
+      const target = job ? resolveLane(job.data) : undefined;
+      if (target) await recoverStalledLane(services, target.runId, target.lane, target.phase, target.cloud);
+    })().catch((err: unknown) => services.logger.error({ err, jobId }, 'could not settle a stalled job'));
+  });
+  return {
+    async close() {
+      await events.close();
+      connection.disconnect();
+    },
+  };
+}
