@@ -57,7 +57,7 @@ export class CardNotifier {
   async post(runId: string, channel: string): Promise<{ channel: string; ts: string } | undefined> {
     const message = await this.render(runId);
     if (!message) return undefined;
-    const posted = await this.slack.postMessage(channel, message);
+    const posted = await this.postWithRetry(channel, message);
     await this.runs.setMessage(runId, posted);
     await this.redis.set(this.keys.card(runId, 'last'), String(Date.now()), 'EX', KEY_TTL_SECONDS);
     // The worker may have moved on while we posted; its edits were skipped without a ts.
@@ -65,10 +65,31 @@ export class CardNotifier {
     return posted;
   }
 
+  /**
+   * A new card is worth waiting for: a run without one could never show its verdict. Retries
+   * rate limits (after Retry-After) and Slack errors with backoff; gives up on answers that will
+   * not change (channel_not_found, not_in_channel…).
+   */
+  private async postWithRetry(channel: string, message: Message): Promise<{ channel: string; ts: string }> {
+    let delay = 500;
+    const deadline = Date.now() + Math.min(this.flushTimeoutMs, 120_000);
+    for (;;) {
+      try {
+        return await this.slack.postMessage(channel, message);
+      } catch (err) {
+        const platform = (err as { code?: string }).code === 'slack_webapi_platform_error';
+        if (platform || Date.now() > deadline) throw err;
+        await sleep(Math.max(delay, retryAfterMs(err)));
+        delay = Math.min(delay * 2, 5000);
+      }
+    }
+  }
+
   /** Asks for the card to show the run's current state; returns at once. */
   refresh(runId: string): void {
     void this.bump(runId)
       .then(() => this.drain(runId))
+      .then(() => undefined)
       .catch((err: unknown) => this.logger.warn({ err, runId }, 'card refresh failed'));
   }
 
@@ -82,9 +103,10 @@ export class CardNotifier {
       if (!run?.message) return;
       const sent = Number((await this.redis.get(this.keys.card(runId, 'sent'))) ?? 0);
       if (sent >= wanted) return;
-      const drained = await this.drain(runId);
+      const { drained, waitMs } = await this.drain(runId);
       if (!drained) {
-        await sleep(delay);
+        // Slack's Retry-After when it limited us, otherwise a growing backoff.
+        await sleep(Math.max(delay, waitMs));
         delay = Math.min(delay * 2, 5000);
       }
     }
@@ -98,14 +120,15 @@ export class CardNotifier {
   }
 
   /**
-   * Sends pending versions while holding the card's lock. Returns false when another holder is
-   * sending (it will see our version) or when sending failed.
+   * Sends pending versions while holding the card's lock. `drained` is false when another holder
+   * is sending (it will see our version) or when sending failed; `waitMs` is Slack's Retry-After.
    */
-  private async drain(runId: string): Promise<boolean> {
+  private async drain(runId: string): Promise<{ drained: boolean; waitMs: number }> {
     const lockKey = this.keys.card(runId, 'lock');
     const token = randomUUID();
-    if ((await this.redis.set(lockKey, token, 'PX', LOCK_MS, 'NX')) !== 'OK') return false;
+    if ((await this.redis.set(lockKey, token, 'PX', LOCK_MS, 'NX')) !== 'OK') return { drained: false, waitMs: 0 };
     let ok = true;
+    let waitMs = 0;
     let posted = true;
     try {
       for (;;) {
@@ -129,6 +152,7 @@ export class CardNotifier {
           await this.slack.updateMessage(run.message, renderCard(run, this.cardOptions));
         } catch (err) {
           this.logger.warn({ err, runId }, 'chat.update failed; will retry on the next change or flush');
+          waitMs = retryAfterMs(err);
           ok = false;
           break;
         }
@@ -141,13 +165,19 @@ export class CardNotifier {
     } finally {
       await this.redis.eval(RELEASE, 1, lockKey, token);
     }
-    if (!ok) return false;
-    if (!posted) return true;
+    if (!ok) return { drained: false, waitMs };
+    if (!posted) return { drained: true, waitMs: 0 };
     // A change that arrived after our last check but before the release found the lock taken.
     const [version, sent] = await this.redis.mget(this.keys.card(runId, 'ver'), this.keys.card(runId, 'sent'));
     if (Number(version ?? 0) > Number(sent ?? 0)) return this.drain(runId);
-    return true;
+    return { drained: true, waitMs: 0 };
   }
+}
+
+/** Slack's Retry-After (seconds) of a rate-limited call, in ms; 0 for other errors. */
+function retryAfterMs(err: unknown): number {
+  const seconds = (err as { retryAfter?: number }).retryAfter;
+  return typeof seconds === 'number' && seconds > 0 ? Math.min(seconds, 120) * 1000 : 0;
 }
 
 function sleep(ms: number): Promise<void> {
