@@ -4,6 +4,7 @@ import { deployCommand } from './deploy.js';
 import { lockCommand, locksCommand, unlockCommand } from './locks.js';
 import { statusCommand } from './status.js';
 import { cancelCommand } from './cancel.js';
+import { historyCommand } from './history.js';
 import { buildCommand } from './build.js';
 import type { CommandContext, CommandDefinition } from './command.js';
 import { createHelpCommand, helpText } from './help.js';
@@ -12,7 +13,7 @@ import { splitCommand } from './parse.js';
 const commands: CommandDefinition<unknown>[] = [];
 const helpCommand = createHelpCommand(() => commands);
 commands.push(
-  ...([helpCommand, buildCommand, deployCommand, cancelCommand, statusCommand, locksCommand, lockCommand, unlockCommand] as CommandDefinition<unknown>[]),
+  ...([helpCommand, buildCommand, deployCommand, cancelCommand, statusCommand, historyCommand, locksCommand, lockCommand, unlockCommand] as CommandDefinition<unknown>[]),
 );
 
 export function allCommands(): CommandDefinition<unknown>[] {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ApolloError, ErrorCode } from '../src/errors.js';
 import { hhmm, lockMessage } from '../src/deploy/lock-message.js';
 import { mention } from '../views/mention.js';
+import { audit } from '../src/audit/record.js';
 import { defineCommand } from './command.js';
 import { parseArgs } from './parse.js';
 
@@ -29,6 +30,7 @@ export const lockCommand = defineCommand({
       throw new ApolloError(ErrorCode.NotAllowed, 'Only deployers (`access.deployers`) can lock clouds.');
     }
     const { ok, holder } = await services.locks.lockSticky(cloud, userId, reason);
+    if (ok) await audit(services, { action: 'lock.set', by: userId, clouds: [cloud], reason });
     await reply(ok ? `:lock: *${cloud}* is locked by you: ${reason}. \`/apollo unlock ${cloud}\` frees it.` : `${lockMessage(cloud, 'sticky', holder)}; not changed.`);
   },
 });
@@ -48,6 +50,7 @@ export const unlockCommand = defineCommand({
       throw new ApolloError(ErrorCode.NotAllowed, `${lockMessage(cloud, 'sticky', current)}. Only its owner or an approver can unlock it.`);
     }
     await services.locks.unlockSticky(cloud);
+    await audit(services, { action: 'lock.removed', by: userId, clouds: [cloud], reason: `was locked by ${current.owner}: ${current.reason ?? ''}`.trim() });
     await reply(`:unlock: *${cloud}* is unlocked (was locked by ${mention(current.owner)} since ${hhmm(current.since)}).`);
   },
 });

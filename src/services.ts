@@ -11,6 +11,7 @@ import { Access } from './access/access.js';
 import { LogStore } from './logs/log-store.js';
 import { Redactor, secretValues } from './redaction/redactor.js';
 import { CancelBus } from './queue/cancel-bus.js';
+import { AuditLog } from './audit/audit-log.js';
 import { createRedis, waitReady } from './redis/connection.js';
 import { Keys } from './redis/keys.js';
 import { RunStore } from './runs/run-store.js';
@@ -51,6 +52,7 @@ export interface Services {
   /** Every text for Slack passes it (SlackPoster applies it; replies through response_url too). */
   redactor: Redactor;
   cancelBus: CancelBus;
+  audit: AuditLog;
   /** Resolves when the request-path connections are ready (they refuse commands until then). */
   ready(): Promise<void>;
   close(): Promise<void>;
@@ -104,6 +106,7 @@ export function createServices(config: Config, settings: RuntimeSettings, logger
     logs: new LogStore(redis, keys),
     redactor,
     cancelBus: new CancelBus(redis, keys),
+    audit: new AuditLog(redis, keys),
     async ready() {
       await Promise.all([waitReady(redis), waitReady(queueConnection)]);
     },

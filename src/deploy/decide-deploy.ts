@@ -3,6 +3,7 @@ import type { Services } from '../services.js';
 import { assertCloudsFree } from './request-deploy.js';
 import { hhmm } from './lock-message.js';
 import { mention } from '../../views/mention.js';
+import { audit } from '../audit/record.js';
 
 export type DecisionOutcome = { ok: true; text?: string } | { ok: false; text: string };
 
@@ -20,7 +21,8 @@ export async function decideDeploy(services: Services, runId: string, user: stri
     return { ok: false, text: `This request was already ${state}${by ? ` by ${mention(by)}` : ''} at ${hhmm(at)}; nothing changed.` };
   }
   if (!(await redis.exists(keys.deployRequest(runId)))) {
-    await runs.decide(runId, { state: 'expired', at: run.approvalExpiresAt ?? Date.now() });
+    const expired = await runs.decide(runId, { state: 'expired', at: run.approvalExpiresAt ?? Date.now() });
+    if (expired.won) await audit(services, { action: 'deploy.expired', by: user, runId, commit: run.sha, clouds: run.laneNames });
     await notifier.flush(runId);
     return { ok: false, text: `This request expired at ${hhmm(run.approvalExpiresAt ?? Date.now())}; ask again with \`/apollo deploy\`.` };
   }
@@ -44,6 +46,7 @@ export async function decideDeploy(services: Services, runId: string, user: stri
   const { won, decision } = await runs.decide(runId, { state, by: user, at: Date.now() });
   if (!won) return { ok: false, text: `This request was already ${decision.state}${decision.by ? ` by ${mention(decision.by)}` : ''}; nothing changed.` };
   await redis.del(keys.deployRequest(runId));
+  await audit(services, { action: state === 'approved' ? 'deploy.approved' : 'deploy.rejected', by: user, runId, commit: run.sha, clouds: run.laneNames });
   if (state === 'approved') {
     try {
       await deployFlow.add(runId, 'deploy', run.laneNames);

@@ -3,6 +3,7 @@ import type { Services } from '../services.js';
 import { mention } from '../../views/mention.js';
 import { hhmm } from './lock-message.js';
 import type { DecisionOutcome } from './decide-deploy.js';
+import { audit } from '../audit/record.js';
 
 /**
  * The Destroy button: allowed to `access.destroyers` (default the approvers), once per deploy, for
@@ -25,6 +26,7 @@ export async function destroyDeploy(services: Services, runId: string, user: str
   const stepNames = config.destroy.steps.map((s) => s.name);
   const won = await runs.startDestroy(runId, { by: user, at: Date.now(), laneNames: clouds }, clouds.map((c) => newLane(c, stepNames)));
   if (!won) return { ok: false, text: 'Destroy was already started; nothing changed.' };
+  await audit(services, { action: 'destroy.requested', by: user, runId, commit: run.sha, clouds });
   await deployFlow.add(runId, 'destroy', clouds);
   notifier.refresh(runId);
   return { ok: true };

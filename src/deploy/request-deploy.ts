@@ -2,6 +2,7 @@ import { ApolloError, ErrorCode } from '../errors.js';
 import { newLane } from '../runs/run.js';
 import type { Services } from '../services.js';
 import { lockMessage } from './lock-message.js';
+import { audit } from '../audit/record.js';
 
 export interface DeployRequest {
   clouds: string[];
@@ -80,6 +81,7 @@ export async function requestDeploy(services: Services, request: DeployRequest):
     clouds.map((cloud) => newLane(cloud, stepNames)),
   );
   await redis.set(keys.deployRequest(runId), request.requestedBy, 'PX', ttl);
+  await audit(services, { action: 'deploy.requested', by: request.requestedBy, runId, commit: sha, clouds });
   try {
     await notifier.post(runId, request.channel);
   } catch (err) {

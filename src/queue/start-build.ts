@@ -2,6 +2,7 @@ import { ApolloError, ErrorCode } from '../errors.js';
 import { newLane } from '../runs/run.js';
 import type { Services } from '../services.js';
 import { enqueueBuild } from './build-queue.js';
+import { audit } from '../audit/record.js';
 
 export interface BuildRequest {
   /** A validated ref (see src/git/ref.ts) or full SHA. */
@@ -53,6 +54,7 @@ export async function startBuild(services: Services, request: BuildRequest): Pro
     await runs.delete(runId);
     return { status: 'duplicate', runId: queuedAs, sha };
   }
+  await audit(services, { action: 'build.requested', by: request.requestedBy, runId, commit: sha });
   try {
     await notifier.post(runId, request.channel);
   } catch (err) {

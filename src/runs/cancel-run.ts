@@ -1,4 +1,5 @@
 import type { DecisionOutcome } from '../deploy/decide-deploy.js';
+import { audit } from '../audit/record.js';
 import { buildDedupId } from '../queue/build-queue.js';
 import { cloudJobId, deployJobId } from '../queue/deploy-flow.js';
 import type { Services } from '../services.js';
@@ -25,11 +26,13 @@ export async function cancelRun(services: Services, runId: string, user: string)
   if (awaitingApproval(run)) {
     // Not started: withdrawing the request is rejecting it.
     const { won } = await runs.decide(runId, { state: 'rejected', by: user, at: Date.now() });
+    if (won) await audit(services, { action: 'deploy.rejected', by: user, runId, commit: run.sha, clouds: run.laneNames, reason: 'withdrawn with cancel' });
     await services.redis.del(services.keys.deployRequest(runId));
     await notifier.flush(runId);
     return won ? { ok: true, text: `Deploy request \`${runId}\` withdrawn.` } : { ok: false, text: 'This request was decided meanwhile; nothing changed.' };
   }
   if (!(await runs.markCancelled(runId, user))) return { ok: false, text: `Run \`${runId}\` was already cancelled.` };
+  await audit(services, { action: 'run.cancelled', by: user, runId, commit: run.sha, ...(run.kind === 'deploy' ? { clouds: run.laneNames } : {}) });
 
   // Queued jobs go; an active job cannot be removed (it is locked) and is stopped through the bus.
   const removeQuietly = async (remove: () => Promise<unknown>) => remove().catch(() => undefined);

@@ -245,6 +245,23 @@ describe('deploy with approval (shell steps)', () => {
     await h.click(ACTION.reject, pending.runId, APPROVER, { ts: pending.ts });
   });
 
+  it('keeps an audit trail shown by /apollo history', async () => {
+    const all = await h.replyTo((await h.command('history')).responseUrl);
+    expect(all).toContain('*History* (newest first)');
+    for (const verb of ['asked to deploy', 'approved deploy', 'rejected deploy', 'destroyed', 'locked', 'unlocked', 'saw expire deploy request']) expect(all).toContain(verb);
+    const aws = await h.replyTo((await h.command('history aws')).responseUrl);
+    expect(aws).toMatch(/<@U0OWNER> unlocked \*aws\*/);
+    expect(aws).toMatch(/<@U0OWNER> locked \*aws\* — load test until 5pm/);
+    expect(aws).toContain('to *aws*, *digitalocean*'); // deploy all is about aws too
+    expect(aws).not.toMatch(/to \*digitalocean\*(\n|$)/); // digitalocean-only entries are not
+    const entries = await h.services.audit.latest(100);
+    const approvals = entries.filter((e) => e.action === 'deploy.approved');
+    // One entry per approved deploy, whatever the number of clicks.
+    expect(new Set(approvals.map((e) => e.runId)).size).toBe(approvals.length);
+    const bad = await h.command('history gcp');
+    expect(JSON.parse(bad.body).text).toContain('Unknown cloud `gcp`');
+  });
+
   it('answers unknown clouds and disallowed requesters privately', async () => {
     const res = await h.command(`deploy gcp ${sha}`);
     const body = JSON.parse(res.body) as { text: string };

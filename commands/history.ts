@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import { ApolloError, ErrorCode } from '../src/errors.js';
+import { renderHistory } from '../views/history.js';
+import { defineCommand } from './command.js';
+import { parseArgs } from './parse.js';
+
+const HISTORY_LINES = 20;
+
+export const historyCommand = defineCommand({
+  name: 'history',
+  usage: '/apollo history [cloud]',
+  summary: 'the latest requests, approvals, destroys, cancels and lock changes',
+  parse: (args, config) => {
+    const [cloud] = parseArgs(z.tuple([z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'expected a cloud name').optional()]), args, '/apollo history [cloud]');
+    if (cloud && !Object.keys(config.clouds).includes(cloud)) {
+      throw new ApolloError(ErrorCode.CloudUnknown, `Unknown cloud \`${cloud}\`.`, { details: [`Configured clouds: ${Object.keys(config.clouds).map((c) => `\`${c}\``).join(', ') || 'none'}.`] });
+    }
+    return cloud;
+  },
+  async run(cloud, { reply, services }) {
+    await reply(renderHistory(await services.audit.latest(HISTORY_LINES, cloud), cloud));
+  },
+});

@@ -1,0 +1,67 @@
+import type { Redis } from 'ioredis';
+import type { Keys } from '../redis/keys.js';
+
+export type AuditAction =
+  | 'build.requested'
+  | 'deploy.requested'
+  | 'deploy.approved'
+  | 'deploy.rejected'
+  | 'deploy.expired'
+  | 'destroy.requested'
+  | 'run.cancelled'
+  | 'lock.set'
+  | 'lock.removed';
+
+export interface AuditEntry {
+  action: AuditAction;
+  /** Slack user id (or `github:<login>` for webhook-started runs). */
+  by: string;
+  at: number;
+  runId?: string;
+  commit?: string;
+  clouds?: string[];
+  reason?: string;
+}
+
+/** Entries kept (approximately): enough for months of a team's deploys. */
+const MAX_ENTRIES = 10_000;
+
+/**
+ * Who did what, when, to which commit and clouds: an append-only Redis stream. It records, it never
+ * decides: a failed append is logged by the caller and never blocks the action.
+ */
+export class AuditLog {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+  ) {}
+
+  private get key(): string {
+    return `${this.keys.prefix}:audit`;
+  }
+
+  async append(entry: Omit<AuditEntry, 'at'> & { at?: number }): Promise<void> {
+    const full: AuditEntry = { ...entry, at: entry.at ?? Date.now() };
+    await this.redis.xadd(this.key, 'MAXLEN', '~', String(MAX_ENTRIES), '*', 'entry', JSON.stringify(full));
+  }
+
+  /** Newest first; with `cloud`, only entries about that cloud. */
+  async latest(limit: number, cloud?: string): Promise<AuditEntry[]> {
+    const out: AuditEntry[] = [];
+    let end = '+';
+    while (out.length < limit) {
+      const page = await this.redis.xrevrange(this.key, end, '-', 'COUNT', 200);
+      if (page.length === 0) break;
+      for (const [id, fields] of page) {
+        end = `(${id}`;
+        const raw = fields[fields.indexOf('entry') + 1];
+        if (!raw) continue;
+        const entry = JSON.parse(raw) as AuditEntry;
+        if (!cloud || entry.clouds?.includes(cloud)) out.push(entry);
+        if (out.length >= limit) break;
+      }
+      if (page.length < 200) break;
+    }
+    return out;
+  }
+}
