@@ -87,6 +87,10 @@ async function main(mode: Mode): Promise<void> {
     }
   }
 
+  // A bug in one request must not take every run down with it: log and carry on.
+  process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
+  process.on('uncaughtException', (err) => logger.error({ err }, 'uncaught exception'));
+
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;

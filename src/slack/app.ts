@@ -1,5 +1,6 @@
 import { App, HTTPReceiver, LogLevel, type CustomRoute } from '@slack/bolt';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
+import { guardedListener } from './guarded-listener.js';
 import type { Services } from '../services.js';
 import { slackClientOptions } from '../services.js';
 import { healthRoute } from './health-route.js';
@@ -39,7 +40,22 @@ export function createSlackApp(services: Services, options: SlackAppOptions): Sl
     app = new App({ ...common, socketMode: true, appToken: options.appToken, customRoutes, installerOptions: { port: options.port } });
   } else {
     if (!options.signingSecret) throw new Error('SLACK_SIGNING_SECRET is required in HTTP mode');
-    receiver = new HTTPReceiver({ signingSecret: options.signingSecret, endpoints: '/slack/events', customRoutes, logLevel: LogLevel.WARN });
+    receiver = new HTTPReceiver({
+      signingSecret: options.signingSecret,
+      endpoints: '/slack/events',
+      customRoutes,
+      logLevel: LogLevel.WARN,
+      // A signed but malformed payload (no user, unknown shape) makes Bolt itself throw before any
+      // listener runs: answer it as the bad request it is, not as a server error.
+      processEventErrorHandler: async ({ error, response }) => {
+        services.logger.warn({ err: error }, 'Slack sent a payload that could not be processed');
+        if (!response.headersSent) {
+          response.writeHead(400, { 'content-type': 'application/json' });
+          response.end(JSON.stringify({ ok: false, error: 'apollo_payload_invalid', message: 'This request could not be processed; nothing changed.' }));
+        }
+        return false;
+      },
+    });
     app = new App({ ...common, receiver });
   }
   app.error(async (err) => {
@@ -48,18 +64,34 @@ export function createSlackApp(services: Services, options: SlackAppOptions): Sl
   registerApolloCommand(app, services);
   registerDeployActions(app, services);
 
+  let server: Server | undefined;
   return {
     app,
     async start() {
       if (receiver) {
-        const server = (await app.start(options.port)) as Server;
-        const address = server.address();
+        // Our own server around Bolt's listener (the receiver is initialised by the App already),
+        // so that malformed requests are answered before they can trip Bolt.
+        const listener = guardedListener(receiver.requestListener, services.logger);
+        const http = createServer(listener);
+        server = http;
+        await new Promise<void>((resolve, reject) => {
+          http.once('error', reject);
+          http.listen(options.port, () => resolve());
+        });
+        const address = http.address();
         return { port: typeof address === 'object' && address ? address.port : options.port };
       }
       await app.start();
       return { port: options.port };
     },
     async stop() {
+      if (server) {
+        const closing = server;
+        const closed = new Promise<void>((resolve) => closing.close(() => resolve()));
+        closing.closeAllConnections();
+        await closed;
+        return;
+      }
       await app.stop();
     },
   };
