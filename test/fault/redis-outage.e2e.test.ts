@@ -70,8 +70,11 @@ describe('Redis down and back', () => {
     await eventually(async () => (await fetch(`${h.baseUrl}/healthz`)).status === 200, 10_000, 'healthz 200');
     // The job queued before the outage is still there and runs once a worker comes.
     await h.startWorker();
-    await h.slack.waitFor(() => h.slack.callsOf('chat.update').find((c) => c.body.ts === card.response!.ts && String(c.body.text).includes(': passed')), 30_000, 'the queued build to pass');
-    recordFault({ suite: 'redis', fault: 'Redis stopped with a build queued, then restarted (AOF on)', tried: 1, lost: 0, duplicates: 0, leaks: 0 });
+    const passed = await h.slack
+      .waitFor(() => h.slack.callsOf('chat.update').find((c) => c.body.ts === card.response!.ts && String(c.body.text).includes(': passed')), 30_000, 'the queued build to pass')
+      .catch(() => undefined);
+    recordFault({ suite: 'redis', fault: 'Redis stopped with a build queued, then restarted (AOF on)', tried: 1, lost: passed ? 0 : 1, duplicates: 0, leaks: 0 });
+    expect(passed).toBeDefined();
   });
 
   it('a worker in the middle of a step waits for Redis to come back and finishes the run', async () => {
@@ -84,10 +87,11 @@ describe('Redis down and back', () => {
       await stopRedis();
       await new Promise((r) => setTimeout(r, 1000));
       await startRedis();
-      const final = await h.slack.waitFor(() => h.slack.callsOf('chat.update').filter((c) => c.body.ts === card.response!.ts).at(-1), 30_000, 'an update');
-      await h.slack.waitFor(() => h.slack.callsOf('chat.update').find((c) => c.body.ts === card.response!.ts && String(c.body.text).includes(': passed')), 40_000, 'the run to pass after the outage');
-      expect(final).toBeDefined();
-      recordFault({ suite: 'redis', fault: 'Redis stopped for 1 s while a step ran', tried: 1, lost: 0, duplicates: 0, leaks: 0 });
+      const passed = await h.slack
+        .waitFor(() => h.slack.callsOf('chat.update').find((c) => c.body.ts === card.response!.ts && String(c.body.text).includes(': passed')), 40_000, 'the run to pass after the outage')
+        .catch(() => undefined);
+      recordFault({ suite: 'redis', fault: 'Redis stopped for 1 s while a step ran', tried: 1, lost: passed ? 0 : 1, duplicates: 0, leaks: 0 });
+      expect(passed).toBeDefined();
     } finally {
       delete process.env.SLEEP_SECONDS;
     }

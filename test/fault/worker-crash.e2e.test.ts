@@ -76,12 +76,14 @@ describe('a worker killed (SIGKILL) or stopped (SIGTERM) in the middle of a step
       const last = h.slack.callsOf('chat.update').filter((c) => c.body.ts === ts).at(-1);
       return last && String(last.body.text).endsWith(': interrupted') ? blocksText(last.body) : undefined;
     }, 40_000, 'the interrupted card');
-    expect(text).toContain('⚠️ *aws* interrupted — terraform apply');
-    expect(await h.services.locks.state('aws')).toEqual({});
-    await eventually(() => !alive(orphan), 10_000, 'the dead worker’s step to be stopped');
+    await eventually(() => !alive(orphan), 10_000, 'the dead worker’s step to be stopped').catch(() => undefined);
     await new Promise((r) => setTimeout(r, 3000));
-    expect(lines(`deploy-${runId}.runs`)).toHaveLength(1); // never silently re-run
-    recordFault({ suite: 'worker', fault: 'worker SIGKILLed during a deploy step', tried: 1, lost: 0, duplicates: 0, leaks: 0, note: 'lane interrupted, lock released, orphan step stopped' });
+    const leaks = (alive(orphan) ? 1 : 0) + ((await h.services.locks.state('aws')).run ? 1 : 0);
+    const duplicates = lines(`deploy-${runId}.runs`).length - 1;
+    recordFault({ suite: 'worker', fault: 'worker SIGKILLed during a deploy step', tried: 1, lost: text.includes('interrupted') ? 0 : 1, duplicates, leaks, note: 'lane shown interrupted, lock released, orphaned step stopped' });
+    expect(text).toContain('⚠️ *aws* interrupted — terraform apply');
+    expect(leaks).toBe(0);
+    expect(duplicates).toBe(0); // never silently re-run
   });
 
   it('SIGKILL: a build is retried once from the start, and the card says so', async () => {
@@ -98,9 +100,12 @@ describe('a worker killed (SIGKILL) or stopped (SIGTERM) in the middle of a step
       const last = h.slack.callsOf('chat.update').filter((c) => c.body.ts === card.response!.ts).at(-1);
       return last && String(last.body.text).includes(': passed') ? blocksText(last.body) : undefined;
     }, 60_000, 'the retried build to pass');
-    expect(text).toContain('⚠️ retried from the start: the worker running it was lost');
-    expect(lines(`build-${runId}.runs`)).toHaveLength(2);
-    recordFault({ suite: 'worker', fault: 'worker SIGKILLed during a build step', tried: 1, lost: 0, duplicates: 0, leaks: 0, note: 'retried once, visibly' });
+    const retriedVisibly = text.includes('⚠️ retried from the start: the worker running it was lost');
+    const runs = lines(`build-${runId}.runs`).length;
+    // One retry that the card announces is not a silent duplicate; anything else is.
+    recordFault({ suite: 'worker', fault: 'worker SIGKILLed during a build step', tried: 1, lost: 0, duplicates: retriedVisibly ? runs - 2 : runs - 1, leaks: 0, note: 'retried once from the start, and the card says so' });
+    expect(retriedVisibly).toBe(true);
+    expect(runs).toBe(2);
   });
 
   it('SIGTERM: stops taking jobs, gives the step its grace, then stops its group and shows it interrupted', async () => {
@@ -116,8 +121,9 @@ describe('a worker killed (SIGKILL) or stopped (SIGTERM) in the middle of a step
       const last = h.slack.callsOf('chat.update').filter((c) => c.body.ts === ts).at(-1);
       return last && String(last.body.text).endsWith(': interrupted') ? blocksText(last.body) : undefined;
     }, 20_000, 'the interrupted card');
+    const leaks = (alive(step) ? 1 : 0) + ((await h.services.locks.state('aws')).run ? 1 : 0);
+    recordFault({ suite: 'worker', fault: 'worker SIGTERMed during a deploy step (grace 1 s)', tried: 1, lost: 0, duplicates: lines(`deploy-${runId}.runs`).length - 1, leaks });
     expect(text).toContain('⚠️ *aws* interrupted — terraform apply');
-    expect(await h.services.locks.state('aws')).toEqual({});
-    recordFault({ suite: 'worker', fault: 'worker SIGTERMed during a deploy step (grace 1 s)', tried: 1, lost: 0, duplicates: 0, leaks: 0 });
+    expect(leaks).toBe(0);
   });
 });
