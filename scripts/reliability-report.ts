@@ -3,18 +3,9 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
-interface Row {
-  suite: string;
-  fault: string;
-  tried: number;
-  lost: number;
-  duplicates: number;
-  leaks: number;
-  handled?: number;
-  crashes?: number;
-  note?: string;
-  at: string;
-}
+import type { FaultFigures } from '../test/helpers/reliability.js';
+
+type Row = FaultFigures & { at: string };
 
 const source = resolve('.state/reliability/faults.jsonl');
 if (!existsSync(source)) {

@@ -1,10 +1,10 @@
-import { createServer } from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from './helpers/net.js';
 import { FakeSlack } from '../src/slack/playground/fake-slack.js';
 import { signedSlackHeaders } from '../src/slack/signing.js';
 import { ensureRedis } from '../src/redis/local-server.js';
@@ -13,14 +13,6 @@ import { blocksText } from './helpers/harness.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from './helpers/redis.js';
 
 const SECRET = 'multi-process-secret';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function waitForHealth(port: number, child: ResultPromise): Promise<void> {
   for (let i = 0; i < 200; i++) {

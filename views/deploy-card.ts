@@ -2,7 +2,7 @@ import { formatDuration } from '../src/config/duration.js';
 import { shortSha } from '../src/git/ref.js';
 import { laneStatus, lanesDone, runFinishedAt, runStartedAt, runStatus, type Lane, type Run, type StepState } from '../src/runs/run.js';
 import { STATUS_ICON, STATUS_WORD } from './icons.js';
-import { button, capBlocks, clamp, codeBlock, context, escapeMrkdwn, header, LIMITS, section, type Block, type Message } from './limits.js';
+import { button, capBlocks, clamp, codeBlock, context, escapeMrkdwn, header, LIMITS, linesToSections, section, type Block, type Message } from './limits.js';
 import { mention } from './mention.js';
 import { summaryLine } from './summary-line.js';
 import { ACTION, confirmDialog } from './actions.js';
@@ -44,21 +44,6 @@ function suiteLine(step: StepState): string | undefined {
   if (step.summary) return `${STATUS_ICON[step.status]} ${escapeMrkdwn(step.name)}: ${summaryLine(step.summary)}`;
   if (step.status === 'skipped' && step.reason === 'not selected') return `⏭️ ${escapeMrkdwn(step.name)}: skipped (not selected)`;
   return undefined;
-}
-
-function rowsToSections(rows: string[]): Block[] {
-  const blocks: Block[] = [];
-  let current = '';
-  for (const raw of rows) {
-    const row = clamp(raw, LIMITS.sectionText);
-    if (current !== '' && current.length + 1 + row.length > LIMITS.sectionText) {
-      blocks.push(section(current));
-      current = '';
-    }
-    current = current === '' ? row : `${current}\n${row}`;
-  }
-  if (current !== '') blocks.push(section(current));
-  return blocks;
 }
 
 function testsNote(run: Run, suites: string[] | undefined): string | undefined {
@@ -118,7 +103,7 @@ export function renderDeployCard(run: Run, options: DeployCardOptions = {}): Mes
   }
 
   blocks.push(context([[`✅ Approved by ${mention(decision.by ?? 'unknown')} at ${hhmm(decision.at)}`, note].filter(Boolean).join(' · ')]));
-  blocks.push(...rowsToSections(run.lanes.map((l) => cloudRow(l, now))));
+  blocks.push(...linesToSections(run.lanes.map((l) => cloudRow(l, now))));
   const started = runStartedAt(run);
   const finished = runFinishedAt(run);
   const elapsed = started !== undefined ? formatDuration((finished ?? now) - started) : undefined;
@@ -133,7 +118,7 @@ export function renderDeployCard(run: Run, options: DeployCardOptions = {}): Mes
     const failed = lanes.some((l) => laneStatus(l) !== 'passed');
     const verdict = !destroyDone ? 'running' : failed ? '*destroy failed*' : '*destroyed*';
     blocks.push(section(`🧨 Destroy requested by ${mention(run.destroy.by)} at ${hhmm(run.destroy.at)}: ${verdict}`));
-    blocks.push(...rowsToSections(lanes.map((l) => cloudRow(l, now))));
+    blocks.push(...linesToSections(lanes.map((l) => cloudRow(l, now))));
     if (destroyDone) blocks.push(...tails(lanes, 'destroy: '));
   }
 

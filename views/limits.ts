@@ -150,3 +150,19 @@ export function enforceLimits(blocks: Block[]): Block[] {
     }),
   );
 }
+
+/** Lines joined into as few sections as the text limit allows, never splitting a line. */
+export function linesToSections(lines: string[]): Block[] {
+  const blocks: Block[] = [];
+  let current = '';
+  for (const raw of lines) {
+    const line = clamp(raw, LIMITS.sectionText);
+    if (current !== '' && current.length + 1 + line.length > LIMITS.sectionText) {
+      blocks.push(section(current));
+      current = '';
+    }
+    current = current === '' ? line : `${current}\n${line}`;
+  }
+  if (current !== '') blocks.push(section(current));
+  return blocks;
+}

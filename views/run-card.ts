@@ -2,7 +2,7 @@ import { formatDuration } from '../src/config/duration.js';
 import { shortSha } from '../src/git/ref.js';
 import { laneStatus, runFinishedAt, runStartedAt, runStatus, type Lane, type Run, type StepState } from '../src/runs/run.js';
 import { STATUS_ICON, STATUS_WORD } from './icons.js';
-import { button, capBlocks, clamp, codeBlock, context, escapeMrkdwn, header, LIMITS, section, type Block, type Message } from './limits.js';
+import { button, capBlocks, clamp, codeBlock, context, escapeMrkdwn, header, LIMITS, linesToSections, section, type Block, type Message } from './limits.js';
 import { summaryLine } from './summary-line.js';
 import { mention } from './mention.js';
 import { ACTION, confirmDialog } from './actions.js';
@@ -27,22 +27,6 @@ function stepLine(step: StepState, now: number): string {
   if (step.status === 'failed' && step.reason) line += ` (${escapeMrkdwn(step.reason)})`;
   if (step.status === 'skipped' && step.reason) line += ` (${escapeMrkdwn(step.reason)})`;
   return line;
-}
-
-/** Lines joined into as few sections as the 3000-character limit allows, never splitting a line. */
-function linesToSections(lines: string[]): Block[] {
-  const blocks: Block[] = [];
-  let current = '';
-  for (const raw of lines) {
-    const line = clamp(raw, LIMITS.sectionText);
-    if (current !== '' && current.length + 1 + line.length > LIMITS.sectionText) {
-      blocks.push(section(current));
-      current = '';
-    }
-    current = current === '' ? line : `${current}\n${line}`;
-  }
-  if (current !== '') blocks.push(section(current));
-  return blocks;
 }
 
 function doneSteps(lanes: Lane[]): { done: number; total: number } {

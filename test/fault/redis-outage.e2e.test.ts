@@ -1,22 +1,14 @@
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../helpers/net.js';
 import { Harness } from '../helpers/harness.js';
 import { TestRepo } from '../helpers/git-repo.js';
 import { eventually } from '../helpers/worker-process.js';
 import { recordFault } from '../helpers/reliability.js';
 import { waitReady } from '../../src/redis/connection.js';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 describe('Redis down and back', () => {
   let h: Harness;
