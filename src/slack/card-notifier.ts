@@ -16,7 +16,11 @@ export interface CardNotifierOptions {
   card?: CardOptions;
 }
 
-const LOCK_MS = 30_000;
+/**
+ * How long a card's edit lock outlives a holder that died (it is renewed before every send). Short,
+ * so a killed worker holds up the next edit of its cards by seconds, not half a minute.
+ */
+const LOCK_MS = 10_000;
 const KEY_TTL_SECONDS = 24 * 3600;
 
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
