@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ApolloError, ErrorCode } from '../src/errors.js';
 import { hhmm, lockMessage } from '../src/deploy/lock-message.js';
 import { mention } from '../views/mention.js';
+import { escapeMrkdwn } from '../views/limits.js';
 import { audit } from '../src/audit/record.js';
 import { defineCommand } from './command.js';
 import { parseArgs } from './parse.js';
@@ -31,7 +32,7 @@ export const lockCommand = defineCommand({
     }
     const { ok, holder } = await services.locks.lockSticky(cloud, userId, reason);
     if (ok) await audit(services, { action: 'lock.set', by: userId, clouds: [cloud], reason });
-    await reply(ok ? `:lock: *${cloud}* is locked by you: ${reason}. \`/apollo unlock ${cloud}\` frees it.` : `${lockMessage(cloud, 'sticky', holder)}; not changed.`);
+    await reply(ok ? `:lock: *${cloud}* is locked by you: ${escapeMrkdwn(reason)}. \`/apollo unlock ${cloud}\` frees it.` : `${lockMessage(cloud, 'sticky', holder)}; not changed.`);
   },
 });
 

@@ -53,7 +53,9 @@ never re-run behind anyone's back, because a half-applied terraform (and its sta
 person. The first check that finds it stalled fails it; every worker listens for such failures and
 the first one marks the lane *interrupted* with the step that was running, releases the cloud's run
 lock, stops the dead worker's step if it is on the same host (its process group is recorded on the
-lane), and the deploy's parent job delivers the final card. Builds only read, so they run with
+lane), and the deploy's parent job delivers the final card. Every worker resumes reading those
+events from a cursor kept in Redis, so a stall that happened while all workers were down is settled
+when the first one starts again. Builds only read, so they run with
 \`maxStalledCount: 1\`: retried once from the first step, and the card says
 "retried from the start: the worker running it was lost". Worst-case detection: about
 lockDuration + stalledInterval = 60 s (tests use 2 s and 1 s through \`APOLLO_JOB_LOCK_MS\` and
@@ -73,18 +75,26 @@ on (\`appendfsync everysec\`), queued jobs survive a Redis restart.
 (\`rejectRateLimitedCalls\`, two retries for 5xx). Intermediate card edits that fail are dropped —
 the next change carries the newer state. The final state is always delivered: the worker keeps
 trying (honouring \`Retry-After\`, else backing off to 5 s) for up to 10 minutes, and a new card is
-posted with retries before the run's updates begin. A Slack failure never fails a run.
+posted with retries before the run's updates begin. Web API calls time out after 10 s. A card's
+edit lock (which keeps edits of one card in order across processes) expires 10 s after a holder
+dies. A Slack failure never fails a run.
 
 **Cancel.** \`/apollo cancel <run>\` or the Cancel button (requester or approvers; for builds, any
 deployer): queued jobs are removed, the run is marked cancelled once, and a Redis pub/sub message
 reaches whichever worker process holds the job, which aborts it: SIGTERM to the step's process
-group, SIGKILL after the grace. Locks are released as the job ends; the card says
-"cancelled by @x".
+group, SIGKILL after the grace. A running job also re-reads the flag every 2 s, so a lost pub/sub
+message delays a cancel by seconds, never loses it. Locks are released as the job ends; the card
+says "cancelled by @x". Deploy and destroy have separate flags: a cancelled deploy can be destroyed.
+A job that loses its cloud lock (Redis gone longer than the lock's 60 s) stops its lane rather than
+run unprotected.
 
 **Secrets.** Every text that leaves for Slack — cards, thread replies, ephemeral answers, uploaded
 logs — passes one redactor: values of the environment variables named in \`secrets:\`, cloud env
-entries marked \`secret: true\`, and patterns (AWS access key ids and secret keys, \`xox[abpr]-\`
-tokens, private key blocks, \`password=\`-style pairs). Git SHAs stay readable.
+entries marked \`secret: true\` (also in their mrkdwn-escaped spelling), and patterns (AWS access key
+ids and secret keys, \`xox[abpr]-\` and \`ghp_\` tokens, credentials in URLs, private key blocks,
+\`password=\`-style pairs). Step output is redacted before it is stored in Redis, as one text per
+step, so no view can cut a secret in half. Git SHAs stay readable. Notification texts can never
+ping a channel (\`<!channel>\` in a commit subject stays text).
 
 **Hostile input.** Generated malformed slash texts, interaction payloads (missing or extra fields,
 wrong types, huge values, unknown action ids, stale message timestamps, non-object payloads) and

@@ -61,7 +61,7 @@ async function main(mode: Mode): Promise<void> {
   await workerServices?.ready();
   const closers: (() => Promise<void>)[] = [];
   if (mode === 'all' || mode === 'worker') {
-    const worker = startWorkers(workerServices!);
+    const worker = await startWorkers(workerServices!);
     closers.push(() => worker.close());
     logger.info({ concurrency: config.worker.concurrency }, 'worker started');
   }

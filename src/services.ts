@@ -63,6 +63,8 @@ export function slackClientOptions(slackApiUrl: string | undefined): WebClientOp
     ...(slackApiUrl ? { slackApiUrl: slackApiUrl.endsWith('/') ? slackApiUrl : `${slackApiUrl}/` } : {}),
     // Fail rather than wait half an hour inside the client: the notifier decides what to retry.
     retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2000 },
+    // A hung connection must not hold a job (and its cloud lock): the notifier retries instead.
+    timeout: 10_000,
     rejectRateLimitedCalls: true,
   };
 }

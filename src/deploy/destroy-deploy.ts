@@ -1,4 +1,5 @@
 import { newLane, runStatus } from '../runs/run.js';
+import { ApolloError, ErrorCode } from '../errors.js';
 import type { Services } from '../services.js';
 import { mention } from '../../views/mention.js';
 import { hhmm } from './lock-message.js';
@@ -21,13 +22,28 @@ export async function destroyDeploy(services: Services, runId: string, user: str
   if (!(await access.allows(config.access.destroyers ?? config.access.approvers, user))) {
     return { ok: false, text: 'Only destroyers (`access.destroyers`, default the approvers) can destroy environments.' };
   }
-  const clouds = run.lanes.filter((l) => l.startedAt !== undefined).map((l) => l.name);
-  if (clouds.length === 0) return { ok: false, text: 'No cloud was deployed; there is nothing to destroy.' };
+  const started = run.lanes.filter((l) => l.startedAt !== undefined).map((l) => l.name);
+  if (started.length === 0) return { ok: false, text: 'No cloud was deployed; there is nothing to destroy.' };
+  // A newer deploy to the same cloud owns its state now: an old card's Destroy must not touch it.
+  const clouds: string[] = [];
+  const taken: string[] = [];
+  for (const cloud of started) {
+    const current = await services.redis.get(services.keys.cloudCurrent(cloud));
+    if (current === runId) clouds.push(cloud);
+    else taken.push(`*${cloud}* (${current ? `now run \`${current}\`` : 'already destroyed'})`);
+  }
+  if (clouds.length === 0) return { ok: false, text: `Nothing of ${runId} is left to destroy: ${taken.join(', ')}. Destroy from the newer run's card.` };
   const stepNames = config.destroy.steps.map((s) => s.name);
   const won = await runs.startDestroy(runId, { by: user, at: Date.now(), laneNames: clouds }, clouds.map((c) => newLane(c, stepNames)));
   if (!won) return { ok: false, text: 'Destroy was already started; nothing changed.' };
+  try {
+    await deployFlow.add(runId, 'destroy', clouds);
+  } catch (err) {
+    // Undo, so the button works again once the queue is back: a destroy must never be lost silently.
+    await services.redis.hdel(services.keys.run(runId), 'destroy', ...clouds.map((c) => `destroy:${c}`));
+    throw new ApolloError(ErrorCode.QueueUnavailable, 'The queue is unavailable; nothing was destroyed. Click Destroy again in a minute.', { cause: err });
+  }
   await audit(services, { action: 'destroy.requested', by: user, runId, commit: run.sha, clouds });
-  await deployFlow.add(runId, 'destroy', clouds);
   notifier.refresh(runId);
-  return { ok: true };
+  return taken.length > 0 ? { ok: true, text: `Destroying ${clouds.join(', ')}; not ${taken.join(', ')}.` } : { ok: true };
 }

@@ -1,4 +1,5 @@
 import { mention } from '../../views/mention.js';
+import { escapeMrkdwn } from '../../views/limits.js';
 import type { LockHolder } from '../queue/cloud-locks.js';
 
 export function hhmm(epochMs: number): string {
@@ -8,7 +9,7 @@ export function hhmm(epochMs: number): string {
 /** "aws is locked by @ana since 09:12 UTC: load test" / "aws is being deployed by run d3 (@bob) since …". */
 export function lockMessage(cloud: string, kind: 'run' | 'sticky', holder: LockHolder): string {
   if (kind === 'sticky') {
-    return `*${cloud}* is locked by ${mention(holder.owner)} since ${hhmm(holder.since)}${holder.reason ? `: ${holder.reason}` : ''}`;
+    return `*${cloud}* is locked by ${mention(holder.owner)} since ${hhmm(holder.since)}${holder.reason ? `: ${escapeMrkdwn(holder.reason)}` : ''}`;
   }
   return `*${cloud}* is in use by run \`${holder.runId ?? '?'}\` (${mention(holder.owner)}) since ${hhmm(holder.since)}`;
 }

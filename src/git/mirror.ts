@@ -26,10 +26,14 @@ export class GitMirror {
   readonly path: string;
   private fetching: Promise<void> | undefined;
 
+  /** The repository as shown to people: a URL's user and password are never displayed. */
+  readonly displayName: string;
+
   constructor(
     readonly repository: string,
     stateDir: string,
   ) {
+    this.displayName = repository.replace(/(:\/\/)[^/@\s]+@/, '$1');
     const key = createHash('sha256').update(repository).digest('hex').slice(0, 16);
     this.path = resolve(stateDir, 'mirrors', `${key}.git`);
   }
@@ -43,7 +47,7 @@ export class GitMirror {
     const result = await git(['clone', '--mirror', '--quiet', '--', this.repository, tmp]);
     if (result.exitCode !== 0) {
       await rm(tmp, { recursive: true, force: true });
-      throw new ApolloError(ErrorCode.GitFailed, `could not clone ${this.repository}`, { details: [lastLine(result.stderr)] });
+      throw new ApolloError(ErrorCode.GitFailed, `could not clone ${this.displayName}`, { details: [lastLine(result.stderr)] });
     }
     try {
       await rename(tmp, this.path);
@@ -56,9 +60,14 @@ export class GitMirror {
   async fetch(): Promise<void> {
     this.fetching ??= (async () => {
       try {
-        const result = await git(['fetch', '--prune', '--quiet', 'origin'], this.path);
+        let result = await git(['fetch', '--prune', '--quiet', 'origin'], this.path);
         if (result.exitCode !== 0) {
-          throw new ApolloError(ErrorCode.GitFailed, `could not fetch ${this.repository}`, { details: [lastLine(result.stderr)] });
+          // Another process on this host may be fetching into the same mirror (ref locks): once more.
+          await new Promise((r) => setTimeout(r, 500 + Math.random() * 500));
+          result = await git(['fetch', '--prune', '--quiet', 'origin'], this.path);
+        }
+        if (result.exitCode !== 0) {
+          throw new ApolloError(ErrorCode.GitFailed, `could not fetch ${this.displayName}`, { details: [lastLine(result.stderr)] });
         }
       } finally {
         this.fetching = undefined;
@@ -86,14 +95,14 @@ export class GitMirror {
       sha = await this.lookup(ref);
     }
     if (!sha) {
-      throw new ApolloError(ErrorCode.RefUnknown, `\`${ref}\` is not a commit, branch or tag of ${this.repository}`);
+      throw new ApolloError(ErrorCode.RefUnknown, `\`${ref}\` is not a commit, branch or tag of ${this.displayName}`);
     }
     return sha;
   }
 
   async commitInfo(sha: string): Promise<CommitInfo> {
     const result = await git(['log', '-1', '--format=%H%x00%s%x00%an', sha, '--'], this.path);
-    if (result.exitCode !== 0) throw new ApolloError(ErrorCode.RefUnknown, `commit ${sha} is not in ${this.repository}`);
+    if (result.exitCode !== 0) throw new ApolloError(ErrorCode.RefUnknown, `commit ${sha} is not in ${this.displayName}`);
     const [full = sha, subject = '', author = ''] = result.stdout.split('\0');
     return { sha: full.trim(), subject: subject.trim(), author: author.trim() };
   }
@@ -105,7 +114,7 @@ export class GitMirror {
     if (has.exitCode === 0) return;
     await this.fetch();
     const again = await git(['cat-file', '-e', `${sha}^{commit}`], this.path);
-    if (again.exitCode !== 0) throw new ApolloError(ErrorCode.RefUnknown, `commit ${sha} is not in ${this.repository}`);
+    if (again.exitCode !== 0) throw new ApolloError(ErrorCode.RefUnknown, `commit ${sha} is not in ${this.displayName}`);
   }
 }
 

@@ -51,7 +51,14 @@ export async function runLane(options: LaneRunOptions): Promise<Lane> {
   for (let i = 0; i < options.steps.length; i++) {
     const step = options.steps[i]!;
     const state = lane.steps[i]!;
-    if (!stopReason && options.signal?.aborted) stopReason = 'aborted';
+    if (!stopReason && options.signal?.aborted) {
+      // Stopped between steps (or before the first): the lane must not read as passed.
+      stopReason = 'aborted';
+      const cancelled = options.signal.reason === CANCEL_REASON;
+      state.status = cancelled ? 'cancelled' : 'interrupted';
+      state.reason = cancelled ? 'cancelled before it started' : `not started: ${abortReason(options.signal.reason)}`;
+      continue;
+    }
     if (stopReason || options.skip?.has(step.name)) {
       state.status = 'skipped';
       if (!stopReason) state.reason = 'not selected';
@@ -103,7 +110,7 @@ async function runOneStep(options: LaneRunOptions, step: Step, onStart: (pid: nu
   if (result.aborted) {
     return options.signal?.reason === CANCEL_REASON
       ? { ...base, status: 'cancelled', tail: result.tail, reason: 'cancelled while running' }
-      : { ...base, status: 'interrupted', tail: result.tail, reason: 'stopped while running (worker shutting down)' };
+      : { ...base, status: 'interrupted', tail: result.tail, reason: `stopped while running: ${abortReason(options.signal?.reason)}` };
   }
   if (result.startError) return { ...base, status: 'failed', tail: result.tail, reason: result.startError };
 
@@ -116,6 +123,13 @@ async function runOneStep(options: LaneRunOptions, step: Step, onStart: (pid: nu
     ...(verdict.reason ? { reason: verdict.reason } : {}),
     ...(verdict.passed ? {} : { tail: result.tail }),
   };
+}
+
+/** Why a job was aborted, in words, from the abort reason its signal carries. */
+export function abortReason(reason: unknown): string {
+  if (reason === 'shutdown') return 'the worker was shutting down';
+  if (reason === 'lock-lost') return 'the cloud lock was lost';
+  return 'the job was stopped';
 }
 
 /** A step passes when its exit code is 0 and its report (if any) was read and shows no failure. */

@@ -38,13 +38,14 @@ export class CancelBus {
   }
 
   /** A controller for one job of `runId`, aborted when the run is cancelled anywhere. */
-  register(runId: string): { signal: AbortSignal; release: () => void } {
+  register(runId: string): { signal: AbortSignal; abort: (reason: string) => void; release: () => void } {
     const controller = new AbortController();
     const set = this.live.get(runId) ?? new Set();
     set.add(controller);
     this.live.set(runId, set);
     return {
       signal: controller.signal,
+      abort: (reason) => controller.abort(reason),
       release: () => {
         set.delete(controller);
         if (set.size === 0) this.live.delete(runId);

@@ -18,6 +18,8 @@ interface Pattern {
 const PATTERNS: Pattern[] = [
   { name: 'private key', re: /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z0-9 ]*PRIVATE KEY-----|$)/g, replace: `-----BEGIN PRIVATE KEY----- ${REDACTED} -----END PRIVATE KEY-----` },
   { name: 'slack token', re: /\bxox[abpr]-[A-Za-z0-9-]{6,}/g, replace: REDACTED },
+  { name: 'github token', re: /\bgh[pousr]_[A-Za-z0-9]{20,}/g, replace: REDACTED },
+  { name: 'credentials in a URL', re: /(\b[a-z][a-z0-9+.-]*:\/\/)[^/@\s:]+(?::[^/@\s]*)?@/gi, replace: (_m, scheme: string) => `${scheme}${REDACTED}@` },
   { name: 'aws access key id', re: /\b(?:AKIA|ASIA|AIDA|AROA)[A-Z0-9]{16}\b/g, replace: REDACTED },
   {
     name: 'aws secret access key',
@@ -43,7 +45,10 @@ export class Redactor {
   private readonly literal: RegExp | undefined;
 
   constructor(secretValues: Iterable<string> = []) {
-    const values = [...new Set([...secretValues].filter((v) => v.length >= MIN_SECRET_LENGTH))].sort((a, b) => b.length - a.length);
+    // Views escape & < > before text reaches the redactor at the door: match both spellings.
+    const raw = [...secretValues].filter((v) => v.length >= MIN_SECRET_LENGTH);
+    const escaped = raw.map((v) => v.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;'));
+    const values = [...new Set([...raw, ...escaped])].sort((a, b) => b.length - a.length);
     this.literal = values.length > 0 ? new RegExp(values.map(escapeRegExp).join('|'), 'g') : undefined;
   }
 

@@ -57,4 +57,8 @@ export class Keys {
   verdictPosted(runId: string, phase: string): string {
     return `${this.prefix}:verdict-posted:${runId}:${phase}`;
   }
+  /** The run whose deploy a cloud carries now (set when its deploy starts, cleared by its destroy). */
+  cloudCurrent(cloud: string): string {
+    return `${this.prefix}:cloud:${cloud}:current`;
+  }
 }

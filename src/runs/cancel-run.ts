@@ -17,8 +17,9 @@ export async function cancelRun(services: Services, runId: string, user: string)
   const { runs, config, access, buildQueue, deployFlow, cancelBus, notifier } = services;
   const run = await runs.get(runId);
   if (!run) return { ok: false, text: `There is no run \`${runId}\`.` };
-  if (run.cancelledBy) return { ok: false, text: `Run \`${runId}\` was already cancelled by ${mention(run.cancelledBy)}.` };
   const destroying = run.destroy !== undefined && !lanesDone(run.destroyLanes ?? []);
+  const already = destroying ? run.destroyCancelledBy : run.cancelledBy;
+  if (already) return { ok: false, text: `Run \`${runId}\` was already cancelled by ${mention(already)}.` };
   if (isRunDone(run) && !destroying) return { ok: false, text: `Run \`${runId}\` has already finished; nothing to cancel.` };
   const allowed = user === run.requestedBy || (await access.allows(config.access.approvers, user)) || (run.kind === 'build' && (await access.allows(config.access.deployers, user)));
   if (!allowed) return { ok: false, text: 'Only the requester or an approver can cancel this run.' };
@@ -31,7 +32,7 @@ export async function cancelRun(services: Services, runId: string, user: string)
     await notifier.flush(runId);
     return won ? { ok: true, text: `Deploy request \`${runId}\` withdrawn.` } : { ok: false, text: 'This request was decided meanwhile; nothing changed.' };
   }
-  if (!(await runs.markCancelled(runId, user))) return { ok: false, text: `Run \`${runId}\` was already cancelled.` };
+  if (!(await runs.markCancelled(runId, user, destroying ? 'destroy' : 'run'))) return { ok: false, text: `Run \`${runId}\` was already cancelled.` };
   await audit(services, { action: 'run.cancelled', by: user, runId, commit: run.sha, ...(run.kind === 'deploy' ? { clouds: run.laneNames } : {}) });
 
   // Queued jobs go; an active job cannot be removed (it is locked) and is stopped through the bus.

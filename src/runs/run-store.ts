@@ -7,6 +7,11 @@ const RUN_TTL_SECONDS = 30 * 24 * 3600;
 
 export type LanePhase = 'run' | 'destroy';
 
+/** Each phase has its own cancel flag: a cancelled deploy can still be destroyed. */
+export function cancelField(phase: LanePhase): string {
+  return phase === 'run' ? 'cancel' : 'cancel:destroy';
+}
+
 function laneField(name: string, phase: LanePhase): string {
   return phase === 'run' ? `lane:${name}` : `destroy:${name}`;
 }
@@ -56,6 +61,7 @@ export class RunStore {
       run.destroyLanes = read(run.destroy.laneNames, 'destroy');
     }
     if (hash.cancel) run.cancelledBy = hash.cancel;
+    if (hash[cancelField('destroy')]) run.destroyCancelledBy = hash[cancelField('destroy')];
     return run;
   }
 
@@ -89,9 +95,14 @@ export class RunStore {
     return true;
   }
 
-  /** Marks the run cancelled (once); returns false when it already was. */
-  async markCancelled(runId: string, by: string): Promise<boolean> {
-    return (await this.redis.hsetnx(this.keys.run(runId), 'cancel', by)) === 1;
+  /** Marks a phase of the run cancelled (once); returns false when it already was. */
+  async markCancelled(runId: string, by: string, phase: LanePhase = 'run'): Promise<boolean> {
+    return (await this.redis.hsetnx(this.keys.run(runId), cancelField(phase), by)) === 1;
+  }
+
+  /** Who cancelled this phase, read fresh (a job checks it while it runs). */
+  async cancelledBy(runId: string, phase: LanePhase): Promise<string | undefined> {
+    return (await this.redis.hget(this.keys.run(runId), cancelField(phase))) ?? undefined;
   }
 
   async delete(runId: string): Promise<void> {

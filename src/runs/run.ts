@@ -72,8 +72,10 @@ export interface Run extends RunMeta {
   decision?: Decision;
   destroy?: DestroyRequest;
   destroyLanes?: Lane[];
-  /** Set when someone cancelled the run. */
+  /** Set when someone cancelled the run (its build or deploy phase). */
   cancelledBy?: string;
+  /** Set when someone cancelled the destroy phase of a deploy. */
+  destroyCancelledBy?: string;
 }
 
 const DONE: ReadonlySet<StepStatus> = new Set(['passed', 'failed', 'skipped', 'interrupted', 'cancelled']);

@@ -2,6 +2,11 @@ import type { WebClient } from '@slack/web-api';
 import { enforceLimits, type Message } from '../../views/limits.js';
 import { Redactor } from '../redaction/redactor.js';
 
+/** `<!channel>`, `<!here>`, `<!everyone>`, `<!subteam^…>` → shown as text, never a ping. */
+export function noBroadcast(text: string): string {
+  return text.replaceAll('<!', '&lt;!');
+}
+
 export interface MessageRef {
   channel: string;
   ts: string;
@@ -17,10 +22,19 @@ export class SlackPoster {
     readonly redactor: Redactor = new Redactor(),
   ) {}
 
-  /** Every message passes the redactor, then the limits again (a marker may be longer than what it hid). */
+  /**
+   * Every message passes the redactor, then the limits again (a marker may be longer than what it
+   * hid). Notification texts (the fallback `text`) can never ping a channel: a commit subject or a
+   * workflow name saying <!channel> stays text.
+   */
   private clean(message: Message): Message {
     const redacted = this.redactor.redactDeep(message);
-    return { ...redacted, blocks: enforceLimits(redacted.blocks) };
+    return {
+      ...redacted,
+      text: noBroadcast(redacted.text),
+      blocks: enforceLimits(redacted.blocks),
+      ...(redacted.attachments ? { attachments: redacted.attachments.map((a) => (a.fallback ? { ...a, fallback: noBroadcast(a.fallback) } : a)) } : {}),
+    };
   }
 
   async postMessage(channel: string, original: Message, threadTs?: string): Promise<MessageRef> {

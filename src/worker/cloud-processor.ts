@@ -8,6 +8,10 @@ import { laneStatus, type Lane } from '../runs/run.js';
 import type { Services } from '../services.js';
 import { failLane, runLaneJob } from './lane-job.js';
 
+const CLEAR_IF_OURS = `if redis.call('get', KEYS[1]) == ARGV[1] then redis.call('del', KEYS[1]) end
+if redis.call('hget', KEYS[2], 'runId') == ARGV[1] then redis.call('del', KEYS[2]) end
+return 1`;
+
 /** The cloud's `env` as plain strings (secret values are marked in config for the redactor). */
 export function cloudEnv(services: Services, cloud: string): Record<string, string> {
   const env: Record<string, string> = {};
@@ -47,10 +51,31 @@ export function createCloudProcessor(services: Services) {
     if (blocker?.kind === 'sticky') return laneStatus(await fail(lockMessage(cloud, 'sticky', blocker.holder)));
     const acquired = await locks.acquireRun(cloud, { runId, owner: requestedBy });
     if (!acquired.ok) return laneStatus(await fail(lockMessage(cloud, 'run', acquired.holder)));
+    if (phase === 'destroy') {
+      // Terraform state is per cloud: destroying from an old card would tear down a newer deploy.
+      const current = await redis.get(keys.cloudCurrent(cloud));
+      if (current !== runId) {
+        await locks.releaseRun(cloud, runId);
+        return laneStatus(await fail(`not destroyed: *${cloud}* now carries ${current ? `run \`${current}\`` : 'no deploy of this run'}`));
+      }
+    } else {
+      await redis.set(keys.cloudCurrent(cloud), runId);
+    }
 
+    // Without its lock the cloud is no longer ours: another deploy could take it. Stop the lane.
+    const lockLost = new AbortController();
     const renew = setInterval(() => {
-      void locks.renewRun(cloud, runId).catch(() => undefined);
+      void locks
+        .renewRun(cloud, runId)
+        .then((held) => {
+          if (!held && !lockLost.signal.aborted) {
+            services.logger.error({ runId, cloud }, 'lost the cloud lock while running: stopping the lane');
+            lockLost.abort('lock-lost');
+          }
+        })
+        .catch(() => undefined);
     }, RUN_LOCK_TTL_MS / 3);
+    const laneSignal = signal ? AbortSignal.any([signal, lockLost.signal]) : lockLost.signal;
     let result: Lane;
     try {
       result = await runLaneJob(services, {
@@ -63,7 +88,7 @@ export function createCloudProcessor(services: Services) {
         env: cloudEnv(services, cloud),
         ...(skip ? { skip } : {}),
         ...(phase === 'deploy' ? { suites: new Set((config.deploy?.tests ?? []).map((t) => t.name)) } : {}),
-        ...(signal ? { signal } : {}),
+        signal: laneSignal,
       });
     } finally {
       clearInterval(renew);
@@ -72,6 +97,10 @@ export function createCloudProcessor(services: Services) {
     const status = laneStatus(result);
     if (phase === 'deploy' && status === 'passed') {
       await redis.hset(keys.lastDeploy(cloud), { sha: run.sha, ref: run.ref, by: run.requestedBy, at: String(Date.now()), runId });
+    }
+    if (phase === 'destroy' && status === 'passed') {
+      // Nothing of this run is left on the cloud: forget it, unless a newer run took over meanwhile.
+      await redis.eval(CLEAR_IF_OURS, 2, keys.cloudCurrent(cloud), keys.lastDeploy(cloud), runId);
     }
     return status;
   };

@@ -8,6 +8,10 @@ import type { LanePhase } from '../runs/run-store.js';
 import type { Lane, Run } from '../runs/run.js';
 import type { Services } from '../services.js';
 import { renderFailuresThread } from '../../views/failures-thread.js';
+import { CANCEL_REASON } from '../queue/cancel-bus.js';
+
+/** How often a running job re-reads its cancel flag, in case a pub/sub message was lost. */
+const CANCEL_POLL_MS = 2000;
 
 export function runLogPath(stateDir: string, runId: string, lane: string): string {
   return resolve(stateDir, 'logs', runId, `${lane}.log`);
@@ -39,16 +43,26 @@ export async function runLaneJob(services: Services, job: LaneJob): Promise<Lane
   let lane = job.lane;
   const save = async (next: Lane) => {
     lane = next;
-    await runs.saveLane(run.id, next, phase);
+    // Redacted before it is stored: secrets stay out of Redis, and no view can cut one in half.
+    await runs.saveLane(run.id, redactLane(services, next), phase);
     notifier.refresh(run.id);
   };
 
-  if (run.cancelledBy) {
-    await save(cancelLane(lane, run.cancelledBy));
+  // A cancel from any process aborts this job (pub/sub, and a poll in case a message was missed);
+  // so does the worker's shutdown (BullMQ's signal). Subscribe first, then look: no gap.
+  const registration = services.cancelBus.register(run.id);
+  const cancelledBy = await runs.cancelledBy(run.id, phase);
+  if (cancelledBy) {
+    registration.release();
+    await save(cancelLane(lane, cancelledBy));
     return lane;
   }
-  // A cancel from any process aborts this job; so does the worker's shutdown (BullMQ's signal).
-  const registration = services.cancelBus.register(run.id);
+  const poll = setInterval(() => {
+    void runs
+      .cancelledBy(run.id, phase)
+      .then((by) => by && registration.abort(CANCEL_REASON))
+      .catch(() => undefined);
+  }, CANCEL_POLL_MS);
   const signal = job.signal ? AbortSignal.any([registration.signal, job.signal]) : registration.signal;
   const log = new RunLog(runLogPath(settings.stateDir, run.id, logName));
   await log.open();
@@ -75,6 +89,7 @@ export async function runLaneJob(services: Services, job: LaneJob): Promise<Lane
     log.write(`[apollo] ${err instanceof Error ? err.message : String(err)}\n`);
     await save(failLane(lane, err instanceof Error ? err.message : String(err)));
   } finally {
+    clearInterval(poll);
     registration.release();
     await log.close();
     await workspace?.remove();
@@ -95,6 +110,18 @@ async function postFailures(services: Services, runId: string, lane: Lane, label
   const key = services.keys.failuresPosted(runId, label);
   if ((await services.redis.set(key, '1', 'EX', 30 * 24 * 3600, 'NX')) !== 'OK') return;
   await services.slack.postMessage(run.message.channel, message, run.message.ts);
+}
+
+/**
+ * A lane as it may be stored and shown. Each step's tail is redacted as one text, since secrets
+ * span lines (a private key's body sits between its BEGIN and END lines).
+ */
+function redactLane(services: Services, lane: Lane): Lane {
+  const { redactor } = services;
+  return redactor.redactDeep({
+    ...lane,
+    steps: lane.steps.map((s) => (s.tail ? { ...s, tail: redactor.redact(s.tail.join('\n')).split('\n') } : s)),
+  });
 }
 
 /** A lane cancelled before it started: every step shows as cancelled. */

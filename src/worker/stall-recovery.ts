@@ -60,20 +60,35 @@ export async function recoverStalledLane(services: Services, runId: string, lane
 }
 
 /** Listens for jobs failed by stalling on one queue; every worker process does, idempotently. */
-export function watchStalls(services: Services, queue: Queue, resolveLane: (data: unknown) => { runId: string; lane: string; phase: LanePhase; cloud?: string } | undefined): { close(): Promise<void> } {
+export function watchStalls(
+  services: Services,
+  queue: Queue,
+  resolveLane: (data: unknown) => { runId: string; lane: string; phase: LanePhase; cloud?: string } | undefined,
+): { ready: Promise<void>; close(): Promise<void> } {
   const connection = createRedis(services.settings.redisUrl, 'blocking');
-  const events = new QueueEvents(queue.name, { connection, prefix: services.keys.bullPrefix });
-  events.on('failed', ({ jobId, failedReason }) => {
+  // Resume from the last event any worker handled, so a stall failed while no worker listened (all
+  // were down longer than the job lock) is still settled when one starts.
+  const cursorKey = `${services.keys.prefix}:stall-cursor:${queue.name}`;
+  let events: QueueEvents | undefined;
+  const ready = services.redis.get(cursorKey).then((cursor) => {
+    events = new QueueEvents(queue.name, { connection, prefix: services.keys.bullPrefix, lastEventId: cursor ?? '$' });
+    events.on('failed', (args, id) => handle(args, id));
+    return events.waitUntilReady();
+  });
+  const handle = ({ jobId, failedReason }: { jobId: string; failedReason: string }, eventId: string) => {
+    void services.redis.set(cursorKey, eventId).catch(() => undefined);
     if (!STALLED.test(failedReason)) return;
     void (async () => {
       const job = await queue.getJob(jobId);
       const target = job ? resolveLane(job.data) : undefined;
       if (target) await recoverStalledLane(services, target.runId, target.lane, target.phase, target.cloud);
     })().catch((err: unknown) => services.logger.error({ err, jobId }, 'could not settle a stalled job'));
-  });
+  };
   return {
+    ready: ready.then(() => undefined),
     async close() {
-      await events.close();
+      await ready.catch(() => undefined);
+      await events?.close();
       connection.disconnect();
     },
   };

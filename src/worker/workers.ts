@@ -15,13 +15,25 @@ export interface WorkerHandle {
  * The worker process: builds, cloud lanes of deploys and destroys, and the parents that finish
  * them. Each BullMQ worker gets its own blocking connection.
  */
-export function startWorkers(services: Services): WorkerHandle {
+export async function startWorkers(services: Services): Promise<WorkerHandle> {
   const { settings, keys, config, logger } = services;
   const connections = [0, 1, 2].map(() => createRedis(settings.redisUrl, 'blocking'));
   const subscriber = createRedis(settings.redisUrl, 'blocking');
   const listening = services.cancelBus.listen(subscriber).catch((err: unknown) => logger.error({ err }, 'could not subscribe to cancel requests'));
   const stall = settings.stall ?? DEFAULT_STALL;
   const common = { prefix: keys.bullPrefix, lockDuration: stall.lockDurationMs, stalledInterval: stall.stalledIntervalMs };
+  // Listening for stalled jobs starts before the workers, whose first stall check runs at once.
+  const stallWatchers = [
+    watchStalls(services, services.buildQueue, (data) => {
+      const { runId } = data as BuildJobData;
+      return { runId, lane: 'build', phase: 'run' };
+    }),
+    watchStalls(services, services.deployFlow.cloudQueue, (data) => {
+      const { runId, cloud, phase } = data as CloudJobData;
+      return { runId, lane: cloud, phase: phase === 'destroy' ? 'destroy' : 'run', cloud };
+    }),
+  ];
+  await Promise.all(stallWatchers.map((w) => w.ready));
   const workers = [
     // Builds only read: one retry after a lost worker is safe (and the card says so).
     new Worker<BuildJobData, string>(BUILD_QUEUE, createBuildProcessor(services), { ...common, maxStalledCount: 1, connection: connections[0]!, concurrency: config.worker.concurrency }),
@@ -34,16 +46,6 @@ export function startWorkers(services: Services): WorkerHandle {
       concurrency: Math.max(config.worker.concurrency, Object.keys(config.clouds).length),
     }),
     new Worker<DeployJobData, void>(DEPLOY_QUEUE, createDeployProcessor(services), { ...common, maxStalledCount: 1, connection: connections[2]!, concurrency: 4 }),
-  ];
-  const stallWatchers = [
-    watchStalls(services, services.buildQueue, (data) => {
-      const { runId } = data as BuildJobData;
-      return { runId, lane: 'build', phase: 'run' };
-    }),
-    watchStalls(services, services.deployFlow.cloudQueue, (data) => {
-      const { runId, cloud, phase } = data as CloudJobData;
-      return { runId, lane: cloud, phase: phase === 'destroy' ? 'destroy' : 'run', cloud };
-    }),
   ];
   for (const worker of workers) {
     worker.on('failed', (job, err) => logger.error({ err, queue: worker.name, jobId: job?.id }, 'job failed'));

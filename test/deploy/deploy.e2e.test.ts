@@ -196,6 +196,21 @@ describe('deploy with approval (shell steps)', () => {
     expect(await h.services.locks.state('aws')).toEqual({});
   });
 
+  it('an old card’s Destroy never touches a newer deploy of the same cloud', async () => {
+    const older = await ask(h, `deploy aws ${sha} --no-tests`);
+    await h.click(ACTION.approve, older.runId, APPROVER, { ts: older.ts });
+    await cardWhere(h, older.ts, (t) => t.includes('*passed*'), 'the older deploy');
+    const newer = await ask(h, `deploy aws ${sha} --no-tests`);
+    await h.click(ACTION.approve, newer.runId, APPROVER, { ts: newer.ts });
+    await cardWhere(h, newer.ts, (t) => t.includes('*passed*'), 'the newer deploy');
+    const stale = await h.click(ACTION.destroy, older.runId, APPROVER, { ts: older.ts });
+    expect(await h.replyTo(stale.responseUrl)).toContain(`Nothing of ${older.runId} is left to destroy: *aws* (now run \`${newer.runId}\`)`);
+    expect(existsSync(join(target, 'aws.deployed'))).toBe(true);
+    await h.click(ACTION.destroy, newer.runId, APPROVER, { ts: newer.ts });
+    await cardWhere(h, newer.ts, (t) => t.includes('*destroyed*'), 'the newer deploy destroyed');
+    expect(existsSync(join(target, 'aws.deployed'))).toBe(false);
+  });
+
   it('says when a card expired and its buttons only say so', async () => {
     const { runId, ts } = await ask(h, `deploy aws ${sha}`);
     await h.services.redis.pexpire(h.services.keys.deployRequest(runId), 1);
@@ -241,7 +256,8 @@ describe('deploy with approval (shell steps)', () => {
     const reply = await h.replyTo(res.responseUrl);
     expect(reply).toContain(`\`${pending.runId}\` deploy to digitalocean of \`${sha.slice(0, 7)}\` by <@${REQUESTER}>: waiting for approval`);
     expect(reply).toMatch(new RegExp(`\\*aws\\*: \`${sha.slice(0, 7)}\` \\(${sha}\\) deployed by <@U0OWNER>`));
-    expect(reply).toMatch(/\*digitalocean\*: `[0-9a-f]{7}`/);
+    // digitalocean's last deploy was destroyed: nothing of it is reported as running there.
+    expect(reply).toContain('*digitalocean*: nothing deployed yet');
     await h.click(ACTION.reject, pending.runId, APPROVER, { ts: pending.ts });
   });
 

@@ -28,6 +28,7 @@ describe('cancel', () => {
       build: { steps: [{ name: 'slow build', run: slow }, { name: 'after', run: 'true' }] },
       clouds: { aws: {}, digitalocean: {} },
       deploy: { steps: [{ name: 'slow apply', run: slow }] },
+      destroy: { steps: [{ name: 'destroy', run: 'echo "destroyed $APOLLO_CLOUD"' }] },
     };
     // Web in this process, worker in another: cancel must cross the process boundary.
     h = await Harness.start({ config, worker: false, minIntervalMs: 200 });
@@ -115,5 +116,33 @@ describe('cancel', () => {
     expect(text).toContain('🚫 cancelled by <@U0APPROVER>');
     const again = await h.command(`cancel ${runId}`, 'U0APPROVER');
     expect(await h.replyTo(again.responseUrl)).toContain('already cancelled');
+
+    // What the cancelled apply created can still be destroyed.
+    await h.click(ACTION.destroy, runId, 'U0APPROVER', { ts });
+    const destroyed = await h.slack.waitFor(() => {
+      const last = h.slack.callsOf('chat.update').filter((c) => c.body.ts === ts).at(-1);
+      return last && blocksText(last.body).includes('*destroyed*') ? blocksText(last.body) : undefined;
+    }, 30_000, 'the destroyed card');
+    expect(destroyed).toMatch(/🧨 Destroy requested by <@U0APPROVER> at \d\d:\d\d UTC: \*destroyed\*\n✅ \*aws\* passed/);
+  });
+
+  it('stops a job whose cancel broadcast never arrived (the flag is polled)', async () => {
+    const before = h.slack.callsOf('chat.postMessage').length;
+    await h.command(`build ${sha}`, 'U0ALICE');
+    const card = await h.slack.waitFor(() => h.slack.callsOf('chat.postMessage').slice(before).find((c) => String(c.body.text).startsWith('Build')), 20_000, 'the new card');
+    const runId = /· (b\d+)/.exec(String(card.body.text))![1]!;
+    await eventually(() => {
+      try {
+        return pidOf(`${runId}-`) > 0;
+      } catch {
+        return false;
+      }
+    }, 30_000, 'the step to start');
+    // As if the pub/sub message was lost: only the flag in Redis says "cancelled".
+    const step = pidOf(`${runId}-`);
+    expect(alive(step)).toBe(true);
+    await h.services.runs.markCancelled(runId, 'U0ALICE');
+    await eventually(() => !alive(step), 15_000, 'the step to stop');
+    await h.slack.waitFor(() => h.slack.callsOf('chat.update').find((c) => c.body.ts === card.response!.ts && String(c.body.text).includes(': cancelled')), 20_000, 'the cancelled card');
   });
 });

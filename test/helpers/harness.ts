@@ -75,7 +75,7 @@ export class Harness {
   async startWorker(): Promise<void> {
     this.workerServices = createServices(this.services.config, this.services.settings, silentLogger, 'worker');
     await this.workerServices.ready();
-    this.worker = startWorkers(this.workerServices);
+    this.worker = await startWorkers(this.workerServices);
   }
 
   /** Sends `/apollo <text>` the way Slack does: form-encoded and signed. */

@@ -25,6 +25,18 @@ describe('redactor', () => {
     expect(out).toContain(REDACTED);
   });
 
+  it('finds configured values after views escaped them for mrkdwn', () => {
+    const r = new Redactor(['Pa&ss<w0rd>Xy']);
+    expect(r.redact('tail: Pa&amp;ss&lt;w0rd&gt;Xy end')).toBe(`tail: ${REDACTED} end`);
+    expect(r.redact('raw: Pa&ss<w0rd>Xy')).toBe(`raw: ${REDACTED}`);
+  });
+
+  it('removes credentials in URLs and GitHub tokens', () => {
+    expect(redactor.redact('clone https://x-access-token:s3@github.com/a/b.git failed')).toBe(`clone https://${REDACTED}@github.com/a/b.git failed`);
+    expect(redactor.redact('token ghp_abcdefghijklmnopqrstuvwxyz0123456789')).toBe(`token ${REDACTED}`);
+    expect(redactor.redact('git@github.com:a/b.git')).toBe('git@github.com:a/b.git');
+  });
+
   it('keeps git SHAs, ordinary words and short values readable', () => {
     const text = `commit ${SHA} passed; abc is too short to redact; Terraform Apply complete!`;
     expect(redactor.redact(text)).toBe(text);
