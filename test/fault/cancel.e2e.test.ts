@@ -40,6 +40,17 @@ describe('cancel', () => {
   });
 
   const pidOf = (name: string) => Number(readFileSync(join(pids, `${name}.pid`), 'utf8'));
+  /** Waits until the step named `name` has written its pid, and returns it. */
+  const startedStep = async (name: string): Promise<number> => {
+    await eventually(() => {
+      try {
+        return pidOf(name) > 0;
+      } catch {
+        return false;
+      }
+    }, 30_000, `step ${name} to start`);
+    return pidOf(name);
+  };
 
   it('removes a queued build without running it', async () => {
     await h.command(`build ${sha}`, 'U0ALICE');
@@ -62,13 +73,7 @@ describe('cancel', () => {
     const card = await h.slack.waitFor(() => h.slack.callsOf('chat.postMessage').find((c) => !String(c.body.text).includes('b1')), 20_000, 'the card');
     const ts = String(card.response!.ts);
     const runId = /· (b\d+)/.exec(String(card.body.text))![1]!;
-    await eventually(() => {
-      try {
-        return pidOf(`${runId}-`) > 0;
-      } catch {
-        return false;
-      }
-    }, 30_000, 'the step to start');
+    await startedStep(`${runId}-`);
     const grandchild = pidOf(`${runId}-`);
     expect(alive(grandchild)).toBe(true);
     const stranger = await h.click(ACTION.cancel, runId, 'U0NOBODY', { ts });
@@ -91,13 +96,7 @@ describe('cancel', () => {
     const runId = /(d\d+)/.exec(String(card.body.text))![1]!;
     await h.click(ACTION.approve, runId, 'U0APPROVER', { ts });
     await eventually(async () => (await h.services.locks.state('aws')).run !== undefined && (await h.services.locks.state('digitalocean')).run !== undefined, 30_000, 'both clouds locked');
-    await eventually(() => {
-      try {
-        return pidOf(`${runId}-aws`) > 0 && pidOf(`${runId}-digitalocean`) > 0;
-      } catch {
-        return false;
-      }
-    }, 30_000, 'both steps to start');
+    await Promise.all([startedStep(`${runId}-aws`), startedStep(`${runId}-digitalocean`)]);
     const res = await h.command(`cancel ${runId}`, 'U0APPROVER');
     expect(await h.replyTo(res.responseUrl)).toContain('Cancelling');
     await eventually(() => !alive(pidOf(`${runId}-aws`)) && !alive(pidOf(`${runId}-digitalocean`)), 15_000, 'both groups to die').catch(() => undefined);
@@ -131,13 +130,7 @@ describe('cancel', () => {
     await h.command(`build ${sha}`, 'U0ALICE');
     const card = await h.slack.waitFor(() => h.slack.callsOf('chat.postMessage').slice(before).find((c) => String(c.body.text).startsWith('Build')), 20_000, 'the new card');
     const runId = /· (b\d+)/.exec(String(card.body.text))![1]!;
-    await eventually(() => {
-      try {
-        return pidOf(`${runId}-`) > 0;
-      } catch {
-        return false;
-      }
-    }, 30_000, 'the step to start');
+    await startedStep(`${runId}-`);
     // As if the pub/sub message was lost: only the flag in Redis says "cancelled".
     const step = pidOf(`${runId}-`);
     expect(alive(step)).toBe(true);
