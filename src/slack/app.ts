@@ -37,7 +37,14 @@ export function createSlackApp(services: Services, options: SlackAppOptions): Sl
   let app: App;
   let receiver: HTTPReceiver | undefined;
   if (options.appToken) {
-    app = new App({ ...common, socketMode: true, appToken: options.appToken, customRoutes, installerOptions: { port: options.port } });
+    // The socket client opens its connection with its own Web API client: point it at SLACK_API_URL too.
+    app = new App({
+      ...common,
+      socketMode: true,
+      appToken: options.appToken,
+      customRoutes,
+      installerOptions: { port: options.port, clientOptions: { ...slackClientOptions(options.slackApiUrl), retryConfig: { retries: 5, factor: 1.5 } } },
+    });
   } else {
     if (!options.signingSecret) throw new Error('SLACK_SIGNING_SECRET is required in HTTP mode');
     receiver = new HTTPReceiver({

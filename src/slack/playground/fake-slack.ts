@@ -21,6 +21,8 @@ export interface FakeSlackOptions {
   usergroups?: Record<string, string[]>;
   /** Called for every call (the playground prints them). */
   onCall?: (call: SlackCall) => void;
+  /** What apps.connections.open answers: the WebSocket a Socket Mode client connects to. */
+  socketUrl?: string;
 }
 
 /**
@@ -139,6 +141,8 @@ export class FakeSlack {
   private answer(method: string, body: Record<string, unknown>): Record<string, unknown> {
     const ts = () => `${1_700_000_000 + ++this.seq}.000100`;
     switch (method) {
+      case 'apps.connections.open':
+        return this.options.socketUrl ? { ok: true, url: this.options.socketUrl } : { ok: false, error: 'not_allowed_token_type' };
       case 'auth.test':
         return { ok: true, user_id: 'UAPOLLOBOT', bot_id: 'B0APOLLO', team_id: 'T0APOLLO', user: 'apollo' };
       case 'chat.postMessage':
