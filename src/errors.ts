@@ -20,6 +20,9 @@ export const ErrorCode = {
   RunUnknown: 'apollo_run_unknown',
   PayloadInvalid: 'apollo_payload_invalid',
   SignatureInvalid: 'apollo_signature_invalid',
+  PayloadTooLarge: 'apollo_payload_too_large',
+  WebhookNotConfigured: 'apollo_webhook_not_configured',
+  Internal: 'apollo_internal_error',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -1,6 +1,7 @@
 import { App, HTTPReceiver, LogLevel, type CustomRoute } from '@slack/bolt';
 import { createServer, type Server } from 'node:http';
 import { guardedListener } from './guarded-listener.js';
+import { ErrorCode } from '../errors.js';
 import type { Services } from '../services.js';
 import { slackClientOptions } from '../services.js';
 import { healthRoute } from './health-route.js';
@@ -58,7 +59,7 @@ export function createSlackApp(services: Services, options: SlackAppOptions): Sl
         services.logger.warn({ err: error }, 'Slack sent a payload that could not be processed');
         if (!response.headersSent) {
           response.writeHead(400, { 'content-type': 'application/json' });
-          response.end(JSON.stringify({ ok: false, error: 'apollo_payload_invalid', message: 'This request could not be processed; nothing changed.' }));
+          response.end(JSON.stringify({ ok: false, error: ErrorCode.PayloadInvalid, message: 'This request could not be processed; nothing changed.' }));
         }
         return false;
       },

@@ -2,6 +2,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import getRawBody from 'raw-body';
 import { HTTPModuleFunctions } from '@slack/bolt';
 import type { Logger } from '../logger.js';
+import { ErrorCode } from '../errors.js';
 
 /** Slack's own bodies are small; Bolt's default limit. */
 const SLACK_BODY_LIMIT = 4 * 1024 * 1024;
@@ -51,11 +52,11 @@ export function guardedListener(inner: RequestListener, logger: Logger, slackPat
         try {
           raw = await getRawBody(req, { limit: SLACK_BODY_LIMIT });
         } catch {
-          answer(res, 413, 'apollo_payload_too_large', 'The request body is too large.');
+          answer(res, 413, ErrorCode.PayloadTooLarge, 'The request body is too large.');
           return;
         }
         if (malformedPayload(raw, req.headers['content-type'])) {
-          answer(res, 400, 'apollo_payload_invalid', 'The interaction payload is not a JSON object; nothing changed.');
+          answer(res, 400, ErrorCode.PayloadInvalid, 'The interaction payload is not a JSON object; nothing changed.');
           return;
         }
         (req as IncomingMessage & { rawBody: Buffer }).rawBody = raw;
@@ -68,7 +69,7 @@ export function guardedListener(inner: RequestListener, logger: Logger, slackPat
       }
     })().catch((err: unknown) => {
       logger.error({ err, url: req.url }, 'request handling failed');
-      answer(res, 500, 'apollo_internal', 'Something went wrong on our side; nothing changed.');
+      answer(res, 500, ErrorCode.Internal, 'Something went wrong on our side; nothing changed.');
     });
   };
 }

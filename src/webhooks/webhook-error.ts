@@ -1,16 +1,16 @@
 import { ErrorCode } from '../errors.js';
 
 /**
- * Why a webhook request was refused. The codes shared with the rest of the bot keep their values;
- * the ones only a webhook sender can meet are added here. Stable: senders may branch on them.
+ * Why a webhook request was refused: the bot's own stable codes (src/errors.ts), the subset a
+ * webhook sender can meet. Senders may branch on them.
  */
 export const WebhookErrorCode = {
-  NotConfigured: 'apollo_webhook_not_configured',
+  NotConfigured: ErrorCode.WebhookNotConfigured,
   SignatureInvalid: ErrorCode.SignatureInvalid,
   PayloadInvalid: ErrorCode.PayloadInvalid,
-  PayloadTooLarge: 'apollo_payload_too_large',
+  PayloadTooLarge: ErrorCode.PayloadTooLarge,
   RedisUnavailable: ErrorCode.RedisUnavailable,
-  Internal: 'apollo_internal_error',
+  Internal: ErrorCode.Internal,
 } as const;
 
 export type WebhookErrorCode = (typeof WebhookErrorCode)[keyof typeof WebhookErrorCode];
