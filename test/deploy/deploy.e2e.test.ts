@@ -278,11 +278,30 @@ describe('deploy with approval (shell steps)', () => {
     expect(JSON.parse(bad.body).text).toContain('Unknown cloud `gcp`');
   });
 
-  it('answers unknown clouds and disallowed requesters privately', async () => {
+  it('answers unknown clouds and unknown test suites privately', async () => {
     const res = await h.command(`deploy gcp ${sha}`);
     const body = JSON.parse(res.body) as { text: string };
     expect(body.text).toContain('Unknown cloud: `gcp`');
     expect(body.text).toContain('Configured clouds: `aws`, `digitalocean`');
+    const suites = await h.command(`deploy digitalocean ${sha} --tests serverspec,lynis`);
+    const reply = await h.replyTo(suites.responseUrl);
+    expect(reply).toContain('Unknown test suite: lynis.');
+    expect(reply).toContain('Configured suites: serverspec, docker-bench.');
+  });
+
+  it('Redeploy asks again for the same commit and clouds, requested by whoever clicked', async () => {
+    const first = await ask(h, `deploy digitalocean ${sha} --no-tests`);
+    await h.click(ACTION.approve, first.runId, APPROVER, { ts: first.ts });
+    await cardWhere(h, first.ts, (t) => t.includes('*passed*'), 'the first deploy');
+    const before = h.slack.callsOf('chat.postMessage').length;
+    const click = await h.click(ACTION.redeploy, first.runId, 'U0AGAIN', { ts: first.ts });
+    expect(await h.replyTo(click.responseUrl)).toMatch(/New deploy request `d\d+` posted; it needs an approval/);
+    const card = await h.slack.waitFor(() => h.slack.callsOf('chat.postMessage').slice(before).find((c) => String(c.body.text).startsWith('Deploy request')), 20_000, 'the new approval card');
+    const text = blocksText(card.body);
+    expect(text).toContain(`<@U0AGAIN> asks to deploy \`${sha.slice(0, 7)}\``);
+    expect(text).toContain('*digitalocean*');
+    expect(text).toContain('tests: none (--no-tests)');
+    expect(buttons(card.body)).toEqual(['Approve', 'Reject']);
   });
 });
 
