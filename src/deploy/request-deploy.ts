@@ -1,5 +1,6 @@
 import { ApolloError, ErrorCode } from '../errors.js';
 import { newLane } from '../runs/run.js';
+import { recordRun } from '../runs/record-run.js';
 import type { Services } from '../services.js';
 import { lockMessage } from './lock-message.js';
 import { audit } from '../audit/record.js';
@@ -41,7 +42,7 @@ export async function assertCloudsFree(services: Services, clouds: string[], use
  * an expiry and posts the approval card. Nothing runs until an approver clicks Approve.
  */
 export async function requestDeploy(services: Services, request: DeployRequest): Promise<{ runId: string; cardError?: string }> {
-  const { config, access, mirror, runs, redis, keys, notifier } = services;
+  const { config, access, redis, keys, notifier } = services;
   if (!config.deploy) throw new ApolloError(ErrorCode.UsageInvalid, 'No deploy pipeline is configured (`deploy:` in apollo.yml).');
   if (!(await access.allows(config.access.deployers, request.requestedBy))) {
     throw new ApolloError(ErrorCode.NotAllowed, 'You are not allowed to request deploys (`access.deployers`).');
@@ -57,29 +58,16 @@ export async function requestDeploy(services: Services, request: DeployRequest):
     }
   }
   await assertCloudsFree(services, clouds, request.requestedBy);
-  const sha = await mirror.resolve(request.ref);
-  const commit = await mirror.commitInfo(sha);
-  const runId = await runs.nextId('deploy');
   const stepNames = [...config.deploy.steps, ...config.deploy.tests].map((s) => s.name);
   const ttl = config.access.approvalTtl;
-  const now = Date.now();
-  await runs.create(
-    {
-      id: runId,
-      kind: 'deploy',
-      ref: request.ref,
-      sha,
-      subject: commit.subject,
-      author: commit.author,
-      requestedBy: request.requestedBy,
-      channel: request.channel,
-      createdAt: now,
-      laneNames: clouds,
-      approvalExpiresAt: now + ttl,
-      ...(request.tests ? { tests: request.tests } : {}),
-    },
-    clouds.map((cloud) => newLane(cloud, stepNames)),
-  );
+  const { runId, sha } = await recordRun(services, {
+    kind: 'deploy',
+    ref: request.ref,
+    requestedBy: request.requestedBy,
+    channel: request.channel,
+    lanes: clouds.map((cloud) => newLane(cloud, stepNames)),
+    extra: { approvalExpiresAt: Date.now() + ttl, ...(request.tests ? { tests: request.tests } : {}) },
+  });
   await redis.set(keys.deployRequest(runId), request.requestedBy, 'PX', ttl);
   await audit(services, { action: 'deploy.requested', by: request.requestedBy, runId, commit: sha, clouds });
   try {

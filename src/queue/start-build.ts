@@ -1,5 +1,6 @@
 import { ApolloError, ErrorCode } from '../errors.js';
 import { newLane } from '../runs/run.js';
+import { recordRun } from '../runs/record-run.js';
 import type { Services } from '../services.js';
 import { enqueueBuild } from './build-queue.js';
 import { audit } from '../audit/record.js';
@@ -23,26 +24,14 @@ export type BuildStart =
  * same channel is not started twice.
  */
 export async function startBuild(services: Services, request: BuildRequest): Promise<BuildStart> {
-  const { mirror, runs, buildQueue, notifier, config } = services;
-  const sha = await mirror.resolve(request.ref);
-  const commit = await mirror.commitInfo(sha);
-  const runId = await runs.nextId('build');
-  const lane = newLane('build', config.build.steps.map((s) => s.name));
-  await runs.create(
-    {
-      id: runId,
-      kind: 'build',
-      ref: request.ref,
-      sha,
-      subject: commit.subject,
-      author: commit.author,
-      requestedBy: request.requestedBy,
-      channel: request.channel,
-      createdAt: Date.now(),
-      laneNames: [lane.name],
-    },
-    [lane],
-  );
+  const { runs, buildQueue, notifier, config } = services;
+  const { runId, sha } = await recordRun(services, {
+    kind: 'build',
+    ref: request.ref,
+    requestedBy: request.requestedBy,
+    channel: request.channel,
+    lanes: [newLane('build', config.build.steps.map((s) => s.name))],
+  });
   let queuedAs: string;
   try {
     queuedAs = await enqueueBuild(buildQueue, runId, request.channel, sha);
