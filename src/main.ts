@@ -56,7 +56,7 @@ async function main(mode: Mode): Promise<void> {
   };
   // Web and worker get their own services even in one process: they treat a Redis outage differently.
   const services: Services = createServices(config, settings, logger, 'web');
-  const workerServices: Services | undefined = mode === 'web' ? undefined : createServices(config, settings, logger, 'worker');
+  const workerServices: Services | undefined = mode === 'web' ? undefined : createServices(config, settings, logger, 'worker', { mirror: services.mirror });
   await services.ready();
   await workerServices?.ready();
   const closers: (() => Promise<void>)[] = [];

@@ -75,7 +75,14 @@ export function slackClientOptions(slackApiUrl: string | undefined): WebClientOp
  */
 export type Role = 'web' | 'worker';
 
-export function createServices(config: Config, settings: RuntimeSettings, logger: Logger, role: Role = 'web'): Services {
+export function createServices(
+  config: Config,
+  settings: RuntimeSettings,
+  logger: Logger,
+  role: Role = 'web',
+  /** Pieces to share with services already made in this process (one mirror per directory). */
+  shared: { mirror?: GitMirror } = {},
+): Services {
   const keys = new Keys(settings.redisPrefix);
   const kind = role === 'web' ? 'failFast' : 'blocking';
   const redis = createRedis(settings.redisUrl, kind);
@@ -98,7 +105,7 @@ export function createServices(config: Config, settings: RuntimeSettings, logger
     keys,
     redis,
     runs,
-    mirror: new GitMirror(config.repository, resolve(settings.stateDir)),
+    mirror: shared.mirror ?? new GitMirror(config.repository, resolve(settings.stateDir)),
     slack,
     notifier,
     buildQueue,

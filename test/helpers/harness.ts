@@ -73,7 +73,7 @@ export class Harness {
 
   /** Starts the in-process worker (with its own services, as a worker process has). */
   async startWorker(): Promise<void> {
-    this.workerServices = createServices(this.services.config, this.services.settings, silentLogger, 'worker');
+    this.workerServices = createServices(this.services.config, this.services.settings, silentLogger, 'worker', { mirror: this.services.mirror });
     await this.workerServices.ready();
     this.worker = await startWorkers(this.workerServices);
   }
