@@ -1,3 +1,5 @@
+import { plainText } from './limits.js';
+
 /** Action ids of the buttons on cards; the listeners register one handler each. */
 export const ACTION = {
   approve: 'deploy_approve',
@@ -8,12 +10,12 @@ export const ACTION = {
   cancel: 'run_cancel',
 } as const;
 
-/** A Slack confirm dialog for a dangerous button. */
+/** A Slack confirm dialog for a dangerous button; its texts are raw (plain text, see plainText). */
 export function confirmDialog(title: string, text: string, confirm: string): Record<string, unknown> {
   return {
-    title: { type: 'plain_text', text: title.slice(0, 100) },
-    text: { type: 'plain_text', text: text.slice(0, 300) },
-    confirm: { type: 'plain_text', text: confirm.slice(0, 30) },
+    title: { type: 'plain_text', text: plainText(title).slice(0, 100) },
+    text: { type: 'plain_text', text: plainText(text).slice(0, 300) },
+    confirm: { type: 'plain_text', text: plainText(confirm).slice(0, 30) },
     deny: { type: 'plain_text', text: 'Keep it' },
     style: 'danger',
   };

@@ -2,7 +2,7 @@ import { formatDuration } from '../src/config/duration.js';
 import { shortSha } from '../src/git/ref.js';
 import { laneStatus, lanesDone, runFinishedAt, runStartedAt, runStatus, type Lane, type Run, type StepState } from '../src/runs/run.js';
 import { STATUS_ICON, STATUS_WORD } from './icons.js';
-import { button, capBlocks, clamp, codeBlock, context, escapeMrkdwn, header, LIMITS, linesToSections, section, type Block, type Message } from './limits.js';
+import { button, capBlocks, clamp, codeBlock, context, escapeMrkdwn, header, inlineCode, LIMITS, linesToSections, section, type Block, type Message } from './limits.js';
 import { mention } from './mention.js';
 import { summaryLine } from './summary-line.js';
 import { ACTION, confirmDialog } from './actions.js';
@@ -50,7 +50,29 @@ function testsNote(run: Run, suites: string[] | undefined): string | undefined {
   if (!run.tests || !suites) return undefined;
   if (run.tests.length === 0) return 'tests: none (--no-tests)';
   const skipped = suites.filter((s) => !run.tests!.includes(s));
-  return `tests: ${run.tests.join(', ')}${skipped.length ? ` · skipped: ${skipped.join(', ')}` : ''}`;
+  return `tests: ${run.tests.map(escapeMrkdwn).join(', ')}${skipped.length ? ` · skipped: ${skipped.map(escapeMrkdwn).join(', ')}` : ''}`;
+}
+
+/** How many branch and tag names the card lists; the rest are counted. */
+export const MAX_BRANCHES_SHOWN = 5;
+const MAX_BRANCH_NAME = 60;
+
+/**
+ * Where the commit comes from, so the approver sees whether reviewed code holds it:
+ * "on branches: `master`, `release-1` · tags: `v1.2` · +3 more". A commit on no branch says so.
+ */
+export function branchesNote(branches: string[] | undefined): string | undefined {
+  if (!branches) return undefined;
+  if (branches.length === 0) return '⚠️ on no branch or tag';
+  const shown = branches.slice(0, MAX_BRANCHES_SHOWN);
+  const name = (n: string) => inlineCode(clamp(n.replace(/\s+/g, ' '), MAX_BRANCH_NAME));
+  const heads = shown.filter((b) => !b.startsWith('tag:')).map(name);
+  const tags = shown.filter((b) => b.startsWith('tag:')).map((b) => name(b.slice('tag:'.length)));
+  const parts: string[] = [];
+  if (heads.length > 0) parts.push(`on ${heads.length === 1 ? 'branch' : 'branches'}: ${heads.join(', ')}`);
+  if (tags.length > 0) parts.push(`${heads.length > 0 ? '' : 'on '}${tags.length === 1 ? 'tag' : 'tags'}: ${tags.join(', ')}`);
+  if (branches.length > shown.length) parts.push(`+${branches.length - shown.length} more`);
+  return parts.join(' · ');
 }
 
 function tails(lanes: Lane[], prefix: string): Block[] {
@@ -80,9 +102,11 @@ export function renderDeployCard(run: Run, options: DeployCardOptions = {}): Mes
   const subject = run.subject ? `*${escapeMrkdwn(clamp(run.subject, 200))}*\n` : '';
   blocks.push(
     section(
-      `${subject}${mention(run.requestedBy)} asks to deploy \`${shortSha(run.sha)}\`${run.ref !== run.sha && !run.sha.startsWith(run.ref) ? ` (\`${escapeMrkdwn(run.ref)}\`)` : ''} by ${escapeMrkdwn(run.author || 'unknown')} to ${run.laneNames.map((c) => `*${escapeMrkdwn(c)}*`).join(', ')}`,
+      `${subject}${mention(run.requestedBy)} asks to deploy \`${shortSha(run.sha)}\`${run.ref !== run.sha && !run.sha.startsWith(run.ref) ? ` (${inlineCode(run.ref)})` : ''} by ${escapeMrkdwn(run.author || 'unknown')} to ${run.laneNames.map((c) => `*${escapeMrkdwn(c)}*`).join(', ')}`,
     ),
   );
+  const where = branchesNote(run.branches);
+  if (where) blocks.push(context([where]));
   const note = testsNote(run, options.testSuites);
 
   if (!decision) {

@@ -24,5 +24,5 @@ export function renderFailuresThread(lane: Lane, label: string): Message | undef
     blocks.push(section(clamp(`*${escapeMrkdwn(label)} · ${escapeMrkdwn(step.name)}*: ${summaryLine(summary)}\n${lines.join('\n')}`, LIMITS.sectionText)));
   }
   if (blocks.length === 0) return undefined;
-  return { text: clamp(`Failures in ${label}`, LIMITS.fallbackText), blocks: capBlocks(blocks) };
+  return { text: clamp(`Failures in ${escapeMrkdwn(label)}`, LIMITS.fallbackText), blocks: capBlocks(blocks) };
 }

@@ -30,9 +30,34 @@ export function clampStart(text: string, max: number): string {
   return ELLIPSIS + text.slice(text.length - max + ELLIPSIS.length);
 }
 
-/** Escapes the three characters Slack's mrkdwn treats as control characters. */
+/**
+ * Escapes the three characters Slack's mrkdwn treats as control characters: no `<@U…>`, `<!here>`,
+ * `<#C…>` or `<url|label>` can come out of the text. Apply once, to the raw value, where it enters
+ * a mrkdwn string (a second pass shows people `&lt;`).
+ */
 export function escapeMrkdwn(text: string): string {
   return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+}
+
+const WORD_JOINER = '\u2060';
+
+/** Where a Slack entity would start: `<@U…>`, `<!here>`, `<#C…>`, `<https:…|label>`. */
+const ENTITY_START = /<(?=[@!#]|[a-z][a-z0-9+.-]*:)/gi;
+
+/**
+ * Text for `plain_text` objects (headers, buttons, dialogs) and attachment fallbacks, which Slack
+ * shows as given: HTML-escaping would show `&lt;`. Slack does not parse mentions there; still, an
+ * invisible word joiner after a `<` that would start an entity leaves no `<@…`, `<!…` or `<http…`
+ * for any client, log reader or later change to mrkdwn to act on, while people see the same
+ * characters. Only those `<` are touched, so other text stays as written (and redactable). Idempotent.
+ */
+export function plainText(text: string): string {
+  return text.replace(ENTITY_START, `<${WORD_JOINER}`);
+}
+
+/** Inline code that a backtick in the value cannot end early; escaped once. */
+export function inlineCode(value: string): string {
+  return `\`${escapeMrkdwn(value.replaceAll('`', "'"))}\``;
 }
 
 /** A code block whose content (with its fences) fits a section; the end of the text is kept. */
@@ -90,21 +115,28 @@ export function capBlocks(blocks: Block[], max: number = LIMITS.blocksPerMessage
   return kept;
 }
 
+/*
+ * mrkdwn texts are `verbatim`: Slack then links only what a view wrote as `<…>` itself, and does not
+ * turn a commit subject's bare `#channel` or `@name` into a link or a mention.
+ */
+
 export function section(text: string, extra: Record<string, unknown> = {}): Block {
-  return { type: 'section', text: { type: 'mrkdwn', text: clamp(text === '' ? ' ' : text, LIMITS.sectionText) }, ...extra };
+  return { type: 'section', text: { type: 'mrkdwn', text: clamp(text === '' ? ' ' : text, LIMITS.sectionText), verbatim: true }, ...extra };
 }
 
+/** `text` is raw: headers are plain text (see plainText). */
 export function header(text: string): Block {
-  return { type: 'header', text: { type: 'plain_text', text: clamp(text, LIMITS.headerText), emoji: true } };
+  return { type: 'header', text: { type: 'plain_text', text: clamp(plainText(text), LIMITS.headerText), emoji: true } };
 }
 
 export function context(texts: string[]): Block {
   return {
     type: 'context',
-    elements: texts.slice(0, LIMITS.contextElements).map((t) => ({ type: 'mrkdwn', text: clamp(t, LIMITS.fieldText) })),
+    elements: texts.slice(0, LIMITS.contextElements).map((t) => ({ type: 'mrkdwn', text: clamp(t, LIMITS.fieldText), verbatim: true })),
   };
 }
 
+/** `text` is raw: button labels are plain text (see plainText). */
 export function button(
   text: string,
   actionId: string,
@@ -114,7 +146,7 @@ export function button(
 ): Block {
   return {
     type: 'button',
-    text: { type: 'plain_text', text: clamp(text, LIMITS.buttonText), emoji: true },
+    text: { type: 'plain_text', text: clamp(plainText(text), LIMITS.buttonText), emoji: true },
     action_id: clamp(actionId, LIMITS.actionId),
     value: clamp(value, 2000),
     ...(style ? { style } : {}),

@@ -2,7 +2,7 @@ import { formatDuration } from '../src/config/duration.js';
 import { shortSha } from '../src/git/ref.js';
 import type { Notification, NotificationStatus, TestCounts, Transition } from '../src/webhooks/notification.js';
 import { STATUS_ICON } from './icons.js';
-import { clamp, context, escapeMrkdwn, header, LIMITS, section, type Attachment, type Block, type Message } from './limits.js';
+import { clamp, context, escapeMrkdwn, header, inlineCode, LIMITS, plainText, section, type Attachment, type Block, type Message } from './limits.js';
 import { mention } from './mention.js';
 
 export const NOTIFICATION_ICON: Record<NotificationStatus, string> = {
@@ -33,7 +33,11 @@ export const NOTIFICATION_COLOR: Record<NotificationStatus, string> = {
  */
 const MAX = { repo: 100, pipeline: 80, branch: 100, subject: 300, author: 80, runId: 40, url: 600 } as const;
 
-/** A URL usable inside `<url|label>`: http(s) only, Slack's control characters escaped and `|` encoded. */
+/**
+ * A URL usable inside `<url|label>`, or undefined: http(s) only, without credentials (a
+ * `user@` prefix makes a link read as one host and go to another). The serialised URL has spaces,
+ * `<` and `>` percent-encoded; `|`, which would end the URL part, is encoded too, and `&` escaped.
+ */
 export function slackUrl(url: string | undefined): string | undefined {
   if (!url || url.length > MAX.url) return undefined;
   let parsed: URL;
@@ -43,18 +47,19 @@ export function slackUrl(url: string | undefined): string | undefined {
     return undefined;
   }
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return undefined;
-  return escapeMrkdwn(url).replaceAll('|', '%7C');
+  if (parsed.username !== '' || parsed.password !== '') return undefined;
+  const href = parsed.href.replaceAll('|', '%7C');
+  if (href.length > MAX.url || /[\s<>]/.test(href)) return undefined;
+  return href.replaceAll('&', '&amp;');
 }
 
-/** `label` (already mrkdwn-safe) linked to `url` when the URL is usable, plain otherwise. */
+/**
+ * `label` (already mrkdwn-escaped) linked to `url` when the URL is usable, plain otherwise. A `|`
+ * in the label is shown as `∣`: no user text can look like a second link part.
+ */
 function link(url: string | undefined, label: string): string {
   const safe = slackUrl(url);
-  return safe ? `<${safe}|${label}>` : label;
-}
-
-/** Inline code that a backtick in the value cannot end early. */
-function code(value: string): string {
-  return `\`${escapeMrkdwn(value.replaceAll('`', "'"))}\``;
+  return safe ? `<${safe}|${label.replaceAll('|', '∣')}>` : label;
 }
 
 function plain(value: string, max: number): string {
@@ -65,6 +70,7 @@ function runLabel(n: Notification): string {
   return n.runNumber !== undefined ? `#${n.runNumber}` : clamp(n.runId, MAX.runId);
 }
 
+/** Raw: the header is plain text; the fallback escapes it. */
 function title(n: Notification): string {
   const run = n.runNumber !== undefined ? ` #${n.runNumber}` : '';
   return `${clamp(n.pipeline, MAX.pipeline)}${run} ${n.status}`;
@@ -94,17 +100,21 @@ export function testLine(tests: TestCounts): string {
 function newsLine(n: Notification): string | undefined {
   const parts: string[] = [];
   if (n.transition) {
-    const text = n.transition === 'broken' ? `Broken by ${code(shortSha(n.sha))}` : transitionText(n.transition, n.sha);
+    const text = n.transition === 'broken' ? `Broken by ${inlineCode(shortSha(n.sha))}` : transitionText(n.transition, n.sha);
     parts.push(`${TRANSITION_ICON[n.transition]} *${text}*`);
   }
-  // Only a failure is worth a ping; everywhere else the author is plain text.
-  if (n.status === 'failed' && n.author) parts.push(`cc ${mention(clamp(n.author, MAX.author))}`);
+  // Only a failure is worth a ping, and only of a Slack user the sender named as such: the author
+  // comes from the commit or the CI and is whatever its writer chose, so it stays text.
+  if (n.status === 'failed') {
+    const who = n.slackUser ? mention(n.slackUser) : n.author ? plain(n.author, MAX.author) : undefined;
+    if (who) parts.push(`cc ${who}`);
+  }
   return parts.length > 0 ? parts.join('  ·  ') : undefined;
 }
 
 /** A name linked to its page, or as inline code when there is no usable page. */
 function linkedOrCode(url: string | undefined, value: string): string {
-  return slackUrl(url) ? link(url, escapeMrkdwn(value)) : code(value);
+  return slackUrl(url) ? link(url, escapeMrkdwn(value)) : inlineCode(value);
 }
 
 function whereLine(n: Notification): string {
@@ -123,10 +133,14 @@ function detailsContext(n: Notification): Block | undefined {
   return items.length > 0 ? context(items) : undefined;
 }
 
-function fallback(n: Notification): string {
-  const on = n.branch ? ` on ${n.branch}` : '';
+/**
+ * The one-line summary notifications and old clients show, raw: `text` is mrkdwn (escaped), an
+ * attachment's `fallback` is plain. Values are capped first, so escaping never lands on a cut.
+ */
+function summary(n: Notification): string {
+  const on = n.branch ? ` on ${clamp(n.branch, MAX.branch)}` : '';
   const news = n.transition ? ` — ${transitionText(n.transition, n.sha)}` : '';
-  return clamp(`${NOTIFICATION_ICON[n.status]} ${n.repo}: ${title(n)}${on} (${shortSha(n.sha)})${news}`, LIMITS.fallbackText);
+  return `${NOTIFICATION_ICON[n.status]} ${clamp(n.repo, MAX.repo)}: ${title(n)}${on} (${shortSha(n.sha)})${news}`.replace(/\s+/g, ' ');
 }
 
 /**
@@ -135,8 +149,9 @@ function fallback(n: Notification): string {
  * who and how long, the test counts, and the link to the run.
  */
 export function renderNotification(n: Notification): Message {
-  const text = fallback(n);
-  const blocks: Block[] = [header(`${NOTIFICATION_ICON[n.status]} ${title(n)} · ${n.repo}`)];
+  const line = summary(n);
+  const text = clamp(escapeMrkdwn(line), LIMITS.fallbackText);
+  const blocks: Block[] = [header(`${NOTIFICATION_ICON[n.status]} ${title(n)} · ${clamp(n.repo, MAX.repo)}`)];
   const news = newsLine(n);
   if (news) blocks.push(section(news));
 
@@ -144,9 +159,9 @@ export function renderNotification(n: Notification): Message {
   const who = detailsContext(n);
   if (who) details.push(who);
   if (n.tests) details.push(section(testLine(n.tests)));
-  const runUrl = slackUrl(n.links.run);
-  details.push(runUrl ? section(`<${runUrl}|View run ${escapeMrkdwn(runLabel(n))}>`) : context([`run ${escapeMrkdwn(runLabel(n))}`]));
+  const label = escapeMrkdwn(runLabel(n));
+  details.push(slackUrl(n.links.run) ? section(link(n.links.run, `View run ${label}`)) : context([`run ${label}`]));
 
-  const attachment: Attachment = { color: NOTIFICATION_COLOR[n.status], blocks: details, fallback: text };
+  const attachment: Attachment = { color: NOTIFICATION_COLOR[n.status], blocks: details, fallback: clamp(plainText(line), LIMITS.fallbackText) };
   return { text, blocks, attachments: [attachment] };
 }

@@ -2,7 +2,7 @@ import { formatDuration } from '../src/config/duration.js';
 import { shortSha } from '../src/git/ref.js';
 import { laneStatus, runFinishedAt, runStartedAt, runStatus, type Lane, type Run, type StepState } from '../src/runs/run.js';
 import { STATUS_ICON, STATUS_WORD } from './icons.js';
-import { button, capBlocks, clamp, codeBlock, context, escapeMrkdwn, header, LIMITS, linesToSections, section, type Block, type Message } from './limits.js';
+import { button, capBlocks, clamp, codeBlock, context, escapeMrkdwn, header, inlineCode, LIMITS, linesToSections, section, type Block, type Message } from './limits.js';
 import { summaryLine } from './summary-line.js';
 import { mention } from './mention.js';
 import { ACTION, confirmDialog } from './actions.js';
@@ -54,6 +54,7 @@ function laneRow(lane: Lane, now: number): string {
   return row;
 }
 
+/** Raw: the header is plain text; the fallback escapes it. */
 function title(run: Run): string {
   const what = run.kind === 'build' ? 'Build' : `Deploy to ${run.laneNames.join(', ')}`;
   return `${what} ${shortSha(run.sha)} · ${run.id}`;
@@ -67,7 +68,7 @@ export function renderRunCard(run: Run, now: number = Date.now()): Message {
   const status = runStatus(run);
   const blocks: Block[] = [header(`${STATUS_ICON[status]} ${title(run)}`)];
   const subject = run.subject ? `*${escapeMrkdwn(clamp(run.subject, 200))}*` : `*${shortSha(run.sha)}*`;
-  const refNote = run.ref !== run.sha && !run.sha.startsWith(run.ref) ? ` · ref \`${escapeMrkdwn(run.ref)}\`` : '';
+  const refNote = run.ref !== run.sha && !run.sha.startsWith(run.ref) ? ` · ref ${inlineCode(run.ref)}` : '';
   blocks.push(section(`${subject}\n\`${shortSha(run.sha)}\`${refNote} by ${escapeMrkdwn(run.author || 'unknown')} · requested by ${mention(run.requestedBy)}`));
 
   const single = run.lanes.length === 1 && run.kind === 'build';
@@ -106,6 +107,8 @@ export function renderRunCard(run: Run, now: number = Date.now()): Message {
   if (actions) capped.push(actions);
   capped.push(footer2);
 
-  const text = clamp(`${title(run)}: ${STATUS_WORD[status]}${run.subject ? ` — ${run.subject}` : ''}`, LIMITS.fallbackText);
+  // The notification text is mrkdwn too: a subject saying <@U…> or <!here> would ping from it.
+  const subjectNote = run.subject ? ` — ${clamp(run.subject.replace(/\s+/g, ' '), 200)}` : '';
+  const text = clamp(escapeMrkdwn(`${title(run)}: ${STATUS_WORD[status]}${subjectNote}`), LIMITS.fallbackText);
   return { text, blocks: capped };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SLACK_USER_ID } from '../../views/mention.js';
 import type { WebhookHandler } from './json-route.js';
 import { subjectOf, type Notification } from './notification.js';
 import { acceptNotification } from './notify.js';
@@ -32,7 +33,10 @@ export const CiEvent = z.strictObject({
   branch: Name(255),
   commit: z.string().regex(/^[0-9a-fA-F]{7,40}$/, 'expected a commit SHA (7–40 hex digits)'),
   message: z.string().max(10_000).optional(),
+  /** Shown as text, never mentioned: CI systems fill it from the commit or the pusher. */
   author: Name(200).optional(),
+  /** The Slack user to mention when the run fails; the sender vouches that it is theirs to ping. */
+  slackUser: z.string().regex(SLACK_USER_ID, 'expected a Slack user id (U… or W…)').optional(),
   url: HttpUrl.optional(),
   commitUrl: HttpUrl.optional(),
   /** Seconds. */
@@ -54,6 +58,7 @@ export function fromCiEvent(event: CiEvent): Notification {
     sha: event.commit.toLowerCase(),
     ...(subject ? { subject } : {}),
     ...(event.author ? { author: event.author } : {}),
+    ...(event.slackUser ? { slackUser: event.slackUser } : {}),
     ...(event.duration !== undefined ? { durationMs: Math.round(event.duration * 1000) } : {}),
     ...(event.tests ? { tests: event.tests } : {}),
     links: { ...(event.url ? { run: event.url } : {}), ...(event.commitUrl ? { commit: event.commitUrl } : {}) },

@@ -164,6 +164,7 @@ export function fromWorkflowRun(event: WorkflowRunEvent): Notification | Ignored
   else return { ignored: `workflow_run action ${event.action} is not used` };
   const durationMs = event.action === 'completed' ? elapsed(run.run_started_at ?? run.created_at, run.updated_at) : undefined;
   const subject = subjectOf(run.head_commit?.message);
+  // Shown as text only (never `slackUser`): a login is chosen by its owner and may look like `U0…`.
   const author = run.actor?.login ?? run.head_commit?.author.name ?? event.sender.login;
   // A fork's `master` is not ours: named `owner:branch` as GitHub labels it, its runs get their own
   // history instead of reporting "broken" or "fixed" on the repository's branch.

@@ -34,8 +34,13 @@ export interface Notification {
   sha: string;
   /** First line of the commit message. */
   subject?: string;
-  /** Who the run is for: a GitHub login, a name, or a Slack user id (then mentioned on failure). */
+  /**
+   * Who the run is for, as the sender names them (a GitHub login, a commit author's name): shown as
+   * text, never mentioned. Whoever can push a commit chooses it, and a login may look like `U0…`.
+   */
   author?: string;
+  /** A Slack user id the sender vouches for (generic CI event's `slackUser`): mentioned on failure. */
+  slackUser?: string;
   durationMs?: number;
   tests?: TestCounts;
   transition?: Transition;

@@ -73,13 +73,19 @@ describe('CI notification view', () => {
     expect(colours).toEqual(['warning', 'warning', 'good', 'danger', '#9e9e9e', '#9e9e9e']);
   });
 
-  it('mentions a Slack user only when the run failed', () => {
-    const failed = renderNotification(notification({ status: 'failed', author: 'U0ALICE' }));
+  it('mentions the Slack user the sender names only when the run failed', () => {
+    const failed = renderNotification(notification({ source: 'ci', status: 'failed', slackUser: 'U0ALICE' }));
     expect(texts(failed.blocks).join('\n')).toContain('cc <@U0ALICE>');
-    const passed = renderNotification(notification({ status: 'passed', author: 'U0ALICE' }));
+    const passed = renderNotification(notification({ source: 'ci', status: 'passed', slackUser: 'U0ALICE' }));
     expect(all(passed)).not.toContain('<@');
-    const running = renderNotification(notification({ status: 'running', author: 'U0ALICE' }));
+    const running = renderNotification(notification({ source: 'ci', status: 'running', slackUser: 'U0ALICE' }));
     expect(all(running)).not.toContain('<@');
+  });
+
+  it('never mentions the author, even one shaped like a Slack user id', () => {
+    const failed = renderNotification(notification({ status: 'failed', author: 'U0VICTIM1' }));
+    expect(texts(failed.blocks).join('\n')).toContain('cc U0VICTIM1');
+    expect(JSON.stringify(failed)).not.toContain('<@');
   });
 
   it('names a GitHub login on failure as plain text, never as a mention', () => {
@@ -121,7 +127,7 @@ describe('CI notification view', () => {
   it('links only http(s) URLs, and escapes what would end a link early', () => {
     expect(slackUrl('javascript:alert(1)')).toBeUndefined();
     expect(slackUrl('not a url')).toBeUndefined();
-    expect(slackUrl('https://ci.example/run?a=1&b=<x>|y')).toBe('https://ci.example/run?a=1&amp;b=&lt;x&gt;%7Cy');
+    expect(slackUrl('https://ci.example/run?a=1&b=<x>|y')).toBe('https://ci.example/run?a=1&amp;b=%3Cx%3E%7Cy');
     const message = renderNotification(notification({ links: { run: 'javascript:alert(1)' } }));
     expect(all(message)).not.toContain('javascript:');
   });

@@ -63,16 +63,25 @@ describe('POST /webhooks/ci', () => {
     expect(callsFor(runId, 'chat.postMessage')).toHaveLength(1);
   });
 
-  it('mentions a Slack user id on failure and never otherwise', async () => {
-    const passing = withUrl(ciEvent('failed.json', { status: 'passed', author: 'U0ALICE', branch: `b-${++seq}` }));
+  it('mentions the slackUser on failure and never otherwise; the author is never mentioned', async () => {
+    const passing = withUrl(ciEvent('failed.json', { status: 'passed', author: 'U0MALLORY', slackUser: 'U0ALICE', branch: `b-${++seq}` }));
     await send(passing);
     const ok = await h.slack.waitFor(() => callsFor(String(passing.runId), 'chat.postMessage')[0], 15_000, 'the passed message');
-    expect(messageText(ok)).not.toContain('<@');
-    const failing = withUrl(ciEvent('failed.json', { author: 'U0ALICE', branch: passing.branch }));
+    expect(JSON.stringify(ok.body)).not.toContain('<@');
+    const failing = withUrl(ciEvent('failed.json', { author: 'U0MALLORY', slackUser: 'U0ALICE', branch: passing.branch }));
     await send(failing);
     const bad = await h.slack.waitFor(() => callsFor(String(failing.runId), 'chat.postMessage')[0], 15_000, 'the failed message');
     expect(messageText(bad)).toContain('cc <@U0ALICE>');
+    expect(messageText(bad)).toContain('by U0MALLORY');
+    expect(JSON.stringify(bad.body).match(/<@[^>]*>/g)).toEqual(['<@U0ALICE>']);
     expect(messageText(bad)).toContain('Broken by `4d124eb`');
+
+    // The old contract (a Slack id in `author`) no longer pings: an author is whatever its writer chose.
+    const byAuthor = withUrl(ciEvent('failed.json', { author: 'U0ALICE', branch: `b-${++seq}` }));
+    await send(byAuthor);
+    const plain = await h.slack.waitFor(() => callsFor(String(byAuthor.runId), 'chat.postMessage')[0], 15_000, 'the author-only failure');
+    expect(messageText(plain)).toContain('cc U0ALICE');
+    expect(JSON.stringify(plain.body)).not.toContain('<@');
   });
 
   describe('answers 400 naming the problem, and posts nothing', () => {
@@ -85,6 +94,7 @@ describe('POST /webhooks/ci', () => {
       ['an extra test count', (e) => ({ ...e, tests: { passed: 1, failed: 0, flaky: 2 } }), /^tests: unknown key 'flaky'$/],
       ['a javascript: url', (e) => ({ ...e, url: 'javascript:alert(1)' }), /^url: /],
       ['a multi-line pipeline', (e) => ({ ...e, pipeline: 'build\n<!channel>' }), /^pipeline: must be one line/],
+      ['a slackUser that is not a Slack user id', (e) => ({ ...e, slackUser: '<!here>' }), /^slackUser: expected a Slack user id/],
       ['a run id of the wrong type', (e) => ({ ...e, runId: { id: 1 } }), /^runId: /],
       ['a JSON array', () => '[]', /^\(root\): /],
     ];
