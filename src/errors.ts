@@ -21,6 +21,7 @@ export const ErrorCode = {
   PayloadInvalid: 'apollo_payload_invalid',
   SignatureInvalid: 'apollo_signature_invalid',
   PayloadTooLarge: 'apollo_payload_too_large',
+  RequestTimeout: 'apollo_request_timeout',
   WebhookNotConfigured: 'apollo_webhook_not_configured',
   Internal: 'apollo_internal_error',
 } as const;

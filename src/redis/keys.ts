@@ -61,4 +61,8 @@ export class Keys {
   cloudCurrent(cloud: string): string {
     return `${this.prefix}:cloud:${cloud}:current`;
   }
+  /** A Slack request signature already acted on, by a digest of it (replays are answered, not acted on). */
+  slackRequestSeen(signatureDigest: string): string {
+    return `${this.prefix}:slack-seen:${signatureDigest}`;
+  }
 }

@@ -1,6 +1,8 @@
 import { App, HTTPReceiver, LogLevel, type CustomRoute } from '@slack/bolt';
 import { createServer, type Server } from 'node:http';
-import { guardedListener } from './guarded-listener.js';
+import { guardedListener, type GuardOptions } from './guarded-listener.js';
+import { DEFAULT_BODY_TIMEOUT_MS } from '../http/body-deadline.js';
+import { RedisReplayGuard } from './replay-guard.js';
 import { ErrorCode } from '../errors.js';
 import type { Services } from '../services.js';
 import { slackClientOptions } from '../services.js';
@@ -19,6 +21,8 @@ export interface SlackAppOptions {
   routes?: CustomRoute[];
   /** Skip auth.test at start (tests, playground). */
   botUserId?: string;
+  /** How long a request body may take once its headers are in (HTTP mode). Default 10 s. */
+  bodyTimeoutMs?: number;
 }
 
 export interface SlackApp {
@@ -37,6 +41,7 @@ export function createSlackApp(services: Services, options: SlackAppOptions): Sl
   };
   let app: App;
   let receiver: HTTPReceiver | undefined;
+  let guard: GuardOptions | undefined;
   if (options.appToken) {
     // The socket client opens its connection with its own Web API client: point it at SLACK_API_URL too.
     app = new App({
@@ -65,6 +70,11 @@ export function createSlackApp(services: Services, options: SlackAppOptions): Sl
       },
     });
     app = new App({ ...common, receiver });
+    guard = {
+      signingSecret: options.signingSecret,
+      replay: new RedisReplayGuard(services.redis, services.keys),
+      bodyTimeoutMs: options.bodyTimeoutMs,
+    };
   }
   app.error(async (err) => {
     services.logger.error({ err }, 'unhandled error in a Slack listener');
@@ -76,11 +86,15 @@ export function createSlackApp(services: Services, options: SlackAppOptions): Sl
   return {
     app,
     async start() {
-      if (receiver) {
+      if (receiver && guard) {
         // Our own server around Bolt's listener (the receiver is initialised by the App already),
         // so that malformed requests are answered before they can trip Bolt.
-        const listener = guardedListener(receiver.requestListener, services.logger);
-        const http = createServer(listener);
+        const listener = guardedListener(receiver.requestListener, services.logger, guard);
+        // Node's own limits back the guard's body deadline up (slow headers, which the guard never
+        // sees): a few seconds later, so that the guard's JSON 408 is the answer clients normally get.
+        // Node checks them every connectionsCheckingInterval (30 s by default, far coarser than they are).
+        const backstopMs = (options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS) + 5000;
+        const http = createServer({ headersTimeout: backstopMs, requestTimeout: backstopMs, connectionsCheckingInterval: 1000 }, listener);
         server = http;
         await new Promise<void>((resolve, reject) => {
           http.once('error', reject);

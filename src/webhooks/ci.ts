@@ -3,7 +3,8 @@ import { SLACK_USER_ID } from '../../views/mention.js';
 import type { WebhookHandler } from './json-route.js';
 import { subjectOf, type Notification } from './notification.js';
 import { acceptNotification } from './notify.js';
-import { bodyDigest, decodeJson, header, parsePayload, readSignedBody } from './signed-request.js';
+import { deliveryId } from './delivery-dedup.js';
+import { decodeJson, header, parsePayload, readSignedBody } from './signed-request.js';
 import type { WebhookContext } from './webhook-context.js';
 import { WebhookError, WebhookErrorCode } from './webhook-error.js';
 
@@ -87,7 +88,7 @@ export function ciWebhook(ctx: WebhookContext, options: CiWebhookOptions): Webho
       });
     }
     const event = parsePayload(CiEvent, decodeJson(raw, header(req, 'content-type')), 'CI event');
-    const delivery = { source: 'ci' as const, id: deliveryHeader ?? event.id ?? bodyDigest(raw) };
+    const delivery = { source: 'ci' as const, id: deliveryId(deliveryHeader ?? event.id, raw) };
     return acceptNotification(ctx, delivery, fromCiEvent(event));
   };
 }

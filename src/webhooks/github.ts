@@ -5,7 +5,8 @@ import type { WebhookAnswer, WebhookHandler } from './json-route.js';
 import { subjectOf, type Notification, type NotificationStatus } from './notification.js';
 import { acceptNotification } from './notify.js';
 import { isConfiguredRepository } from './repo-match.js';
-import { bodyDigest, decodeJson, header, parsePayload, readSignedBody } from './signed-request.js';
+import { deliveryId } from './delivery-dedup.js';
+import { decodeJson, header, parsePayload, readSignedBody } from './signed-request.js';
 import type { WebhookContext } from './webhook-context.js';
 import { WebhookError, WebhookErrorCode } from './webhook-error.js';
 
@@ -264,7 +265,7 @@ export function githubWebhook(ctx: WebhookContext, options: GitHubWebhookOptions
     const event = header(req, 'x-github-event');
     if (!event) throw new WebhookError(WebhookErrorCode.PayloadInvalid, 400, 'the X-GitHub-Event header is missing');
     const payload = decodeJson(raw, header(req, 'content-type'));
-    const delivery = { source: 'github' as const, id: header(req, 'x-github-delivery') ?? bodyDigest(raw) };
+    const delivery = { source: 'github' as const, id: deliveryId(header(req, 'x-github-delivery'), raw) };
     const config = ctx.services.config;
 
     switch (event) {

@@ -24,6 +24,8 @@ export interface HarnessOptions {
   redisUrl?: string;
   /** Secrets of the /webhooks/* routes (they answer 401 to everything without one). */
   webhooks?: WebhookSecrets;
+  /** How long a request body may take (default: the app's own, 10 s). */
+  bodyTimeoutMs?: number;
 }
 
 /**
@@ -64,6 +66,7 @@ export class Harness {
       port: 0,
       botUserId: 'UAPOLLOBOT',
       routes: webhookRoutes(h.services, options.webhooks ?? {}),
+      ...(options.bodyTimeoutMs !== undefined ? { bodyTimeoutMs: options.bodyTimeoutMs } : {}),
     });
     const { port } = await h.app.start();
     h.baseUrl = `http://127.0.0.1:${port}`;
