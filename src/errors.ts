@@ -9,6 +9,7 @@ export const ErrorCode = {
   UsageInvalid: 'apollo_usage_invalid',
   RefInvalid: 'apollo_ref_invalid',
   RefUnknown: 'apollo_ref_unknown',
+  RefNotReviewed: 'apollo_ref_not_reviewed',
   GitFailed: 'apollo_git_failed',
   QueueUnavailable: 'apollo_queue_unavailable',
   RedisUnavailable: 'apollo_redis_unavailable',
@@ -23,6 +24,9 @@ export const ErrorCode = {
   PayloadTooLarge: 'apollo_payload_too_large',
   RequestTimeout: 'apollo_request_timeout',
   WebhookNotConfigured: 'apollo_webhook_not_configured',
+  SandboxUnavailable: 'apollo_sandbox_unavailable',
+  PathOutsideWorkspace: 'apollo_path_outside_workspace',
+  RateLimited: 'apollo_rate_limited',
   Internal: 'apollo_internal_error',
 } as const;
 

