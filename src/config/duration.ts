@@ -1,16 +1,16 @@
 import { z } from 'zod';
 
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
-/** "90s", "10m", "1h", "1500ms", or a number of seconds → milliseconds. */
+/** "90s", "10m", "1h", "14d", "1500ms", or a number of seconds → milliseconds. */
 export const Duration = z
   .union([
     z.number().positive(),
-    z.string().regex(/^\d+(\.\d+)?(ms|s|m|h)$/, 'expected a duration like 30s, 10m or 1h'),
+    z.string().regex(/^\d+(\.\d+)?(ms|s|m|h|d)$/, 'expected a duration like 30s, 10m, 1h or 14d'),
   ])
   .transform((value) => {
     if (typeof value === 'number') return Math.round(value * 1000);
-    const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(value)!;
+    const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(value)!;
     return Math.round(Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS]);
   });
 
@@ -21,6 +21,7 @@ export function formatDuration(ms: number): string {
   const hours = Math.floor(totalSeconds / 3600);
   const minutes = Math.floor((totalSeconds % 3600) / 60);
   const seconds = totalSeconds % 60;
+  if (hours >= 48 && minutes === 0 && seconds === 0 && hours % 24 === 0) return `${hours / 24} days`;
   if (hours > 0) return `${hours}h ${String(minutes).padStart(2, '0')}m`;
   return `${minutes}m ${String(seconds).padStart(2, '0')}s`;
 }

@@ -1,14 +1,15 @@
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { hostname } from 'node:os';
+import { relative, resolve } from 'node:path';
 import type { Step } from '../config/schema.js';
 import { parseReport } from '../reports/index.js';
 import { CANCEL_REASON } from '../queue/cancel-bus.js';
 import { unparsed, type TestSummary } from '../reports/summary.js';
 import type { Lane, StepState } from '../runs/run.js';
 import type { RunLog } from './run-log.js';
-import { runStepProcess, type StepProcessResult } from './step-runner.js';
+import { runStepProcess, type OutputFilter, type StepProcessResult } from './step-runner.js';
 import type { Workspace } from './workspace.js';
+import { NO_SANDBOX, type StepSandbox } from './sandbox.js';
+import { isApolloError } from '../errors.js';
 
 export const DEFAULT_STEP_TIMEOUT_MS = 30 * 60_000;
 /** Reports parsed from stdout are held in memory up to this size; larger ones are "unparsed". */
@@ -33,6 +34,12 @@ export interface LaneRunOptions {
    */
   suites?: ReadonlySet<string>;
   killGraceMs?: number;
+  /** Where steps run (default: unsandboxed, as the worker). */
+  sandbox?: StepSandbox;
+  /** A fresh output filter (the redactor) for each step. */
+  filter?: () => OutputFilter;
+  /** Called with the raw text of each parsed report (the worker learns sensitive values from it). */
+  onReport?: (format: string, text: string) => void;
   /** Called after every state change, with the lane as it is now. */
   onChange: (lane: Lane) => Promise<void>;
 }
@@ -87,14 +94,19 @@ async function runOneStep(options: LaneRunOptions, step: Step, onStart: (pid: nu
   const cwdSpec = step.cwd && options.cloud !== undefined ? step.cwd.replaceAll('${cloud}', options.cloud) : step.cwd;
   let cwd: string;
   try {
-    cwd = options.workspace.cwd(cwdSpec);
+    cwd = await options.workspace.cwd(cwdSpec);
   } catch (err) {
-    return { status: 'failed', finishedAt: Date.now(), exitCode: null, reason: (err as Error).message };
+    if (!isApolloError(err)) throw err;
+    options.log.write(`\n==> ${step.name}: ${err.message}\n`);
+    return { status: 'failed', finishedAt: Date.now(), exitCode: null, reason: err.message };
   }
   options.log.write(`\n==> ${step.name}  (cwd ${cwdSpec ?? '.'})\n`);
   const reportFromStdout = step.report !== undefined && step.report.path === undefined;
+  const sandbox = options.sandbox ?? NO_SANDBOX;
   const result = await runStepProcess({
     script: step.run,
+    command: sandbox.command(step.run, cwd, options.workspace.dir),
+    ...(options.filter ? { filter: options.filter() } : {}),
     cwd,
     env: { ...options.env, ...(step.env ?? {}) },
     timeoutMs: step.timeout ?? DEFAULT_STEP_TIMEOUT_MS,
@@ -114,7 +126,7 @@ async function runOneStep(options: LaneRunOptions, step: Step, onStart: (pid: nu
   }
   if (result.startError) return { ...base, status: 'failed', tail: result.tail, reason: result.startError };
 
-  const summary = step.report ? await readReport(step, cwd, result) : undefined;
+  const summary = step.report ? await readReport(options, step, cwd, result) : undefined;
   const verdict = stepVerdict(result, summary);
   return {
     ...base,
@@ -141,22 +153,27 @@ export function stepVerdict(result: Pick<StepProcessResult, 'exitCode' | 'timedO
   return { passed: true };
 }
 
-async function readReport(step: Step, cwd: string, result: StepProcessResult): Promise<TestSummary> {
+async function readReport(options: LaneRunOptions, step: Step, cwd: string, result: StepProcessResult): Promise<TestSummary> {
   const report = step.report!;
   const opts = {
     ...(report.warnThreshold !== undefined ? { warnThreshold: report.warnThreshold } : {}),
     ...(report.publicOutputs ? { publicOutputs: report.publicOutputs } : {}),
   };
+  const parse = (text: string) => {
+    options.onReport?.(report.format, text);
+    return parseReport(report.format, text, opts);
+  };
   if (report.path === undefined) {
     if (result.stdoutTruncated) return unparsed(report.format, 'output larger than the report limit');
-    return parseReport(report.format, result.stdout ?? '', opts);
+    return parse(result.stdout ?? '');
   }
-  const file = resolve(cwd, report.path);
+  const relativeToCheckout = relative(options.workspace.dir, resolve(cwd, report.path));
   try {
-    const text = await readFile(file, 'utf8');
-    if (text.length > REPORT_FILE_LIMIT) return unparsed(report.format, `${report.path} is larger than the report limit`);
-    return parseReport(report.format, text, opts);
-  } catch {
+    const { text, truncated } = await options.workspace.readReport(relativeToCheckout, REPORT_FILE_LIMIT);
+    if (truncated) return unparsed(report.format, `${report.path} is larger than the report limit (${REPORT_FILE_LIMIT} bytes)`);
+    return parse(text);
+  } catch (err) {
+    if (isApolloError(err)) return unparsed(report.format, err.message);
     return unparsed(report.format, `${report.path} was not written by the step`);
   }
 }

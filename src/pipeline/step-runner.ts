@@ -1,6 +1,16 @@
 import { execa } from 'execa';
 import { LineTail, type RunLog } from './run-log.js';
 import { stopGroup, trackGroup, untrackGroup } from './process-groups.js';
+import type { StepCommand } from './sandbox.js';
+
+/**
+ * Rewrites output before anyone sees it (the redactor): `push` returns what may be shown now, and
+ * may hold back an unfinished line or secret; `end` returns the rest.
+ */
+export interface OutputFilter {
+  push(chunk: string): string;
+  end(): string;
+}
 
 export interface StepProcessResult {
   exitCode: number | null;
@@ -17,6 +27,10 @@ export interface StepProcessResult {
 
 export interface StepProcessOptions {
   script: string;
+  /** How to start it (the sandbox's command); default `bash -c script` as the worker. */
+  command?: StepCommand;
+  /** Applied to the output before it reaches the log, the tail and `onOutput`. */
+  filter?: OutputFilter;
   cwd: string;
   env: Record<string, string>;
   timeoutMs: number;
@@ -44,7 +58,8 @@ export async function runStepProcess(options: StepProcessOptions): Promise<StepP
   let aborted = options.signal?.aborted ?? false;
   if (aborted) return { exitCode: null, timedOut, aborted, tail: [], durationMs: 0 };
 
-  const child = execa('bash', ['-c', options.script], {
+  const command = options.command ?? { file: 'bash', args: ['-c', options.script] };
+  const child = execa(command.file, command.args, {
     cwd: options.cwd,
     env: options.env,
     extendEnv: false,
@@ -76,12 +91,13 @@ export async function runStepProcess(options: StepProcessOptions): Promise<StepP
   };
   options.signal?.addEventListener('abort', onAbort, { once: true });
 
-  child.all?.on('data', (chunk: Buffer | string) => {
-    const text = chunk.toString();
+  const emit = (text: string) => {
+    if (text === '') return;
     options.log.write(text);
     tail.push(text);
     options.onOutput?.(text);
-  });
+  };
+  child.all?.on('data', (chunk: Buffer | string) => emit(options.filter ? options.filter.push(chunk.toString()) : chunk.toString()));
 
   let stdout = '';
   let stdoutTruncated = false;
@@ -99,6 +115,7 @@ export async function runStepProcess(options: StepProcessOptions): Promise<StepP
 
   try {
     const result = await child;
+    if (options.filter) emit(options.filter.end());
     const startError = result.failed && result.exitCode === undefined && !result.signal ? result.shortMessage : undefined;
     if (startError) options.log.write(`[apollo] could not start step: ${startError}\n`);
     return {

@@ -7,9 +7,10 @@ import { newLane } from '../runs/run.js';
 import { hostname } from 'node:os';
 import { signalGroup } from '../pipeline/process-groups.js';
 import { postVerdictElsewhere } from '../slack/post-verdict.js';
+import type { StepSandbox } from '../pipeline/sandbox.js';
 
 /** Runs a build: `build.steps` in a fresh checkout of the commit, the card kept up to date. */
-export function createBuildProcessor(services: Services) {
+export function createBuildProcessor(services: Services, sandbox: StepSandbox) {
   return async (job: Job<BuildJobData>, _token?: string, signal?: AbortSignal): Promise<string> => {
     const run = await services.runs.get(job.data.runId);
     if (!run) throw new ApolloError(ErrorCode.RunUnknown, `run ${job.data.runId} not found`);
@@ -26,6 +27,8 @@ export function createBuildProcessor(services: Services) {
       phase: 'run',
       steps: services.config.build.steps,
       requestedBy: run.requestedBy,
+      // Builds run code from any branch: no cloud env, no secrets.
+      sandbox,
       ...(signal ? { signal } : {}),
     });
     await services.notifier.flush(run.id);

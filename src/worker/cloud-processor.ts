@@ -7,19 +7,12 @@ import { postVerdictElsewhere } from '../slack/post-verdict.js';
 import { laneStatus, type Lane } from '../runs/run.js';
 import type { Services } from '../services.js';
 import { failLane, runLaneJob } from './lane-job.js';
+import type { StepSandbox } from '../pipeline/sandbox.js';
+import { resolveCloudEnv } from '../config/cloud-env.js';
 
 const CLEAR_IF_OURS = `if redis.call('get', KEYS[1]) == ARGV[1] then redis.call('del', KEYS[1]) end
 if redis.call('hget', KEYS[2], 'runId') == ARGV[1] then redis.call('del', KEYS[2]) end
 return 1`;
-
-/** The cloud's `env` as plain strings (secret values are marked in config for the redactor). */
-export function cloudEnv(services: Services, cloud: string): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries(services.config.clouds[cloud]?.env ?? {})) {
-    env[name] = typeof value === 'string' ? value : value.value;
-  }
-  return env;
-}
 
 /**
  * One cloud of a deploy or destroy: takes the cloud's run lock (renewed while running, released
@@ -27,7 +20,7 @@ export function cloudEnv(services: Services, cloud: string): Record<string, stri
  * records the last deployed commit. A locked cloud ends its lane with who holds it; the other
  * clouds carry on.
  */
-export function createCloudProcessor(services: Services) {
+export function createCloudProcessor(services: Services, sandbox: StepSandbox) {
   return async (job: Job<CloudJobData>, _token?: string, signal?: AbortSignal): Promise<string> => {
     const { runId, cloud, phase } = job.data;
     const { runs, config, locks, redis, keys } = services;
@@ -76,6 +69,8 @@ export function createCloudProcessor(services: Services) {
         .catch(() => undefined);
     }, RUN_LOCK_TTL_MS / 3);
     const laneSignal = signal ? AbortSignal.any([signal, lockLost.signal]) : lockLost.signal;
+    // Only this cloud's env, read now: another cloud's credentials never reach these steps.
+    const cloudEnv = resolveCloudEnv(config, cloud);
     let result: Lane;
     try {
       result = await runLaneJob(services, {
@@ -85,7 +80,9 @@ export function createCloudProcessor(services: Services) {
         steps,
         requestedBy,
         cloud,
-        env: cloudEnv(services, cloud),
+        env: cloudEnv.env,
+        secrets: cloudEnv.secrets,
+        sandbox,
         ...(skip ? { skip } : {}),
         ...(phase === 'deploy' ? { suites: new Set((config.deploy?.tests ?? []).map((t) => t.name)) } : {}),
         signal: laneSignal,

@@ -1,4 +1,6 @@
 import { join, resolve } from 'node:path';
+import { rm, rmdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { Step } from '../config/schema.js';
 import { runLane } from '../pipeline/lane-runner.js';
 import { RunLog } from '../pipeline/run-log.js';
@@ -9,6 +11,10 @@ import type { Lane, Run } from '../runs/run.js';
 import type { Services } from '../services.js';
 import { renderFailuresThread } from '../../views/failures-thread.js';
 import { CANCEL_REASON } from '../queue/cancel-bus.js';
+import { NO_SANDBOX, type StepSandbox } from '../pipeline/sandbox.js';
+import { StreamRedactor } from '../redaction/stream-redactor.js';
+import { sensitiveTerraformValues } from '../redaction/terraform-sensitive.js';
+import type { Redactor } from '../redaction/redactor.js';
 
 /** How often a running job re-reads its cancel flag, in case a pub/sub message was lost. */
 const CANCEL_POLL_MS = 2000;
@@ -29,6 +35,10 @@ export interface LaneJob {
   skip?: ReadonlySet<string>;
   suites?: ReadonlySet<string>;
   signal?: AbortSignal;
+  /** Where the steps run (the worker's sandbox). */
+  sandbox?: StepSandbox;
+  /** Secret values only this lane knows (its cloud's env), redacted on top of the configured ones. */
+  secrets?: string[];
 }
 
 /**
@@ -41,10 +51,13 @@ export async function runLaneJob(services: Services, job: LaneJob): Promise<Lane
   const { run, phase } = job;
   const logName = phase === 'destroy' ? `destroy-${job.lane.name}` : job.lane.name;
   let lane = job.lane;
+  // Output is redacted here, where it is produced, before the log file, Redis, the card or the
+  // thread see it; values the run learns (sensitive terraform outputs) are added as they appear.
+  let redactor: Redactor = job.secrets?.length ? services.redactor.withValues(job.secrets) : services.redactor;
   const save = async (next: Lane) => {
     lane = next;
     // Redacted before it is stored: secrets stay out of Redis, and no view can cut one in half.
-    await runs.saveLane(run.id, redactLane(services, next), phase);
+    await runs.saveLane(run.id, redactLane(redactor, next), phase);
     notifier.refresh(run.id);
   };
 
@@ -69,7 +82,7 @@ export async function runLaneJob(services: Services, job: LaneJob): Promise<Lane
   let workspace: Workspace | undefined;
   try {
     await mirror.ensureCommit(run.sha);
-    workspace = await Workspace.create(join(resolve(settings.stateDir), 'workspaces'), `${run.id}-${logName}`, mirror.path, run.sha);
+    workspace = await Workspace.create(join(resolve(settings.stateDir), 'workspaces'), `${run.id}-${logName}`, mirror.path, run.sha, job.sandbox ?? NO_SANDBOX);
     log.write(`[apollo] run ${run.id}: ${phase === 'destroy' ? 'destroy' : run.kind} ${job.cloud ?? ''} of ${run.sha} (${run.ref}) requested by ${job.requestedBy}\n`);
     lane = await runLane({
       lane,
@@ -82,6 +95,13 @@ export async function runLaneJob(services: Services, job: LaneJob): Promise<Lane
       ...(job.suites ? { suites: job.suites } : {}),
       signal,
       ...(settings.killGraceMs !== undefined ? { killGraceMs: settings.killGraceMs } : {}),
+      sandbox: job.sandbox ?? NO_SANDBOX,
+      filter: () => new StreamRedactor(redactor),
+      onReport: (format, text) => {
+        if (format !== 'terraform') return;
+        const learned = sensitiveTerraformValues(text);
+        if (learned.length > 0) redactor = redactor.withValues(learned);
+      },
       onChange: save,
     });
   } catch (err) {
@@ -93,7 +113,10 @@ export async function runLaneJob(services: Services, job: LaneJob): Promise<Lane
     registration.release();
     await log.close();
     await workspace?.remove();
+    // Once in Redis (redacted, with an expiry), the file has no reader left: it goes.
     await logs.saveFile(run.id, logName, log.path).catch((err: unknown) => logger.warn({ err }, 'could not store the log'));
+    await rm(log.path, { force: true }).catch(() => undefined);
+    await rmdir(dirname(log.path)).catch(() => undefined); // the run's other lanes may still be writing theirs
   }
   await postFailures(services, run.id, lane, job.cloud ? `${job.cloud}${phase === 'destroy' ? ' (destroy)' : ''}` : run.kind).catch((err: unknown) =>
     logger.warn({ err, runId: run.id }, 'could not post failures in the thread'),
@@ -116,8 +139,7 @@ async function postFailures(services: Services, runId: string, lane: Lane, label
  * A lane as it may be stored and shown. Each step's tail is redacted as one text, since secrets
  * span lines (a private key's body sits between its BEGIN and END lines).
  */
-function redactLane(services: Services, lane: Lane): Lane {
-  const { redactor } = services;
+function redactLane(redactor: Redactor, lane: Lane): Lane {
   return redactor.redactDeep({
     ...lane,
     steps: lane.steps.map((s) => (s.tail ? { ...s, tail: redactor.redact(s.tail.join('\n')).split('\n') } : s)),

@@ -6,8 +6,11 @@ import type { Services } from '../services.js';
 import { createBuildProcessor } from './build-processor.js';
 import { createCloudProcessor, createDeployProcessor } from './cloud-processor.js';
 import { DEFAULT_STALL, watchStalls } from './stall-recovery.js';
+import { createSandbox, NO_SANDBOX, type StepSandbox } from '../pipeline/sandbox.js';
 
 export interface WorkerHandle {
+  /** Where steps run, as proven by the start-up probe. */
+  sandbox: StepSandbox;
   close(): Promise<void>;
 }
 
@@ -15,8 +18,31 @@ export interface WorkerHandle {
  * The worker process: builds, cloud lanes of deploys and destroys, and the parents that finish
  * them. Each BullMQ worker gets its own blocking connection.
  */
-export async function startWorkers(services: Services): Promise<WorkerHandle> {
+export interface WorkerOptions {
+  /**
+   * The local playground only: when the sandbox cannot be had (not root), run steps unsandboxed
+   * and say so, instead of refusing to start. Never in production (main.ts decides).
+   */
+  playgroundSandboxFallback?: boolean;
+}
+
+export async function startWorkers(services: Services, options: WorkerOptions = {}): Promise<WorkerHandle> {
   const { settings, keys, config, logger } = services;
+  // Before taking any job: a worker that cannot sandbox its steps refuses to start (one line).
+  let sandbox: StepSandbox;
+  try {
+    sandbox = await createSandbox({
+      sandbox: config.worker.sandbox,
+      runAs: config.worker.runAs,
+      stateDir: settings.stateDir,
+      ...(settings.configPath ? { hide: [settings.configPath] } : {}),
+    });
+  } catch (err) {
+    if (!options.playgroundSandboxFallback) throw err;
+    logger.warn(`playground: ${err instanceof Error ? err.message : String(err)}; running steps UNSANDBOXED for this local demo`);
+    sandbox = NO_SANDBOX;
+  }
+  logger[sandbox.kind === 'none' ? 'warn' : 'info'](sandbox.describe());
   const connections = [0, 1, 2].map(() => createRedis(settings.redisUrl, 'blocking'));
   const subscriber = createRedis(settings.redisUrl, 'blocking');
   const listening = services.cancelBus.listen(subscriber).catch((err: unknown) => logger.error({ err }, 'could not subscribe to cancel requests'));
@@ -36,8 +62,8 @@ export async function startWorkers(services: Services): Promise<WorkerHandle> {
   await Promise.all(stallWatchers.map((w) => w.ready));
   const workers = [
     // Builds only read: one retry after a lost worker is safe (and the card says so).
-    new Worker<BuildJobData, string>(BUILD_QUEUE, createBuildProcessor(services), { ...common, maxStalledCount: 1, connection: connections[0]!, concurrency: config.worker.concurrency }),
-    new Worker<CloudJobData, string>(CLOUD_QUEUE, createCloudProcessor(services), {
+    new Worker<BuildJobData, string>(BUILD_QUEUE, createBuildProcessor(services, sandbox), { ...common, maxStalledCount: 1, connection: connections[0]!, concurrency: config.worker.concurrency }),
+    new Worker<CloudJobData, string>(CLOUD_QUEUE, createCloudProcessor(services, sandbox), {
       ...common,
       // Deploys and destroys are never re-run behind anyone's back: a lost one is shown interrupted.
       maxStalledCount: 0,
@@ -52,6 +78,7 @@ export async function startWorkers(services: Services): Promise<WorkerHandle> {
     worker.on('error', (err) => logger.warn({ err, queue: worker.name }, 'worker error'));
   }
   return {
+    sandbox,
     /**
      * Stops taking jobs and lets running steps finish for `worker.shutdownGrace`; then stops their
      * process groups, so the steps end "interrupted" and the cards and locks are settled before exit.

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -69,6 +69,7 @@ describe('deploy with approval (shell steps)', () => {
 
   beforeAll(async () => {
     target = mkdtempSync(join(tmpdir(), 'apollo-target-'));
+    chmodSync(target, 0o777); // steps run as the sandbox's unprivileged user
     // The commit decides what serverspec reports: this one passes, `failing` has two failures.
     repo = await TestRepo.create({ 'infra/aws/plan.txt': 'plan aws\n', 'infra/digitalocean/plan.txt': 'plan do\n', 'serverspec-fixture.txt': 'serverspec-rspec-pass.json' }, 'Add marathon serverspec');
     sha = await repo.head();
@@ -314,6 +315,7 @@ describe.skipIf(!TERRAFORM)('deploy all and destroy with real terraform (skipped
 
   beforeAll(async () => {
     stateDir = mkdtempSync(join(tmpdir(), 'apollo-tfstate-'));
+    chmodSync(stateDir, 0o777); // terraform runs as the sandbox's unprivileged user: its state dir must be writable to it
     const cliConfig = join(stateDir, 'empty.tfrc');
     writeFileSync(cliConfig, '');
     const main = (cloud: string) => `terraform {\n  backend "local" {}\n}\nvariable "region" {\n  type = string\n}\nresource "terraform_data" "cluster" {\n  input = "${cloud}-\${var.region}"\n  provisioner "local-exec" {\n    command = "echo provisioning \${self.input}"\n  }\n}\noutput "cluster" {\n  value = terraform_data.cluster.output\n}\n`;

@@ -1,4 +1,4 @@
-import { readFileSync, mkdtempSync } from 'node:fs';
+import { chmodSync, readFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +18,7 @@ describe('cancel', () => {
 
   beforeAll(async () => {
     pids = mkdtempSync(join(tmpdir(), 'apollo-pids-'));
+    chmodSync(pids, 0o777); // steps run as the sandbox's unprivileged user
     const repo = await TestRepo.create({ 'README': 'x\n' }, 'Slow pipeline');
     sha = await repo.head();
     // The step leaves a grandchild that ignores nothing: only killing the whole group stops it.

@@ -29,7 +29,8 @@ describe('Redis down and back', () => {
     await startRedis();
     repo = await TestRepo.create({ 'README': 'x\n' }, 'Outage');
     h = await Harness.start({
-      config: { repository: repo.path, build: { steps: [{ name: 'work', run: 'sleep "${SLEEP_SECONDS:-0}"; echo done' }] } },
+      // The commit says how long its step sleeps: steps see only their own environment.
+      config: { repository: repo.path, build: { steps: [{ name: 'work', run: 'sleep "$(cat sleep-seconds 2>/dev/null || echo 0)"; echo done' }] } },
       redisUrl: `redis://127.0.0.1:${port}`,
       worker: false,
       minIntervalMs: 200,
@@ -70,9 +71,8 @@ describe('Redis down and back', () => {
   });
 
   it('a worker in the middle of a step waits for Redis to come back and finishes the run', async () => {
-    process.env.SLEEP_SECONDS = '2';
-    try {
-      const sha = await repo.commit({ b: '2' }, 'Running during the outage');
+    {
+      const sha = await repo.commit({ b: '2', 'sleep-seconds': '2' }, 'Running during the outage');
       await h.command(`build ${sha}`);
       const card = await h.slack.waitFor(() => h.slack.callsOf('chat.postMessage').find((c) => String(c.body.text).includes(sha.slice(0, 7))), 20_000, 'the card');
       await h.slack.waitFor(() => h.slack.callsOf('chat.update').find((c) => c.body.ts === card.response!.ts && String(c.body.text).includes(': running')), 20_000, 'the run to start');
@@ -84,8 +84,6 @@ describe('Redis down and back', () => {
         .catch(() => undefined);
       recordFault({ suite: 'redis', fault: 'Redis stopped for 1 s while a step ran', tried: 1, lost: passed ? 0 : 1, duplicates: 0, leaks: 0 });
       expect(passed).toBeDefined();
-    } finally {
-      delete process.env.SLEEP_SECONDS;
     }
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -29,6 +29,7 @@ describe('a worker killed (SIGKILL) or stopped (SIGTERM) in the middle of a step
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'apollo-crash-'));
+    chmodSync(dir, 0o777); // steps run as the sandbox's unprivileged user
     const repo = await TestRepo.create({ README: 'x\n' }, 'Crash me');
     sha = await repo.head();
     const step = (name: string, seconds: number) => `echo run >> "${dir}/${name}.runs"; sleep ${seconds} & echo $! > "${dir}/${name}.pid"; wait`;

@@ -1,0 +1,179 @@
+import { mkdir, rm } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import { execa } from 'execa';
+import { ApolloError, ErrorCode } from '../errors.js';
+
+/** How a step's process is started: the program and its arguments (never a shell string). */
+export interface StepCommand {
+  file: string;
+  args: string[];
+}
+
+/**
+ * Where steps run. `namespaces`: as an unprivileged user in their own PID and mount namespaces;
+ * `none`: as the worker itself (only when the operator says so with `worker.sandbox: none`).
+ */
+export interface StepSandbox {
+  readonly kind: 'namespaces' | 'none';
+  /** Runs `script` with bash in `cwd`, a directory inside the lane's checkout `workspaceDir`. */
+  command(script: string, cwd: string, workspaceDir: string): StepCommand;
+  /** Hands a fresh checkout to the step user, so its steps can write in it and nowhere else of ours. */
+  adopt(dir: string): Promise<void>;
+  /** One line for the start-up log. */
+  describe(): string;
+}
+
+export interface StepUser {
+  uid: number;
+  gid: number;
+  name: string;
+}
+
+/**
+ * The sandbox's PID 1, run by `unshare` as root inside fresh PID and mount namespaces, with the
+ * step's environment. Positional arguments, never interpolated: $1 checkout, $2 step cwd,
+ * $3 state dir, $4 uid, $5 gid, $6 the step's script, then paths to hide (the config file).
+ *
+ * - The state dir (mirror, logs, other checkouts, the private Redis) is covered by an empty tmpfs;
+ *   the checkout is bound back at its own path from the shell's cwd, which still refers to the real
+ *   directory after the tmpfs covers its path (`--no-canonicalize`, or mount would re-resolve it).
+ * - Hidden files (the config) are covered by /dev/null.
+ * - `--mount-proc` gives the namespace its own /proc: the worker's processes and environ are gone.
+ * - The step runs as the unprivileged user with no_new_privs, so setuid programs cannot climb back.
+ * - PID 1 forwards SIGTERM to every process of the namespace (PID 1 ignores signals it has no
+ *   handler for), and when it exits the kernel kills whatever is left, setsid and double-forked
+ *   children included.
+ */
+const INIT = `set -eu
+ws=$1 cwd=$2 state=$3 uid=$4 gid=$5 script=$6
+shift 6
+cd "$ws"
+mkdir -p "$state"
+mount -t tmpfs -o mode=0755,size=256m apollo-sandbox "$state"
+mkdir -p "$ws" "$state/home" "$state/tmp"
+chown "$uid:$gid" "$state/home" "$state/tmp"
+chmod 0700 "$state/home" "$state/tmp"
+mount --no-canonicalize --bind . "$ws"
+for hidden in "$@"; do
+  if [ -f "$hidden" ]; then mount --bind /dev/null "$hidden"; fi
+done
+cd "$cwd"
+trap 'kill -TERM -1 2>/dev/null || true' TERM
+setpriv --reuid="$uid" --regid="$gid" --clear-groups --no-new-privs -- env HOME="$state/home" TMPDIR="$state/tmp" bash -c "$script" &
+child=$!
+set +e
+while :; do
+  wait "$child"
+  status=$?
+  kill -0 "$child" 2>/dev/null || break
+done
+exit "$status"`;
+
+class NamespaceSandbox implements StepSandbox {
+  readonly kind = 'namespaces' as const;
+
+  constructor(
+    private readonly user: StepUser,
+    private readonly stateDir: string,
+    private readonly hidden: string[],
+  ) {}
+
+  command(script: string, cwd: string, workspaceDir: string): StepCommand {
+    return {
+      file: 'unshare',
+      args: [
+        '--pid', '--fork', '--kill-child', '--mount', '--mount-proc', '--propagation', 'private',
+        '--', 'bash', '-c', INIT, 'apollo-sandbox',
+        workspaceDir, cwd, this.stateDir, String(this.user.uid), String(this.user.gid), script, ...this.hidden,
+      ],
+    };
+  }
+
+  async adopt(dir: string): Promise<void> {
+    const result = await execa('chown', ['-R', '--no-dereference', `${this.user.uid}:${this.user.gid}`, '--', dir], { reject: false, stdin: 'ignore' });
+    if (result.exitCode !== 0) throw new ApolloError(ErrorCode.SandboxUnavailable, `could not hand the checkout to ${this.user.name}: ${result.stderr.trim()}`);
+  }
+
+  describe(): string {
+    return `steps run as ${this.user.name} (uid ${this.user.uid}) in their own PID and mount namespaces`;
+  }
+}
+
+class NoSandbox implements StepSandbox {
+  readonly kind = 'none' as const;
+
+  command(script: string): StepCommand {
+    return { file: 'bash', args: ['-c', script] };
+  }
+
+  async adopt(): Promise<void> {}
+
+  describe(): string {
+    return 'worker.sandbox is none: steps run UNSANDBOXED as the worker user, and can read what the worker can';
+  }
+}
+
+export const NO_SANDBOX: StepSandbox = new NoSandbox();
+
+/** `nobody`, `1001` or `1001:1001` → ids, looked up with id(1). Root is refused. */
+export async function resolveStepUser(runAs: string): Promise<StepUser> {
+  const numeric = /^(\d+)(?::(\d+))?$/.exec(runAs);
+  let user: StepUser;
+  if (numeric) {
+    const uid = Number(numeric[1]);
+    user = { uid, gid: numeric[2] !== undefined ? Number(numeric[2]) : uid, name: runAs };
+  } else {
+    const [uid, gid] = await Promise.all(['-u', '-g'].map((flag) => execa('id', [flag, '--', runAs], { reject: false, stdin: 'ignore' })));
+    if (uid!.exitCode !== 0 || gid!.exitCode !== 0) {
+      throw new ApolloError(ErrorCode.SandboxUnavailable, `worker.runAs: no user ${runAs} on this machine (create one, or give a uid)`);
+    }
+    user = { uid: Number(uid!.stdout.trim()), gid: Number(gid!.stdout.trim()), name: runAs };
+  }
+  if (user.uid === 0 || user.gid === 0) throw new ApolloError(ErrorCode.SandboxUnavailable, 'worker.runAs: steps never run as root (uid or gid 0)');
+  return user;
+}
+
+export interface SandboxSettings {
+  sandbox: 'namespaces' | 'none';
+  runAs: string;
+  stateDir: string;
+  /** Files a step must not read (the config file with its secret values). */
+  hide?: string[];
+}
+
+/**
+ * The sandbox the operator asked for, after proving it works here: a probe step must run as the
+ * step user in its own namespaces. Throws SandboxUnavailable with one line saying what to do.
+ */
+export async function createSandbox(settings: SandboxSettings): Promise<StepSandbox> {
+  if (settings.sandbox === 'none') return NO_SANDBOX;
+  const stateDir = resolve(settings.stateDir);
+  const why = (reason: string) =>
+    new ApolloError(
+      ErrorCode.SandboxUnavailable,
+      `the step sandbox is not available here (${reason}): run the worker as root on Linux with util-linux (unshare, setpriv), or set worker.sandbox: none to run steps unsandboxed`,
+    );
+  if (process.getuid?.() !== 0) throw why('the worker is not root');
+  const user = await resolveStepUser(settings.runAs);
+  const sandbox = new NamespaceSandbox(user, stateDir, (settings.hide ?? []).map((p) => resolve(p)));
+  const probeDir = join(stateDir, 'workspaces', `.probe-${randomUUID()}`);
+  try {
+    await mkdir(probeDir, { recursive: true });
+    await sandbox.adopt(probeDir);
+    // The uid is a number we resolved, not user input: safe inside the probe's script text.
+    const { file, args } = sandbox.command(`[ "$(id -u)" = "${user.uid}" ] && touch written`, probeDir, probeDir);
+    const probe = await execa(file, args, {
+      cwd: probeDir,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+      extendEnv: false,
+      reject: false,
+      stdin: 'ignore',
+      timeout: 20_000,
+    });
+    if (probe.exitCode !== 0) throw why(probe.stderr.trim().split('\n').at(-1) || `probe exited ${probe.exitCode ?? probe.signal}`);
+  } finally {
+    await rm(probeDir, { recursive: true, force: true });
+  }
+  return sandbox;
+}
