@@ -8,6 +8,7 @@ const RunId = z.string().regex(/^[bd]\d{1,12}$/, 'expected a run id such as b12 
 
 export const cancelCommand = defineCommand({
   name: 'cancel',
+  acts: true,
   usage: '/apollo cancel <run>',
   summary: 'stop a queued or running build, deploy or destroy',
   parse: (args) => parseArgs(z.tuple([RunId], { error: (i) => (i.code === 'too_small' ? 'which run? e.g. `/apollo cancel d13`' : undefined) }), args, '/apollo cancel <run>')[0],

@@ -14,6 +14,11 @@ export interface CommandDefinition<Args> {
   name: string;
   usage: string;
   summary: string;
+  /**
+   * Whether it makes the bot act (run code, change a lock, cancel): acting commands are refused to
+   * guests, Slack Connect users and in DMs; reading ones (help, status…) are not.
+   */
+  acts: boolean;
   /** Turns the words after the subcommand into typed arguments; throws ApolloError(UsageInvalid). */
   parse: (args: string[], config: Config) => Args;
   run: (args: Args, context: CommandContext) => Promise<void>;

@@ -54,6 +54,7 @@ export function parseDeployArgs(args: string[], configured: string[]): DeployArg
 
 export const deployCommand = defineCommand({
   name: 'deploy',
+  acts: true,
   usage: USAGE,
   summary: 'ask an approver to deploy a commit to one or more clouds in parallel',
   parse: (args, config) => parseDeployArgs(args, Object.keys(config.clouds)),

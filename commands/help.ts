@@ -10,6 +10,7 @@ export function helpText(commands: CommandDefinition<unknown>[]): string {
 export function createHelpCommand(all: () => CommandDefinition<unknown>[]) {
   return defineCommand({
     name: 'help',
+    acts: false,
     usage: '/apollo help',
     summary: 'this list',
     parse: (args) => parseArgs(z.array(z.string()).max(1), args, '/apollo help'),

@@ -8,6 +8,7 @@ const HISTORY_LINES = 20;
 
 export const historyCommand = defineCommand({
   name: 'history',
+  acts: false,
   usage: '/apollo history [cloud]',
   summary: 'the latest requests, approvals, destroys, cancels and lock changes',
   parse: (args, config) => {

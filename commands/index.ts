@@ -22,6 +22,8 @@ export function allCommands(): CommandDefinition<unknown>[] {
 
 export interface PreparedCommand {
   name: string;
+  /** See CommandDefinition.acts. */
+  acts: boolean;
   run: (context: CommandContext) => Promise<void>;
 }
 
@@ -36,5 +38,5 @@ export function prepareCommand(text: string, config: Config): PreparedCommand {
     throw new ApolloError(ErrorCode.UsageInvalid, `\`${name.slice(0, 40)}\` is not an Apollo command.`, { details: [helpText(commands)] });
   }
   const parsed = command.parse(args, config);
-  return { name, run: (context) => command.run(parsed, context) };
+  return { name, acts: command.acts, run: (context) => command.run(parsed, context) };
 }

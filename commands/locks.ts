@@ -6,6 +6,7 @@ import { escapeMrkdwn } from '../views/limits.js';
 import { audit } from '../src/audit/record.js';
 import { defineCommand } from './command.js';
 import { parseArgs } from './parse.js';
+import { limitText } from '../views/refusal.js';
 
 const Cloud = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'expected a cloud name');
 
@@ -18,6 +19,7 @@ function checkCloud(cloud: string, configured: string[]): string {
 
 export const lockCommand = defineCommand({
   name: 'lock',
+  acts: true,
   usage: '/apollo lock <cloud> <reason>',
   summary: 'keep everyone else from deploying to a cloud until you unlock it',
   parse: (args, config) => {
@@ -30,6 +32,8 @@ export const lockCommand = defineCommand({
     if (!(await services.access.allows(services.config.access.deployers, userId))) {
       throw new ApolloError(ErrorCode.NotAllowed, 'Only deployers (`access.deployers`) can lock clouds.');
     }
+    const limit = await services.limits.admitLockChange(userId);
+    if (limit) throw new ApolloError(ErrorCode.RateLimited, limitText(limit));
     const { ok, holder } = await services.locks.lockSticky(cloud, userId, reason);
     if (ok) await audit(services, { action: 'lock.set', by: userId, clouds: [cloud], reason });
     await reply(ok ? `:lock: *${cloud}* is locked by you: ${escapeMrkdwn(reason)}. \`/apollo unlock ${cloud}\` frees it.` : `${lockMessage(cloud, 'sticky', holder)}; not changed.`);
@@ -38,6 +42,7 @@ export const lockCommand = defineCommand({
 
 export const unlockCommand = defineCommand({
   name: 'unlock',
+  acts: true,
   usage: '/apollo unlock <cloud>',
   summary: 'remove your lock (approvers can remove anyone’s)',
   parse: (args, config) => ({ cloud: checkCloud(parseArgs(z.tuple([Cloud], { error: (i) => (i.code === 'too_small' ? 'which cloud?' : undefined) }), args, '/apollo unlock <cloud>')[0], Object.keys(config.clouds)) }),
@@ -50,6 +55,8 @@ export const unlockCommand = defineCommand({
     if (current.owner !== userId && !(await services.access.allows(services.config.access.approvers, userId))) {
       throw new ApolloError(ErrorCode.NotAllowed, `${lockMessage(cloud, 'sticky', current)}. Only its owner or an approver can unlock it.`);
     }
+    const limit = await services.limits.admitLockChange(userId);
+    if (limit) throw new ApolloError(ErrorCode.RateLimited, limitText(limit));
     await services.locks.unlockSticky(cloud);
     await audit(services, { action: 'lock.removed', by: userId, clouds: [cloud], reason: `was locked by ${current.owner}: ${current.reason ?? ''}`.trim() });
     await reply(`:unlock: *${cloud}* is unlocked (was locked by ${mention(current.owner)} since ${hhmm(current.since)}).`);
@@ -58,6 +65,7 @@ export const unlockCommand = defineCommand({
 
 export const locksCommand = defineCommand({
   name: 'locks',
+  acts: false,
   usage: '/apollo locks',
   summary: 'who holds which cloud',
   parse: (args) => parseArgs(z.tuple([]), args, '/apollo locks'),

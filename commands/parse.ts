@@ -6,10 +6,18 @@ import { formatIssues } from '../src/config/issues.js';
 export const MAX_COMMAND_TEXT = 500;
 export const MAX_WORD = 200;
 
+/**
+ * Slack sends slash-command text with `&`, `<` and `>` as HTML entities: decode them once here, so
+ * what people typed is stored as typed and escaped once, by the views that show it.
+ */
+function decodeSlackEntities(text: string): string {
+  return text.replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&');
+}
+
 const CommandText = z
   .string()
   .max(MAX_COMMAND_TEXT, `is longer than ${MAX_COMMAND_TEXT} characters`)
-  .transform((text) => text.trim().split(/\s+/).filter(Boolean));
+  .transform((text) => decodeSlackEntities(text).trim().split(/\s+/).filter(Boolean));
 
 /** `build main` → { name: 'build', args: ['main'] }; empty text → help. */
 export function splitCommand(text: string): { name: string; args: string[] } {

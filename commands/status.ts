@@ -4,6 +4,7 @@ import { hhmm } from '../src/deploy/lock-message.js';
 import { shortSha } from '../src/git/ref.js';
 import { awaitingApproval, isRunDone, runStartedAt, runStatus } from '../src/runs/run.js';
 import { mention } from '../views/mention.js';
+import { escapeMrkdwn } from '../views/limits.js';
 import { defineCommand } from './command.js';
 import { parseArgs } from './parse.js';
 
@@ -12,6 +13,7 @@ const RECENT_RUNS = 200;
 
 export const statusCommand = defineCommand({
   name: 'status',
+  acts: false,
   usage: '/apollo status',
   summary: 'queued and running runs, and what each cloud runs now',
   parse: (args) => parseArgs(z.tuple([]), args, '/apollo status'),
@@ -31,7 +33,7 @@ export const statusCommand = defineCommand({
       const last = await redis.hgetall(keys.lastDeploy(cloud));
       clouds.push(
         last.sha
-          ? `• *${cloud}*: \`${shortSha(last.sha)}\` (${last.ref}) deployed by ${mention(last.by ?? '?')} at ${hhmm(Number(last.at))} on ${new Date(Number(last.at)).toISOString().slice(0, 10)} (run \`${last.runId}\`)`
+          ? `• *${cloud}*: \`${shortSha(last.sha)}\` (${escapeMrkdwn(last.ref ?? '')}) deployed by ${mention(last.by ?? '?')} at ${hhmm(Number(last.at))} on ${new Date(Number(last.at)).toISOString().slice(0, 10)} (run \`${last.runId}\`)`
           : `• *${cloud}*: nothing deployed yet`,
       );
     }

@@ -23,8 +23,12 @@ export interface AuditEntry {
   reason?: string;
 }
 
-/** Entries kept (approximately): enough for months of a team's deploys. */
-const MAX_ENTRIES = 10_000;
+/**
+ * Entries leave the stream by age only, never by count: a count cap would let one person flush
+ * everyone else's history by repeating cheap actions (the per-person limits bound how fast anyone
+ * can add entries, so memory stays bounded too).
+ */
+export const AUDIT_RETENTION_MS = 180 * 24 * 3_600_000;
 
 /**
  * Who did what, when, to which commit and clouds: an append-only Redis stream. It records, it never
@@ -42,7 +46,7 @@ export class AuditLog {
 
   async append(entry: Omit<AuditEntry, 'at'> & { at?: number }): Promise<void> {
     const full: AuditEntry = { ...entry, at: entry.at ?? Date.now() };
-    await this.redis.xadd(this.key, 'MAXLEN', '~', String(MAX_ENTRIES), '*', 'entry', JSON.stringify(full));
+    await this.redis.xadd(this.key, 'MINID', '~', String(Math.max(0, Date.now() - AUDIT_RETENTION_MS)), '*', 'entry', JSON.stringify(full));
   }
 
   /** Newest first; with `cloud`, only entries about that cloud. */

@@ -4,6 +4,7 @@ import { assertCloudsFree } from './request-deploy.js';
 import { hhmm } from './lock-message.js';
 import { mention } from '../../views/mention.js';
 import { audit } from '../audit/record.js';
+import { clickedInRunChannel, WRONG_CHANNEL } from '../access/run-channel.js';
 
 export type DecisionOutcome = { ok: true; text?: string } | { ok: false; text: string };
 
@@ -12,10 +13,11 @@ export type DecisionOutcome = { ok: true; text?: string } | { ok: false; text: s
  * every other click — repeated, concurrent, late, or by someone not allowed — changes nothing and
  * gets a private answer.
  */
-export async function decideDeploy(services: Services, runId: string, user: string, choice: 'approve' | 'reject'): Promise<DecisionOutcome> {
+export async function decideDeploy(services: Services, runId: string, user: string, choice: 'approve' | 'reject', channel?: string): Promise<DecisionOutcome> {
   const { runs, redis, keys, config, access, notifier, deployFlow, mirror } = services;
   const run = await runs.get(runId);
   if (!run || run.kind !== 'deploy') return { ok: false, text: 'This deploy request no longer exists.' };
+  if (!clickedInRunChannel(run, channel)) return { ok: false, text: WRONG_CHANNEL };
   if (run.decision) {
     const { state, by, at } = run.decision;
     return { ok: false, text: `This request was already ${state}${by ? ` by ${mention(by)}` : ''} at ${hhmm(at)}; nothing changed.` };

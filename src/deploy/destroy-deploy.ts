@@ -5,15 +5,17 @@ import { mention } from '../../views/mention.js';
 import { hhmm } from './lock-message.js';
 import type { DecisionOutcome } from './decide-deploy.js';
 import { audit } from '../audit/record.js';
+import { clickedInRunChannel, WRONG_CHANNEL } from '../access/run-channel.js';
 
 /**
  * The Destroy button: allowed to `access.destroyers` (default the approvers), once per deploy, for
  * each cloud the deploy touched (a failed apply may still have created resources).
  */
-export async function destroyDeploy(services: Services, runId: string, user: string): Promise<DecisionOutcome> {
+export async function destroyDeploy(services: Services, runId: string, user: string, channel?: string): Promise<DecisionOutcome> {
   const { runs, config, access, deployFlow, notifier } = services;
   const run = await runs.get(runId);
   if (!run || run.kind !== 'deploy') return { ok: false, text: 'This deploy no longer exists.' };
+  if (!clickedInRunChannel(run, channel)) return { ok: false, text: WRONG_CHANNEL };
   if (!config.destroy) return { ok: false, text: 'No destroy pipeline is configured (`destroy:` in apollo.yml).' };
   if (run.destroy) return { ok: false, text: `Destroy was already started by ${mention(run.destroy.by)} at ${hhmm(run.destroy.at)}.` };
   if (run.decision?.state !== 'approved') return { ok: false, text: 'This deploy never ran; there is nothing to destroy.' };

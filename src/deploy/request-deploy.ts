@@ -4,6 +4,7 @@ import { recordRun } from '../runs/record-run.js';
 import type { Services } from '../services.js';
 import { lockMessage } from './lock-message.js';
 import { audit } from '../audit/record.js';
+import { limitText } from '../../views/refusal.js';
 
 export interface DeployRequest {
   clouds: string[];
@@ -58,6 +59,8 @@ export async function requestDeploy(services: Services, request: DeployRequest):
     }
   }
   await assertCloudsFree(services, clouds, request.requestedBy);
+  const limit = await services.limits.admitRun(request.requestedBy);
+  if (limit) throw new ApolloError(ErrorCode.RateLimited, limitText(limit));
   const stepNames = [...config.deploy.steps, ...config.deploy.tests].map((s) => s.name);
   const ttl = config.access.approvalTtl;
   const { runId, sha } = await recordRun(services, {
@@ -67,6 +70,7 @@ export async function requestDeploy(services: Services, request: DeployRequest):
     channel: request.channel,
     lanes: clouds.map((cloud) => newLane(cloud, stepNames)),
     extra: { approvalExpiresAt: Date.now() + ttl, ...(request.tests ? { tests: request.tests } : {}) },
+    ...(config.access.protectedBranches ? { protectedBranches: config.access.protectedBranches } : {}),
   });
   await redis.set(keys.deployRequest(runId), request.requestedBy, 'PX', ttl);
   await audit(services, { action: 'deploy.requested', by: request.requestedBy, runId, commit: sha, clouds });

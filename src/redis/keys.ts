@@ -61,6 +61,18 @@ export class Keys {
   cloudCurrent(cloud: string): string {
     return `${this.prefix}:cloud:${cloud}:current`;
   }
+  /** A Slack user's users.info, cached briefly (guest and Slack Connect checks). */
+  userInfo(userId: string): string {
+    return `${this.prefix}:user-info:${userId}`;
+  }
+  /** The runs a person has asked for that are not finished yet (per-person limit). */
+  userActiveRuns(userId: string): string {
+    return `${this.prefix}:user-runs:${userId}`;
+  }
+  /** A person's count of one kind of request in one time window (per-person rate limits). */
+  userRate(userId: string, kind: string, window: number): string {
+    return `${this.prefix}:user-rate:${kind}:${userId}:${window}`;
+  }
   /** A Slack request signature already acted on, by a digest of it (replays are answered, not acted on). */
   slackRequestSeen(signatureDigest: string): string {
     return `${this.prefix}:slack-seen:${signatureDigest}`;

@@ -6,6 +6,7 @@ import type { Services } from '../services.js';
 import { awaitingApproval, isRunDone, lanesDone, type Lane } from './run.js';
 import { cancelLane } from '../worker/lane-job.js';
 import { mention } from '../../views/mention.js';
+import { clickedInRunChannel, WRONG_CHANNEL } from '../access/run-channel.js';
 
 /**
  * Cancel a run from any process: it is marked cancelled once (HSETNX), its queued jobs are removed,
@@ -13,16 +14,21 @@ import { mention } from '../../views/mention.js';
  * to stop (pub/sub) — the running step's process group gets SIGTERM, then SIGKILL after the grace,
  * and the cloud locks are released as the jobs end.
  */
-export async function cancelRun(services: Services, runId: string, user: string): Promise<DecisionOutcome> {
+export async function cancelRun(services: Services, runId: string, user: string, channel?: string): Promise<DecisionOutcome> {
   const { runs, config, access, buildQueue, deployFlow, cancelBus, notifier } = services;
   const run = await runs.get(runId);
   if (!run) return { ok: false, text: `There is no run \`${runId}\`.` };
+  if (!clickedInRunChannel(run, channel)) return { ok: false, text: WRONG_CHANNEL };
   const destroying = run.destroy !== undefined && !lanesDone(run.destroyLanes ?? []);
   const already = destroying ? run.destroyCancelledBy : run.cancelledBy;
   if (already) return { ok: false, text: `Run \`${runId}\` was already cancelled by ${mention(already)}.` };
   if (isRunDone(run) && !destroying) return { ok: false, text: `Run \`${runId}\` has already finished; nothing to cancel.` };
-  const allowed = user === run.requestedBy || (await access.allows(config.access.approvers, user)) || (run.kind === 'build' && (await access.allows(config.access.deployers, user)));
-  if (!allowed) return { ok: false, text: 'Only the requester or an approver can cancel this run.' };
+  // Cancel: the requester, an approver, and for builds any builder.
+  const allowed =
+    user === run.requestedBy ||
+    (await access.allows(config.access.approvers, user)) ||
+    (run.kind === 'build' && (await access.allows(config.access.builders ?? config.access.deployers, user)));
+  if (!allowed) return { ok: false, text: run.kind === 'build' ? 'Only the requester, a builder or an approver can cancel this build.' : 'Only the requester or an approver can cancel this run.' };
 
   if (awaitingApproval(run)) {
     // Not started: withdrawing the request is rejecting it.

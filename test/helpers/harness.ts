@@ -47,7 +47,7 @@ export class Harness {
     const h = new Harness();
     h.slack = await new FakeSlack(options.fakeSlack).start();
     h.stateDir = await mkdtemp(join(tmpdir(), 'apollo-state-'));
-    const config = parseConfig(options.config, 'test config');
+    const config = parseConfig(withTestAccess(options.config), 'test config');
     const settings = {
       redisUrl: options.redisUrl ?? TEST_REDIS_URL,
       redisPrefix: h.prefix,
@@ -82,7 +82,14 @@ export class Harness {
   }
 
   /** Sends `/apollo <text>` the way Slack does: form-encoded and signed. */
-  async command(text: string, user = 'U0REQUEST', channel = 'C0APOLLO', signingSecret = SIGNING_SECRET): Promise<{ status: number; body: string; responseUrl: string }> {
+  async command(
+    text: string,
+    user = 'U0REQUEST',
+    channel = 'C0APOLLO',
+    signingSecret = SIGNING_SECRET,
+    /** Fields to add or override (team_id, enterprise_id, channel_name…), as another workspace or a DM would send them. */
+    fields: Record<string, string> = {},
+  ): Promise<{ status: number; body: string; responseUrl: string }> {
     const responseUrl = this.slack.responseUrl();
     const raw = new URLSearchParams({
       token: 'legacy',
@@ -95,6 +102,7 @@ export class Harness {
       text,
       response_url: responseUrl,
       trigger_id: '1.2.3',
+      ...fields,
     }).toString();
     const res = await fetch(`${this.baseUrl}/slack/events`, {
       method: 'POST',
@@ -157,6 +165,14 @@ export class Harness {
     if (this.services.settings.redisUrl === TEST_REDIS_URL) await deletePrefix(this.prefix);
     await rm(this.stateDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The tests' default, unlike the product's (nobody): everyone may build and ask for deploys, unless
+ * a test names its deployers or builders to test refusals.
+ */
+export function withTestAccess(config: ConfigInput): ConfigInput {
+  return { ...config, access: { deployers: ['*'], ...config.access } };
 }
 
 /** The text of every block of a recorded message, one string. */

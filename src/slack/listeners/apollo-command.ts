@@ -3,6 +3,8 @@ import { prepareCommand, type PreparedCommand } from '../../../commands/index.js
 import { ApolloError, ErrorCode, userMessage, isApolloError } from '../../errors.js';
 import { isRedisUnavailable, redisAnswers } from '../../redis/connection.js';
 import type { Services } from '../../services.js';
+import { commandRequester } from '../../access/requester-policy.js';
+import { refusalText } from '../../../views/refusal.js';
 
 const QUEUE_DOWN = new ApolloError(ErrorCode.QueueUnavailable, 'The queue is unavailable (Redis is not answering); try again in a minute. Nothing was queued.');
 
@@ -12,6 +14,13 @@ const QUEUE_DOWN = new ApolloError(ErrorCode.QueueUnavailable, 'The queue is una
  */
 export function registerApolloCommand(app: App, services: Services, commandName = '/apollo'): void {
   app.command(commandName, async ({ command, ack, respond }) => {
+    const requester = commandRequester(command as unknown as Record<string, unknown>);
+    // Another team or enterprise gets nothing but the refusal, not even help.
+    const foreign = await services.requesters.checkTeam(requester);
+    if (foreign) {
+      await ack({ response_type: 'ephemeral', text: refusalText(foreign) });
+      return;
+    }
     let prepared: PreparedCommand;
     try {
       prepared = prepareCommand(command.text ?? '', services.config);
@@ -29,6 +38,13 @@ export function registerApolloCommand(app: App, services: Services, commandName 
       await respond({ response_type: 'ephemeral', replace_original: false, text: services.redactor.redact(text) });
     };
     try {
+      if (prepared.acts) {
+        const refusal = await services.requesters.checkActor(requester);
+        if (refusal) {
+          await reply(refusalText(refusal));
+          return;
+        }
+      }
       await prepared.run({ userId: command.user_id, channelId: command.channel_id, reply, services });
     } catch (caught) {
       const err = isRedisUnavailable(caught) ? QUEUE_DOWN : caught;

@@ -10,6 +10,9 @@ import { formatIssues } from '../../config/issues.js';
 import { isRedisUnavailable } from '../../redis/connection.js';
 import type { Services } from '../../services.js';
 import { ACTION } from '../../../views/actions.js';
+import { actionRequester } from '../../access/requester-policy.js';
+import { refusalText } from '../../../views/refusal.js';
+import { clickedInRunChannel, WRONG_CHANNEL } from '../../access/run-channel.js';
 
 const RunId = z.string().regex(/^[bd]\d{1,12}$/, 'expected a run id');
 
@@ -36,6 +39,14 @@ function parsePayload(body: unknown): { user: string; value: string } {
   return { user: result.data.user.id, value: result.data.actions[0]!.value };
 }
 
+/** Who clicked, where: every button acts, so every click passes the requester policy first. */
+interface Click {
+  user: string;
+  value: string;
+  /** The channel the card was in: actions refuse clicks from outside the run's own channel. */
+  channel: string;
+}
+
 function parseValue<T>(schema: z.ZodType<T>, value: string): T {
   const result = schema.safeParse(value);
   if (!result.success) throw new ApolloError(ErrorCode.PayloadInvalid, 'That button does not belong to a run I know.');
@@ -53,12 +64,18 @@ async function answer(services: Services, respond: RespondFn, outcome: DecisionO
  * and acts; every refusal or problem is a private answer and changes nothing.
  */
 export function registerDeployActions(app: App, services: Services): void {
-  const handle = (actionId: string, act: (user: string, value: string) => Promise<DecisionOutcome>) => {
+  const handle = (actionId: string, act: (click: Click) => Promise<DecisionOutcome>) => {
     app.action<BlockAction>(actionId, async ({ ack, body, respond }) => {
       await ack();
       try {
         const { user, value } = parsePayload(body);
-        await answer(services, respond, await act(user, value));
+        const requester = actionRequester(body as unknown as Record<string, unknown>);
+        const refusal = await services.requesters.checkActor(requester);
+        if (refusal) {
+          await respond({ response_type: 'ephemeral', replace_original: false, text: refusalText(refusal) });
+          return;
+        }
+        await answer(services, respond, await act({ user, value, channel: requester.channelId }));
       } catch (caught) {
         const err = isRedisUnavailable(caught)
           ? new ApolloError(ErrorCode.QueueUnavailable, 'The queue is unavailable (Redis is not answering); nothing changed. Try again in a minute.')
@@ -69,17 +86,19 @@ export function registerDeployActions(app: App, services: Services): void {
     });
   };
 
-  handle(ACTION.approve, (user, value) => decideDeploy(services, parseValue(RunId, value), user, 'approve'));
-  handle(ACTION.reject, (user, value) => decideDeploy(services, parseValue(RunId, value), user, 'reject'));
-  handle(ACTION.destroy, (user, value) => destroyDeploy(services, parseValue(RunId, value), user));
-  handle(ACTION.cancel, (user, value) => cancelRun(services, parseValue(RunId, value), user));
-  handle(ACTION.logs, (_user, value) => {
+  handle(ACTION.approve, ({ user, value, channel }) => decideDeploy(services, parseValue(RunId, value), user, 'approve', channel));
+  handle(ACTION.reject, ({ user, value, channel }) => decideDeploy(services, parseValue(RunId, value), user, 'reject', channel));
+  handle(ACTION.destroy, ({ user, value, channel }) => destroyDeploy(services, parseValue(RunId, value), user, channel));
+  handle(ACTION.cancel, ({ user, value, channel }) => cancelRun(services, parseValue(RunId, value), user, channel));
+  handle(ACTION.logs, ({ user, value, channel }) => {
     const { runId, lane, phase } = parseValue(LogsValue, value);
-    return uploadLog(services, runId, lane, phase);
+    return uploadLog(services, runId, lane, phase, user, channel);
   });
-  handle(ACTION.redeploy, async (user, value) => {
+  // Redeploy: a new approval request for the same commit, by a deployer (requestDeploy checks), from the run's channel.
+  handle(ACTION.redeploy, async ({ user, value, channel }) => {
     const run = await services.runs.get(parseValue(RunId, value));
     if (!run || run.kind !== 'deploy') return { ok: false, text: 'This deploy no longer exists.' };
+    if (!clickedInRunChannel(run, channel)) return { ok: false, text: WRONG_CHANNEL };
     const result = await requestDeploy(services, { clouds: run.laneNames, ref: run.sha, requestedBy: user, channel: run.channel, ...(run.tests ? { tests: run.tests } : {}) });
     return { ok: true, text: `New deploy request \`${result.runId}\` posted; it needs an approval.` };
   });

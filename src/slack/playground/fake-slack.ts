@@ -23,6 +23,13 @@ export interface FakeSlackOptions {
   onCall?: (call: SlackCall) => void;
   /** What apps.connections.open answers: the WebSocket a Socket Mode client connects to. */
   socketUrl?: string;
+  /**
+   * users.info answers by user id: a guest is `{ is_restricted: true }`, a Slack Connect user
+   * `{ team_id: 'T0OTHER', is_stranger: true }`. Anyone not listed is a full member of `teamId`.
+   */
+  users?: Record<string, Record<string, unknown>>;
+  /** The workspace the fake's bot is installed in (auth.test's team_id). Default T0APOLLO. */
+  teamId?: string;
 }
 
 /**
@@ -144,7 +151,13 @@ export class FakeSlack {
       case 'apps.connections.open':
         return this.options.socketUrl ? { ok: true, url: this.options.socketUrl } : { ok: false, error: 'not_allowed_token_type' };
       case 'auth.test':
-        return { ok: true, user_id: 'UAPOLLOBOT', bot_id: 'B0APOLLO', team_id: 'T0APOLLO', user: 'apollo' };
+        return { ok: true, user_id: 'UAPOLLOBOT', bot_id: 'B0APOLLO', team_id: this.options.teamId ?? 'T0APOLLO', user: 'apollo' };
+      case 'users.info': {
+        const id = String(body.user ?? '');
+        if (!/^[UW][A-Z0-9]{2,}$/.test(id)) return { ok: false, error: 'user_not_found' };
+        const user = { id, team_id: this.options.teamId ?? 'T0APOLLO', name: id.toLowerCase(), deleted: false, is_bot: false, is_restricted: false, is_ultra_restricted: false, ...this.options.users?.[id] };
+        return { ok: true, user };
+      }
       case 'chat.postMessage':
         return { ok: true, channel: body.channel, ts: ts(), message: { text: body.text } };
       case 'chat.update':
