@@ -12,11 +12,27 @@ import { FakeSlack, type SlackCall } from './slack/playground/fake-slack.js';
 import { startWorkers } from './worker/workers.js';
 import { webhookRoutes } from './webhooks/routes.js';
 import { DEFAULT_STALL } from './worker/stall-recovery.js';
+import { createPlaygroundSecret } from './slack/playground/playground-secret.js';
+import { ApolloError, ErrorCode } from './errors.js';
 
 type Mode = 'all' | 'web' | 'worker';
 
 const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-export const PLAYGROUND_SIGNING_SECRET = 'playground-signing-secret';
+/** The playground listens on loopback only: it is a local demo, never a service. */
+const PLAYGROUND_HOST = '127.0.0.1';
+
+/**
+ * Production never falls back to the playground: without Slack's credentials the bot stops with
+ * one line instead of serving a fake Slack whose requests anyone could sign.
+ */
+function productionProblem(env: Env, mode: Mode): string | undefined {
+  if (process.env.NODE_ENV !== 'production') return undefined;
+  if (!env.SLACK_BOT_TOKEN) return 'NODE_ENV=production needs SLACK_BOT_TOKEN (the playground never runs in production)';
+  if (mode !== 'worker' && !env.SLACK_SIGNING_SECRET && !env.SLACK_APP_TOKEN) {
+    return 'NODE_ENV=production needs SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode)';
+  }
+  return undefined;
+}
 
 /** ./apollo.yml, or the example pipeline when the operator has not written one yet. */
 function configPath(env: Env, logger: Logger): string {
@@ -34,15 +50,18 @@ function printCall(call: SlackCall): void {
 
 async function main(mode: Mode): Promise<void> {
   const env = parseEnv();
+  const problem = productionProblem(env, mode);
+  if (problem) throw new ApolloError(ErrorCode.EnvInvalid, problem);
   const logger = createLogger(env.LOG_LEVEL);
-  const config = loadConfigFile(configPath(env, logger));
+  const configFile = configPath(env, logger);
+  const config = loadConfigFile(configFile);
   const started = await ensureRedis(env.REDIS_URL, env.APOLLO_STATE_DIR);
   if (started) logger.info(started);
 
   // No bot token: run against a local stand-in of Slack and print what would be posted.
   let playground: FakeSlack | undefined;
-  if (!env.SLACK_BOT_TOKEN) {
-    playground = await new FakeSlack({ onCall: printCall }).start(env.PORT === 0 ? 0 : env.PORT + 1);
+  if (!env.SLACK_BOT_TOKEN && process.env.NODE_ENV !== 'production') {
+    playground = await new FakeSlack({ onCall: printCall, teamId: 'T0PLAYGROUND' }).start(env.PORT === 0 ? 0 : env.PORT + 1);
   }
   const botToken = env.SLACK_BOT_TOKEN ?? 'xoxb-playground';
   const slackApiUrl = playground?.apiUrl ?? env.SLACK_API_URL;
@@ -50,6 +69,7 @@ async function main(mode: Mode): Promise<void> {
     redisUrl: env.REDIS_URL,
     redisPrefix: env.APOLLO_REDIS_PREFIX,
     stateDir: env.APOLLO_STATE_DIR,
+    configPath: resolve(configFile),
     botToken,
     ...(slackApiUrl ? { slackApiUrl } : {}),
     stall: { lockDurationMs: env.APOLLO_JOB_LOCK_MS ?? DEFAULT_STALL.lockDurationMs, stalledIntervalMs: env.APOLLO_STALLED_INTERVAL_MS ?? DEFAULT_STALL.stalledIntervalMs },
@@ -61,12 +81,13 @@ async function main(mode: Mode): Promise<void> {
   await workerServices?.ready();
   const closers: (() => Promise<void>)[] = [];
   if (mode === 'all' || mode === 'worker') {
-    const worker = await startWorkers(workerServices!);
+    const worker = await startWorkers(workerServices!, { playgroundSandboxFallback: playground !== undefined });
     closers.push(() => worker.close());
     logger.info({ concurrency: config.worker.concurrency }, 'worker started');
   }
   if (mode === 'all' || mode === 'web') {
-    const signingSecret = env.SLACK_SIGNING_SECRET ?? (playground ? PLAYGROUND_SIGNING_SECRET : undefined);
+    // The playground's secret is random per start (npm run slash reads it from the state dir).
+    const signingSecret = env.SLACK_SIGNING_SECRET ?? (playground ? await createPlaygroundSecret(env.APOLLO_STATE_DIR) : undefined);
     const slackApp = createSlackApp(services, {
       botToken,
       ...(signingSecret ? { signingSecret } : {}),
@@ -74,6 +95,7 @@ async function main(mode: Mode): Promise<void> {
       ...(slackApiUrl ? { slackApiUrl } : {}),
       ...(playground ? { botUserId: 'UAPOLLOBOT' } : {}),
       port: env.PORT,
+      ...(playground ? { host: PLAYGROUND_HOST } : {}),
       routes: webhookRoutes(services, {
         ...(env.GITHUB_WEBHOOK_SECRET ? { github: env.GITHUB_WEBHOOK_SECRET } : {}),
         ...(env.CI_WEBHOOK_SECRET ? { ci: env.CI_WEBHOOK_SECRET } : {}),

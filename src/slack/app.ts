@@ -23,6 +23,8 @@ export interface SlackAppOptions {
   botUserId?: string;
   /** How long a request body may take once its headers are in (HTTP mode). Default 10 s. */
   bodyTimeoutMs?: number;
+  /** The address to listen on (HTTP mode); default every interface. The playground uses 127.0.0.1. */
+  host?: string;
 }
 
 export interface SlackApp {
@@ -98,7 +100,8 @@ export function createSlackApp(services: Services, options: SlackAppOptions): Sl
         server = http;
         await new Promise<void>((resolve, reject) => {
           http.once('error', reject);
-          http.listen(options.port, () => resolve());
+          if (options.host) http.listen(options.port, options.host, () => resolve());
+          else http.listen(options.port, () => resolve());
         });
         const address = http.address();
         return { port: typeof address === 'object' && address ? address.port : options.port };

@@ -1,10 +1,16 @@
-// `npm run slash -- build main`: sends a signed `/apollo …` to a locally running bot, as Slack would.
-// In playground mode (no SLACK_BOT_TOKEN) the bot prints what it posts to Slack in its own output.
+// `npm run slash -- build main`: sends a signed `/apollo …` to a locally running playground bot, as
+// Slack would. The playground's signing secret is random per start; it is read from the state dir.
 import { randomUUID } from 'node:crypto';
 import { signedSlackHeaders } from '../signing.js';
+import { readPlaygroundSecret } from './playground-secret.js';
 
 const port = Number(process.env.PORT ?? 3000);
-const secret = process.env.SLACK_SIGNING_SECRET ?? 'playground-signing-secret';
+const stateDir = process.env.APOLLO_STATE_DIR ?? './.state';
+const secret = process.env.SLACK_SIGNING_SECRET ?? (await readPlaygroundSecret(stateDir));
+if (!secret) {
+  process.stderr.write(`apollo: no playground signing secret in ${stateDir}: start the bot first (npm start), or set SLACK_SIGNING_SECRET\n`);
+  process.exit(1);
+}
 const text = process.argv.slice(2).join(' ');
 const body = new URLSearchParams({
   command: '/apollo',
