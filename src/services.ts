@@ -8,8 +8,11 @@ import { createBuildQueue } from './queue/build-queue.js';
 import { DeployFlow } from './queue/deploy-flow.js';
 import { CloudLocks } from './queue/cloud-locks.js';
 import { Access } from './access/access.js';
+import { RequesterPolicy } from './access/requester-policy.js';
+import { UserLimits } from './access/user-limits.js';
 import { LogStore } from './logs/log-store.js';
-import { Redactor, secretValues } from './redaction/redactor.js';
+import { Redactor } from './redaction/redactor.js';
+import { configuredSecretValues } from './config/cloud-env.js';
 import { CancelBus } from './queue/cancel-bus.js';
 import { AuditLog } from './audit/audit-log.js';
 import { createRedis, waitReady } from './redis/connection.js';
@@ -23,6 +26,8 @@ export interface RuntimeSettings {
   redisUrl: string;
   redisPrefix: string;
   stateDir: string;
+  /** The config file, hidden from steps (it may hold secret values). */
+  configPath?: string;
   botToken: string;
   slackApiUrl?: string;
   notifier?: CardNotifierOptions;
@@ -48,6 +53,10 @@ export interface Services {
   deployFlow: DeployFlow;
   locks: CloudLocks;
   access: Access;
+  /** Which teams, users and channels may talk to the bot and make it act. */
+  requesters: RequesterPolicy;
+  /** Per-person limits on unfinished runs and lock changes. */
+  limits: UserLimits;
   logs: LogStore;
   /** Every text for Slack passes it (SlackPoster applies it; replies through response_url too). */
   redactor: Redactor;
@@ -88,7 +97,7 @@ export function createServices(
   const redis = createRedis(settings.redisUrl, kind);
   const runs = new RunStore(redis, keys);
   const client = new WebClient(settings.botToken, slackClientOptions(settings.slackApiUrl));
-  const redactor = new Redactor(secretValues(config));
+  const redactor = new Redactor(configuredSecretValues(config));
   const slack = new SlackPoster(client, redactor);
   const notifier = new CardNotifier(redis, keys, runs, slack, logger, {
     ...settings.notifier,
@@ -112,7 +121,9 @@ export function createServices(
     deployFlow,
     locks: new CloudLocks(redis, keys),
     access: new Access(client, redis, keys),
-    logs: new LogStore(redis, keys),
+    requesters: new RequesterPolicy({ client, redis, keys, ...(config.access.teams ? { teams: config.access.teams } : {}) }),
+    limits: new UserLimits({ redis, keys, runs }, config.access.limits),
+    logs: new LogStore(redis, keys, config.worker.logRetention),
     redactor,
     cancelBus: new CancelBus(redis, keys),
     audit: new AuditLog(redis, keys),

@@ -39,19 +39,40 @@ const SecretValue = z.strictObject({
   secret: z.boolean().default(false).describe('redact this value from everything posted to Slack'),
 });
 
-const Cloud = z.strictObject({
-  env: z
-    .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name'), z.union([z.string(), SecretValue]))
-    .default({})
-    .describe('environment for this cloud’s steps; a value may be {value, secret: true}'),
+const FromEnv = z.strictObject({
+  fromEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name').describe("the worker's environment variable to read when the lane starts"),
+  secret: z.boolean().default(true).describe('redact this value from everything posted to Slack (default true)'),
 });
 
+const Cloud = z.strictObject({
+  env: z
+    .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name'), z.union([z.string(), SecretValue, FromEnv]))
+    .default({})
+    .describe("environment for this cloud's deploy and destroy steps (never builds): a string, {value, secret: true}, or {fromEnv: NAME} to pass one of the worker's variables (redacted)"),
+});
+
+const TeamId = z.string().regex(/^[TE][A-Z0-9]{2,}$/, 'expected a Slack team id (T…) or enterprise id (E…)');
+
+const Limits = z
+  .strictObject({
+    queuedRunsPerUser: z.number().int().min(1).max(1000).default(5).describe('builds and deploy requests one person may have queued, running or awaiting approval at once'),
+    lockChangesPerHour: z.number().int().min(1).max(10_000).default(20).describe('lock and unlock commands one person may run per hour'),
+  })
+  .default({ queuedRunsPerUser: 5, lockChangesPerHour: 20 });
+
 const Access = z.strictObject({
-  deployers: z.array(Principal).default(['*']).describe('who may request deploys: user ids, usergroup ids (S…) or "*"'),
-  approvers: z.array(Principal).default([]).describe('who may approve or reject deploys'),
+  builders: z.array(Principal).optional().describe('who may run `/apollo build` and the buttons that start builds (default: the deployers)'),
+  deployers: z.array(Principal).default([]).describe('who may request deploys and lock clouds: user ids, usergroup ids (S…) or "*" (default: nobody)'),
+  approvers: z.array(Principal).default([]).describe('who may approve or reject deploys, and cancel or unlock anything (default: nobody)'),
   destroyers: z.array(Principal).optional().describe('who may destroy (default: the approvers)'),
   allowSelfApproval: z.boolean().default(false).describe('may the requester approve their own deploy'),
   approvalTtl: Duration.default(3_600_000).describe('how long an approval card stays valid (default 1h)'),
+  teams: z.array(TeamId).optional().describe("Slack teams and enterprises whose members may use the bot (default: the bot's own team, from auth.test)"),
+  protectedBranches: z
+    .array(z.string().min(1).max(255))
+    .optional()
+    .describe('deploys only of commits contained in one of these branches (`*` matches within a name, e.g. release-*); default: any branch or tag'),
+  limits: Limits.describe('per-person limits, so one person (or a stolen account) cannot exhaust the workers or flood the audit log'),
 });
 
 const Route = z.strictObject({
@@ -80,8 +101,8 @@ const Notifications = z.strictObject({
 export const ConfigSchema = z.strictObject({
   repository: z.string().min(1).describe('git URL or local path of the repository to build and deploy'),
   channel: z.string().min(1).optional().describe('channel id for passive notifications and runs started outside a channel'),
-  secrets: z.array(z.string()).default([]).describe('names of environment variables whose values are redacted from Slack'),
-  access: Access.default({ deployers: ['*'], approvers: [], allowSelfApproval: false, approvalTtl: 3_600_000 }),
+  secrets: z.array(z.string()).default([]).describe("names of the worker's environment variables whose values are redacted from everything stored or posted (they are not passed to steps: use clouds.<name>.env with fromEnv)"),
+  access: Access.default({ deployers: [], approvers: [], allowSelfApproval: false, approvalTtl: 3_600_000, limits: { queuedRunsPerUser: 5, lockChangesPerHour: 20 } }),
   build: Pipeline.describe('`/apollo build <ref>`'),
   clouds: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,30}$/, 'expected a lower-case cloud name'), Cloud).default({}),
   deploy: z
@@ -97,8 +118,18 @@ export const ConfigSchema = z.strictObject({
     .strictObject({
       concurrency: z.number().int().min(1).max(64).default(2).describe('jobs one worker process runs at once'),
       shutdownGrace: Duration.default(30_000).describe('on SIGTERM, how long running steps may finish before their process groups are killed (default 30s)'),
+      sandbox: z
+        .enum(['namespaces', 'none'])
+        .default('namespaces')
+        .describe('namespaces: every step runs as `runAs` in its own PID and mount namespace (needs root, unshare and setpriv); none: steps run as the worker, unsandboxed'),
+      runAs: z
+        .string()
+        .regex(/^([a-z_][a-z0-9_-]*|\d+(:\d+)?)$/, 'expected a user name, a uid, or uid:gid')
+        .default('nobody')
+        .describe('the unprivileged user steps run as (name, uid or uid:gid); never root'),
+      logRetention: Duration.default(14 * 24 * 3_600_000).describe('how long run logs are kept in Redis for the Logs button (default 14 days; the files on disk are removed once stored)'),
     })
-    .default({ concurrency: 2, shutdownGrace: 30_000 }),
+    .default({ concurrency: 2, shutdownGrace: 30_000, sandbox: 'namespaces', runAs: 'nobody', logRetention: 14 * 24 * 3_600_000 }),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -1,5 +1,4 @@
 import type { IncomingMessage } from 'node:http';
-import { ErrorCode } from '../errors.js';
 import { DEFAULT_BODY_TIMEOUT_MS } from '../http/body-deadline.js';
 import { WebhookError, WebhookErrorCode } from './webhook-error.js';
 
@@ -12,7 +11,7 @@ function tooLarge(maxBytes: number): WebhookError {
 
 function timedOut(timeoutMs: number): WebhookError {
   // WebhookErrorCode (webhook-error.ts) does not list this code yet; it is one of ErrorCode's all the same.
-  return new WebhookError(ErrorCode.RequestTimeout as WebhookErrorCode, 408, `the body did not arrive within ${timeoutMs} ms`);
+  return new WebhookError(WebhookErrorCode.RequestTimeout, 408, `the body did not arrive within ${timeoutMs} ms`);
 }
 
 /**

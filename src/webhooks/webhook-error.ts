@@ -9,6 +9,7 @@ export const WebhookErrorCode = {
   SignatureInvalid: ErrorCode.SignatureInvalid,
   PayloadInvalid: ErrorCode.PayloadInvalid,
   PayloadTooLarge: ErrorCode.PayloadTooLarge,
+  RequestTimeout: ErrorCode.RequestTimeout,
   RedisUnavailable: ErrorCode.RedisUnavailable,
   Internal: ErrorCode.Internal,
 } as const;

@@ -262,8 +262,12 @@ describe('POST /webhooks/github', () => {
     await send('workflow_run', workflowRun('completed.success', { id: newRunId(), branch }));
     const id = newRunId();
     const first = await send('workflow_run', workflowRun('completed.failure', { id, branch }));
-    const second = await send('workflow_run', workflowRun('completed.failure', { id, branch }));
+    // The same body again is a duplicate delivery; the same state in a new body (a redelivery
+    // with another field changed) is stale: neither is compared with the run itself.
+    const again = await send('workflow_run', workflowRun('completed.failure', { id, branch }));
+    const second = await send('workflow_run', { ...workflowRun('completed.failure', { id, branch }), redelivered: true });
     expect(first.body.transition).toBe('broken');
+    expect(again.body.result).toBe('duplicate');
     expect(second.body.result).toBe('stale');
     // The next run compares with this one, not with a phantom second failure.
     const next = await send('workflow_run', workflowRun('completed.failure', { id: newRunId(), branch }));
