@@ -43,6 +43,7 @@ describe('processes as the Procfile runs them', () => {
     repo = await TestRepo.create({ 'README': 'apollo\n' }, 'Seed commit');
     const config = {
       repository: repo.path,
+      access: { builders: ['*'] },
       build: { steps: [{ name: 'where am I', run: 'echo "pid $$ on $APOLLO_RUN_ID"; sleep 0.3' }, { name: 'done', run: 'true' }] },
       worker: { concurrency: 1 },
     };
