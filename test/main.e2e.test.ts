@@ -79,7 +79,7 @@ describe('processes as the Procfile runs them', () => {
   });
 
   async function command(port: number, text: string, channel: string) {
-    const body = new URLSearchParams({ command: '/apollo', text, user_id: 'U0MULTI', channel_id: channel, response_url: slack.responseUrl(), team_id: 'T1' }).toString();
+    const body = new URLSearchParams({ command: '/apollo', text, user_id: 'U0MULTI', channel_id: channel, response_url: slack.responseUrl(), team_id: 'T0APOLLO' }).toString();
     return fetch(`http://127.0.0.1:${port}/slack/events`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', ...signedSlackHeaders(SECRET, body) },

@@ -129,10 +129,20 @@ export class GitMirror {
    */
   async resolve(ref: string): Promise<{ sha: string; branches: string[] }> {
     await this.ensure();
-    // What a branch points at, and which branches still exist, is the remote's to say: look again.
-    if (Date.now() - this.fetchedAt >= this.freshMs) await this.fetch();
-    const sha = await this.lookup(ref);
-    const branches = sha ? await this.containing(sha) : [];
+    // What a branch points at, and which branches still exist, is the remote's to say: look again
+    // (unless this process just did), and once more when the answer is "unknown".
+    let fetched = false;
+    if (Date.now() - this.fetchedAt >= this.freshMs) {
+      await this.fetch();
+      fetched = true;
+    }
+    let sha = await this.lookup(ref);
+    let branches = sha ? await this.containing(sha) : [];
+    if (!fetched && (!sha || branches.length === 0)) {
+      await this.fetch();
+      sha = await this.lookup(ref);
+      branches = sha ? await this.containing(sha) : [];
+    }
     if (!sha) {
       throw new ApolloError(ErrorCode.RefUnknown, `\`${ref}\` is not a commit, branch or tag of ${this.displayName}`);
     }

@@ -83,6 +83,10 @@ export function createCloudProcessor(services: Services, sandbox: StepSandbox) {
         env: cloudEnv.env,
         secrets: cloudEnv.secrets,
         sandbox,
+        beforeFinish: async () => {
+          clearInterval(renew);
+          await locks.releaseRun(cloud, runId);
+        },
         ...(skip ? { skip } : {}),
         ...(phase === 'deploy' ? { suites: new Set((config.deploy?.tests ?? []).map((t) => t.name)) } : {}),
         signal: laneSignal,

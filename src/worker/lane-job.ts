@@ -39,6 +39,11 @@ export interface LaneJob {
   sandbox?: StepSandbox;
   /** Secret values only this lane knows (its cloud's env), redacted on top of the configured ones. */
   secrets?: string[];
+  /**
+   * Runs once, just before the lane's final state is saved (and so before any card shows it done):
+   * a cloud's lock is released here, so that nobody who sees "passed" is told the cloud is in use.
+   */
+  beforeFinish?: () => Promise<void>;
 }
 
 /**
@@ -54,7 +59,9 @@ export async function runLaneJob(services: Services, job: LaneJob): Promise<Lane
   // Output is redacted here, where it is produced, before the log file, Redis, the card or the
   // thread see it; values the run learns (sensitive terraform outputs) are added as they appear.
   let redactor: Redactor = job.secrets?.length ? services.redactor.withValues(job.secrets) : services.redactor;
+  let finishing: Promise<void> | undefined;
   const save = async (next: Lane) => {
+    if (next.finishedAt !== undefined && job.beforeFinish) await (finishing ??= job.beforeFinish());
     lane = next;
     // Redacted before it is stored: secrets stay out of Redis, and no view can cut one in half.
     await runs.saveLane(run.id, redactLane(redactor, next), phase);

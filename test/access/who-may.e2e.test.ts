@@ -125,9 +125,12 @@ describe('who may do what', () => {
 
   it('limits how many runs one person has unfinished, and how often they change locks', async () => {
     const before = h.slack.callsOf('chat.postMessage').length;
-    await h.command(`build ${sha}`, BUILDER);
-    await h.slack.waitFor(() => h.slack.callsOf('chat.postMessage').slice(before).find((c) => String(c.body.text).startsWith('Build')), 30_000, 'the first card');
-    const second = await refusedReply(await h.command(`build ${sha}`, BUILDER, 'C0OTHER'));
+    const next = await repo.commit({ 'NEWS': 'limits\n' }, 'Another commit');
+    const first = await h.command(`build ${next}`, BUILDER);
+    await h.slack.waitFor(() => h.slack.callsOf('chat.postMessage').slice(before).find((c) => String(c.body.text).startsWith('Build')), 10_000, 'the first card').catch((err: unknown) => {
+      throw new Error(`${String(err)} replies: ${h.repliesTo(first.responseUrl).join(' | ')}`);
+    });
+    const second = await refusedReply(await h.command(`build ${next}`, BUILDER, 'C0OTHER'));
     expect(second).toContain('queuedRunsPerUser');
 
     const replies: string[] = [];

@@ -12,7 +12,6 @@ describe('/apollo build with test reports', () => {
   beforeAll(async () => {
     const repo = await TestRepo.create({ 'site.yml': '- hosts: all\n' }, 'Playbook');
     sha = await repo.head();
-    process.env.APOLLO_TEST_FIXTURES = FIXTURES;
     h = await Harness.start({
       config: {
         repository: repo.path,
@@ -20,7 +19,7 @@ describe('/apollo build with test reports', () => {
           steps: [
             { name: 'ansible-lint site.yml', run: 'test -f site.yml' },
             // bats writes TAP on stdout; the report is parsed from it.
-            { name: 'bash unit tests', run: 'cat "$APOLLO_TEST_FIXTURES/bats-apollo-bootstrap.tap"', report: { format: 'tap' } },
+            { name: 'bash unit tests', run: 'cat "$FIXTURES/bats-apollo-bootstrap.tap"', env: { FIXTURES }, report: { format: 'tap' } },
           ],
         },
       },
@@ -29,7 +28,6 @@ describe('/apollo build with test reports', () => {
   });
   afterAll(async () => {
     await h?.close();
-    delete process.env.APOLLO_TEST_FIXTURES;
   });
 
   it('fails a step whose TAP report has failures even on exit 0, and lists them in the thread', async () => {

@@ -41,7 +41,11 @@ async function ask(h: Harness, text: string, user = REQUESTER): Promise<{ runId:
   const before = h.slack.callsOf('chat.postMessage').length;
   const res = await h.command(text, user);
   expect(res.status).toBe(200);
-  const card = await h.slack.waitFor(() => h.slack.callsOf('chat.postMessage').slice(before).find((c) => String(c.body.text).startsWith('Deploy request')), 30_000, 'the approval card');
+  const card = await h.slack
+    .waitFor(() => h.slack.callsOf('chat.postMessage').slice(before).find((c) => String(c.body.text).startsWith('Deploy request')), 30_000, 'the approval card')
+    .catch((err: unknown) => {
+      throw new Error(`${String(err)}; replies: ${h.repliesTo(res.responseUrl).join(' | ')}`);
+    });
   const runId = /Deploy request (d\d+)/.exec(String(card.body.text))![1]!;
   return { runId, ts: String(card.response!.ts) };
 }

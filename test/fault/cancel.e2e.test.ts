@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { blocksText, Harness } from '../helpers/harness.js';
 import { TestRepo } from '../helpers/git-repo.js';
-import { alive, eventually, spawnWorker, type WorkerProcess } from '../helpers/worker-process.js';
+import { eventually, markedAlive, spawnWorker, type WorkerProcess } from '../helpers/worker-process.js';
 import { ACTION } from '../../views/actions.js';
 import { recordFault } from '../helpers/reliability.js';
 
@@ -22,7 +22,7 @@ describe('cancel', () => {
     const repo = await TestRepo.create({ 'README': 'x\n' }, 'Slow pipeline');
     sha = await repo.head();
     // The step leaves a grandchild that ignores nothing: only killing the whole group stops it.
-    const slow = `sleep 120 & echo $! > "${pids}/$APOLLO_RUN_ID-$APOLLO_CLOUD.pid"; echo started; wait`;
+    const slow = `(exec -a "apollo-mark-$APOLLO_RUN_ID-$APOLLO_CLOUD" sleep 120) & echo $! > "${pids}/$APOLLO_RUN_ID-$APOLLO_CLOUD.pid"; echo started; wait`;
     config = {
       repository: repo.path,
       access: { approvers: ['U0APPROVER'], deployers: ['U0ALICE', 'U0BOB', 'U0CAROL'] },
@@ -75,12 +75,12 @@ describe('cancel', () => {
     const ts = String(card.response!.ts);
     const runId = /· (b\d+)/.exec(String(card.body.text))![1]!;
     await startedStep(`${runId}-`);
-    const grandchild = pidOf(`${runId}-`);
-    expect(alive(grandchild)).toBe(true);
+    const grandchild = `${runId}-`;
+    expect(markedAlive(grandchild)).toBe(true);
     const stranger = await h.click(ACTION.cancel, runId, 'U0NOBODY', { ts });
-    expect(await h.replyTo(stranger.responseUrl)).toContain('Only the requester or an approver');
+    expect(await h.replyTo(stranger.responseUrl)).toContain('Only the requester, a builder or an approver');
     await h.click(ACTION.cancel, runId, 'U0BOB', { ts });
-    await eventually(() => !alive(grandchild), 15_000, 'the grandchild to die');
+    await eventually(() => !markedAlive(grandchild), 15_000, 'the grandchild to die');
     const text = await h.slack.waitFor(() => {
       const last = h.slack.callsOf('chat.update').filter((c) => c.body.ts === ts).at(-1);
       return last && String(last.body.text).includes(': cancelled') ? blocksText(last.body) : undefined;
@@ -100,10 +100,10 @@ describe('cancel', () => {
     await Promise.all([startedStep(`${runId}-aws`), startedStep(`${runId}-digitalocean`)]);
     const res = await h.command(`cancel ${runId}`, 'U0APPROVER');
     expect(await h.replyTo(res.responseUrl)).toContain('Cancelling');
-    await eventually(() => !alive(pidOf(`${runId}-aws`)) && !alive(pidOf(`${runId}-digitalocean`)), 15_000, 'both groups to die').catch(() => undefined);
+    await eventually(() => !markedAlive(`${runId}-aws`) && !markedAlive(`${runId}-digitalocean`), 15_000, 'both groups to die').catch(() => undefined);
     await eventually(async () => JSON.stringify(await h.services.locks.state('aws')) === '{}' && JSON.stringify(await h.services.locks.state('digitalocean')) === '{}', 15_000, 'locks released').catch(() => undefined);
     const leaks =
-      ['aws', 'digitalocean'].filter((c) => alive(pidOf(`${runId}-${c}`))).length +
+      ['aws', 'digitalocean'].filter((c) => markedAlive(`${runId}-${c}`)).length +
       (await Promise.all(['aws', 'digitalocean'].map((c) => h.services.locks.state(c)))).filter((s) => s.run).length;
     recordFault({ suite: 'cancel', fault: 'cancel of a running two-cloud deploy, web and worker in separate processes', tried: 1, lost: 0, duplicates: 0, leaks });
     expect(leaks).toBe(0);
@@ -133,10 +133,10 @@ describe('cancel', () => {
     const runId = /· (b\d+)/.exec(String(card.body.text))![1]!;
     await startedStep(`${runId}-`);
     // As if the pub/sub message was lost: only the flag in Redis says "cancelled".
-    const step = pidOf(`${runId}-`);
-    expect(alive(step)).toBe(true);
+    const step = `${runId}-`;
+    expect(markedAlive(step)).toBe(true);
     await h.services.runs.markCancelled(runId, 'U0ALICE');
-    await eventually(() => !alive(step), 15_000, 'the step to stop');
+    await eventually(() => !markedAlive(step), 15_000, 'the step to stop');
     await h.slack.waitFor(() => h.slack.callsOf('chat.update').find((c) => c.body.ts === card.response!.ts && String(c.body.text).includes(': cancelled')), 20_000, 'the cancelled card');
   });
 });

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { blocksText, Harness } from '../helpers/harness.js';
 import { TestRepo } from '../helpers/git-repo.js';
-import { alive, eventually, spawnWorker, type WorkerProcess } from '../helpers/worker-process.js';
+import { eventually, markedAlive, spawnWorker, type WorkerProcess } from '../helpers/worker-process.js';
 import { recordFault } from '../helpers/reliability.js';
 import { ACTION } from '../../views/actions.js';
 
@@ -32,7 +32,8 @@ describe('a worker killed (SIGKILL) or stopped (SIGTERM) in the middle of a step
     chmodSync(dir, 0o777); // steps run as the sandbox's unprivileged user
     const repo = await TestRepo.create({ README: 'x\n' }, 'Crash me');
     sha = await repo.head();
-    const step = (name: string, seconds: number) => `echo run >> "${dir}/${name}.runs"; sleep ${seconds} & echo $! > "${dir}/${name}.pid"; wait`;
+    // The sleeper carries its name, to be found from outside the step's PID namespace.
+    const step = (name: string, seconds: number) => `echo run >> "${dir}/${name}.runs"; (exec -a "apollo-mark-${name}" sleep ${seconds}) & echo $! > "${dir}/${name}.pid"; wait`;
     config = {
       repository: repo.path,
       access: { approvers: ['U0APPROVER'] },
@@ -67,7 +68,7 @@ describe('a worker killed (SIGKILL) or stopped (SIGTERM) in the middle of a step
     const a = await spawnWorker(h, config, FAST_STALLS);
     workers.push(a);
     const { runId, ts } = await startDeploy();
-    const orphan = Number(lines(`deploy-${runId}.pid`)[0]);
+    const orphan = `deploy-${runId}`;
     expect((await h.services.locks.state('aws')).run?.runId).toBe(runId);
     a.child.kill('SIGKILL');
     await a.child.catch(() => undefined);
@@ -77,9 +78,9 @@ describe('a worker killed (SIGKILL) or stopped (SIGTERM) in the middle of a step
       const last = h.slack.callsOf('chat.update').filter((c) => c.body.ts === ts).at(-1);
       return last && String(last.body.text).endsWith(': interrupted') ? blocksText(last.body) : undefined;
     }, 40_000, 'the interrupted card');
-    await eventually(() => !alive(orphan), 10_000, 'the dead worker’s step to be stopped').catch(() => undefined);
+    await eventually(() => !markedAlive(orphan), 10_000, 'the dead worker’s step to be stopped').catch(() => undefined);
     await new Promise((r) => setTimeout(r, 3000));
-    const leaks = (alive(orphan) ? 1 : 0) + ((await h.services.locks.state('aws')).run ? 1 : 0);
+    const leaks = (markedAlive(orphan) ? 1 : 0) + ((await h.services.locks.state('aws')).run ? 1 : 0);
     const duplicates = lines(`deploy-${runId}.runs`).length - 1;
     recordFault({ suite: 'worker', fault: 'worker SIGKILLed during a deploy step', tried: 1, lost: text.includes('interrupted') ? 0 : 1, duplicates, leaks, note: 'lane shown interrupted, lock released, orphaned step stopped' });
     expect(text).toContain('⚠️ *aws* interrupted — terraform apply');
@@ -113,16 +114,16 @@ describe('a worker killed (SIGKILL) or stopped (SIGTERM) in the middle of a step
     const a = await spawnWorker(h, config, FAST_STALLS);
     workers.push(a);
     const { runId, ts } = await startDeploy();
-    const step = Number(lines(`deploy-${runId}.pid`)[0]);
+    const step = `deploy-${runId}`;
     a.child.kill('SIGTERM');
     const exited = await a.child.catch((e: unknown) => e);
     expect(exited).toBeDefined();
-    expect(alive(step)).toBe(false);
+    expect(markedAlive(step)).toBe(false);
     const text = await h.slack.waitFor(() => {
       const last = h.slack.callsOf('chat.update').filter((c) => c.body.ts === ts).at(-1);
       return last && String(last.body.text).endsWith(': interrupted') ? blocksText(last.body) : undefined;
     }, 20_000, 'the interrupted card');
-    const leaks = (alive(step) ? 1 : 0) + ((await h.services.locks.state('aws')).run ? 1 : 0);
+    const leaks = (markedAlive(step) ? 1 : 0) + ((await h.services.locks.state('aws')).run ? 1 : 0);
     recordFault({ suite: 'worker', fault: 'worker SIGTERMed during a deploy step (grace 1 s)', tried: 1, lost: 0, duplicates: lines(`deploy-${runId}.runs`).length - 1, leaks });
     expect(text).toContain('⚠️ *aws* interrupted — terraform apply');
     expect(leaks).toBe(0);

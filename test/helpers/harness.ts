@@ -172,7 +172,7 @@ export class Harness {
  * a test names its deployers or builders to test refusals.
  */
 export function withTestAccess(config: ConfigInput): ConfigInput {
-  return { ...config, access: { deployers: ['*'], ...config.access } };
+  return { ...config, access: { deployers: ['*'], limits: { queuedRunsPerUser: 1000, lockChangesPerHour: 1000 }, ...config.access } };
 }
 
 /** The text of every block of a recorded message, one string. */

@@ -1,6 +1,7 @@
 import { writeFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { execa, type ResultPromise } from 'execa';
 import { stringify } from 'yaml';
 import type { ConfigInput } from '../../src/config/schema.js';
@@ -14,6 +15,8 @@ import { TEST_REDIS_URL } from './redis.js';
 export interface WorkerProcess {
   /** The execa child; a thenable, so it is wrapped to keep `await spawnWorker()` from waiting for its exit. */
   child: ResultPromise;
+  /** Its APOLLO_STATE_DIR. */
+  stateDir: string;
 }
 
 export async function spawnWorker(h: Harness, config: ConfigInput, extraEnv: Record<string, string> = {}): Promise<WorkerProcess> {
@@ -34,7 +37,19 @@ export async function spawnWorker(h: Harness, config: ConfigInput, extraEnv: Rec
     reject: false,
     all: true,
   });
-  return { child };
+  return { child, stateDir: join(dir, 'state') };
+}
+
+/**
+ * A step's process, found from outside the step's PID namespace (its own pids mean nothing here):
+ * steps start it as `(exec -a <marker> sleep N) &`, and this looks for that name.
+ */
+export function markedProcess(marker: string): string {
+  return `(exec -a "apollo-mark-${marker}" sleep`;
+}
+
+export function markedAlive(marker: string): boolean {
+  return spawnSync('pgrep', ['-f', `^apollo-mark-${marker} `]).status === 0;
 }
 
 export function alive(pid: number): boolean {

@@ -1,55 +1,52 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ConfigInput } from '../../src/config/schema.js';
 import { Harness } from '../helpers/harness.js';
 import { TestRepo } from '../helpers/git-repo.js';
+import { assertNoCanary, canaryScript, CANARIES, CONFIGURED_SECRET } from '../helpers/canaries.js';
+import { spawnWorker, type WorkerProcess } from '../helpers/worker-process.js';
 import { ACTION } from '../../views/actions.js';
 import { recordFault } from '../helpers/reliability.js';
 
-const CANARIES = {
-  configSecret: 'canary-config-secret-7f3a9c',
-  cloudSecret: 'canary-cloud-secret-b41d2e',
-  awsId: 'AKIACANARY0123456789',
-  awsSecret: 'Zx8/Canary+SecretKeyValue0123456789abcdE',
-  slackToken: 'xoxb-000000000000-111111111111-CanaryTokenValue',
-  pemBody: 'MIICanaryPrivateKeyBodyLine',
-  password: 'canary-hunter2',
-};
+const CLOUD_SECRET = 'canary-cloud-secret-b41d2e';
 
+/**
+ * Every credential shape a step might print, from a failing build and a failing deploy, with the
+ * web and the worker in separate processes: the web process does not know the worker's secrets, so
+ * what it uploads must already have been redacted where the output was produced.
+ */
 describe('no secret reaches Slack (canary)', () => {
   let h: Harness;
+  let worker: WorkerProcess;
   let sha: string;
 
   beforeAll(async () => {
-    process.env.APOLLO_CANARY_TOKEN = CANARIES.configSecret;
-    const repo = await TestRepo.create({ 'leak.sh': `#!/bin/bash
-echo "config secret: $APOLLO_CANARY_TOKEN"
-echo "cloud secret: $CLOUD_SECRET"
-echo "aws: ${CANARIES.awsId} ${CANARIES.awsSecret}"
-echo "slack: ${CANARIES.slackToken}"
-printf -- '-----BEGIN RSA PRIVATE KEY-----\\n${CANARIES.pemBody}\\n-----END RSA PRIVATE KEY-----\\n'
-echo "db password=${CANARIES.password}"
-exit 1
-` }, 'Leaky step');
+    const repo = await TestRepo.create({ 'leak.sh': `#!/bin/bash\necho "cloud secret: $CLOUD_SECRET"\n${canaryScript()}exit 1\n` }, 'Leaky step');
     sha = await repo.head();
-    h = await Harness.start({
-      config: {
-        repository: repo.path,
-        secrets: ['APOLLO_CANARY_TOKEN'],
-        access: { approvers: ['U0APPROVER'] },
-        build: { steps: [{ name: 'leak', run: './leak.sh' }] },
-        clouds: { aws: { env: { CLOUD_SECRET: { value: CANARIES.cloudSecret, secret: true } } } },
-        deploy: { steps: [{ name: 'leak', run: './leak.sh' }] },
-      },
-      minIntervalMs: 200,
-    });
-  });
-  afterAll(async () => {
-    await h?.close();
-    delete process.env.APOLLO_CANARY_TOKEN;
+    const config: ConfigInput = {
+      repository: repo.path,
+      // The worker's own variable; the web process below never has it.
+      secrets: ['APOLLO_CANARY_SECRET'],
+      access: { deployers: ['*'], approvers: ['U0APPROVER'] },
+      build: { steps: [{ name: 'leak', run: './leak.sh' }] },
+      clouds: { aws: { env: { CLOUD_SECRET: { value: CLOUD_SECRET, secret: true } } } },
+      deploy: { steps: [{ name: 'leak', run: './leak.sh' }] },
+    };
+    expect(process.env.APOLLO_CANARY_SECRET).toBeUndefined();
+    h = await Harness.start({ config, worker: false, minIntervalMs: 200 });
+    worker = await spawnWorker(h, config, { APOLLO_CANARY_SECRET: CONFIGURED_SECRET });
   });
 
-  it('prints every kind of secret from a failing build and deploy, then uploads the log', async () => {
+  afterAll(async () => {
+    worker?.child.kill('SIGTERM');
+    await worker?.child.catch(() => undefined);
+    await h?.close();
+  });
+
+  it('prints every kind of secret from a failing build and deploy; cards, threads, uploads and stored logs show none', async () => {
     await h.command(`build ${sha}`);
-    await h.slack.waitFor(() => h.slack.callsOf('chat.update').find((c) => String(c.body.text).includes(': failed')), 30_000, 'the failed build card');
+    await h.slack.waitFor(() => h.slack.callsOf('chat.update').find((c) => String(c.body.text).includes(': failed')), 60_000, 'the failed build card');
 
     const res = await h.command(`deploy aws ${sha}`, 'U0REQUEST');
     expect(res.status).toBe(200);
@@ -57,17 +54,31 @@ exit 1
     const ts = String(card.response!.ts);
     const runId = /(d\d+)/.exec(String(card.body.text))![1]!;
     await h.click(ACTION.approve, runId, 'U0APPROVER', { ts });
-    await h.slack.waitFor(() => h.slack.callsOf('chat.update').find((c) => c.body.ts === ts && String(c.body.text).endsWith(': failed')), 30_000, 'the failed deploy card');
+    await h.slack.waitFor(() => h.slack.callsOf('chat.update').find((c) => c.body.ts === ts && String(c.body.text).endsWith(': failed')), 60_000, 'the failed deploy card');
+    const buildId = /\b(b\d+)\b/.exec(JSON.stringify(h.slack.callsOf('chat.postMessage')[0]!.body))![1]!;
     await h.click(ACTION.logs, `${runId}|aws|run`, 'U0APPROVER', { ts });
-    await h.slack.waitFor(() => h.slack.callsOf('files.completeUploadExternal')[0], 20_000, 'the log upload');
+    await h.slack.waitFor(() => h.slack.callsOf('files.completeUploadExternal')[0], 30_000, 'the log upload');
 
-    const everything = JSON.stringify(h.slack.calls) + [...h.slack.uploads.values()].map((b) => b.toString('utf8')).join('\n');
-    // The canary really was printed and posted (in redacted form)...
-    expect(everything).toContain('config secret: [REDACTED]');
-    expect(everything).toContain('cloud secret: [REDACTED]');
-    // ...and no secret left.
-    const leaked = Object.entries(CANARIES).filter(([, value]) => everything.includes(value)).map(([name]) => name);
-    recordFault({ suite: 'redaction', fault: 'canary secrets printed by failing steps, posted on cards, in threads and uploaded logs', tried: Object.keys(CANARIES).length, lost: 0, duplicates: 0, leaks: leaked.length });
+    const uploads = [...h.slack.uploads.values()].map((b) => b.toString('utf8')).join('\n');
+    const stored = [await h.services.logs.get(buildId, 'build'), await h.services.logs.get(runId, 'aws')].join('\n');
+    const everything = `${JSON.stringify(h.slack.calls)}\n${uploads}\n${stored}`;
+    // The canaries really were printed and uploaded (redacted)...
+    expect(uploads).toContain('Using AWS access key [REDACTED] for profile ci');
+    expect(uploads).toContain('cloud secret: [REDACTED]');
+    expect(stored).toContain('deploy credential in use: [REDACTED]');
+    // ...and none is left anywhere, nor the configured and cloud secrets.
+    const leaked = [...assertNoCanary(everything), ...[CONFIGURED_SECRET, CLOUD_SECRET].filter((s) => everything.includes(s))];
+    recordFault({
+      suite: 'redaction',
+      fault: `canary secrets in ${CANARIES.length} shapes printed by failing steps (worker in its own process), posted on cards, in threads, uploaded logs and stored logs`,
+      tried: CANARIES.length + 1,
+      lost: 0,
+      duplicates: 0,
+      leaks: leaked.length,
+    });
     expect(leaked).toEqual([]);
+    // Nothing unredacted stays on the worker's disk either: log files go once stored.
+    const logs = join(worker.stateDir, 'logs');
+    expect(existsSync(logs) ? readdirSync(logs).flatMap((d) => readdirSync(join(logs, d))) : []).toEqual([]);
   });
 });

@@ -15,13 +15,13 @@ describe('runs started outside the team channel', () => {
   });
 
   it('post their final verdict in `channel` once; runs in the channel do not', async () => {
-    const fromDm = await repo.commit({ a: '1' }, 'From a DM');
-    await h.command(`build ${fromDm}`, 'U0DMUSER', 'D0DIRECT');
+    const fromDm = await repo.commit({ a: '1' }, 'From another channel');
+    await h.command(`build ${fromDm}`, 'U0DMUSER', 'C0ELSEWHERE');
     const verdict = await h.slack.waitFor(() => h.slack.callsOf('chat.postMessage').find((c) => c.body.channel === 'C0TEAM'), 30_000, 'the verdict in the team channel');
     const text = blocksText(verdict.body);
     expect(text).toMatch(new RegExp(`✅ Build \`b\\d+\` of \`${fromDm.slice(0, 7)}\` \\*passed\\* in \\d+ms — requested by <@U0DMUSER>`));
-    expect(text).toContain('started from a direct message');
-    expect(h.slack.callsOf('chat.postMessage').filter((c) => c.body.channel === 'D0DIRECT')).toHaveLength(1);
+    expect(text).toContain('started in <#C0ELSEWHERE>');
+    expect(h.slack.callsOf('chat.postMessage').filter((c) => c.body.channel === 'C0ELSEWHERE')).toHaveLength(1);
 
     const inChannel = await repo.commit({ b: '2' }, 'In the channel');
     await h.command(`build ${inChannel}`, 'U0DMUSER', 'C0TEAM');
