@@ -38,6 +38,15 @@ describe('builds from GitHub push and pull_request webhooks', () => {
     return Object.values(await h.services.buildQueue.getJobCounts()).reduce((a, b) => a + b, 0);
   }
 
+  async function settled(): Promise<void> {
+    for (let i = 0; i < 300; i++) {
+      const counts = await h.services.buildQueue.getJobCounts('active', 'wait', 'delayed', 'prioritized');
+      if (Object.values(counts).every((n) => n === 0)) return;
+      await sleep(100);
+    }
+    throw new Error('builds never settled');
+  }
+
   function cards(sha: string) {
     return h.slack.callsOf('chat.postMessage').filter((c) => String(c.body.text).includes(sha.slice(0, 7)));
   }
@@ -87,6 +96,8 @@ describe('builds from GitHub push and pull_request webhooks', () => {
   });
 
   it('queues nothing for a push that deletes a branch, or for a fork’s pull request', async () => {
+    // Counts are read state by state: let the earlier builds settle, or one moving between states is missed.
+    await settled();
     const before = await jobs();
     const calls = h.slack.calls.length;
     const deleted = await send('push', fixture('push.delete-branch.json'));
