@@ -33,7 +33,8 @@ const doc = `# Reliability
 
 The bot runs terraform against real clouds: a run that is lost, or silently run twice, costs money
 and trust. Each behaviour below is proven by a test that injects the fault and asserts the outcome
-(\`test/fault/\`, \`test/redaction/\`). The figures are written by those tests themselves
+(\`test/fault/\`, \`test/redaction/\`, and the attacks of the security model: \`test/pipeline/sandbox.e2e.test.ts\`,
+\`test/access/\`, \`test/git/mirror.test.ts\`, \`test/slack/request-guard.e2e.test.ts\`). The figures are written by those tests themselves
 (\`npm run reliability\` runs them and regenerates this page); last run: ${when}.
 
 ## Figures
@@ -80,21 +81,38 @@ edit lock (which keeps edits of one card in order across processes) expires 10 s
 dies. A Slack failure never fails a run.
 
 **Cancel.** \`/apollo cancel <run>\` or the Cancel button (requester or approvers; for builds, any
-deployer): queued jobs are removed, the run is marked cancelled once, and a Redis pub/sub message
+builder; the button only on the run's own card): queued jobs are removed, the run is marked cancelled once, and a Redis pub/sub message
 reaches whichever worker process holds the job, which aborts it: SIGTERM to the step's process
-group, SIGKILL after the grace. A running job also re-reads the flag every 2 s, so a lost pub/sub
+group, SIGKILL after the grace; when the step's PID namespace ends, every process it started goes
+with it. A running job also re-reads the flag every 2 s, so a lost pub/sub
 message delays a cancel by seconds, never loses it. Locks are released as the job ends; the card
 says "cancelled by @x". Deploy and destroy have separate flags: a cancelled deploy can be destroyed.
 A job that loses its cloud lock (Redis gone longer than the lock's 60 s) stops its lane rather than
 run unprotected.
 
-**Secrets.** Every text that leaves for Slack — cards, thread replies, ephemeral answers, uploaded
-logs — passes one redactor: values of the environment variables named in \`secrets:\`, cloud env
-entries marked \`secret: true\` (also in their mrkdwn-escaped spelling), and patterns (AWS access key
-ids and secret keys, \`xox[abpr]-\` and \`ghp_\` tokens, credentials in URLs, private key blocks,
-\`password=\`-style pairs). Step output is redacted before it is stored in Redis, as one text per
-step, so no view can cut a secret in half. Git SHAs stay readable. Notification texts can never
-ping a channel (\`<!channel>\` in a commit subject stays text).
+**Secrets.** Output is redacted in the worker where it is produced, as it streams (a private key or
+a sensitive terraform value split across chunks is held until complete), before the log file, Redis,
+the card, the thread or a Logs upload see it; the web process, which does not know the worker's
+secrets, only ever handles redacted text. The redactor knows the values of \`secrets:\` and secret
+cloud env entries (also base64, JSON-, URL- and mrkdwn-escaped), sensitive \`terraform output\`
+values, and the shapes of 50-odd credential kinds (AWS keys and STS tokens, DigitalOcean, GitHub,
+Slack, npm, GitLab, Google, Stripe and more, JWTs, Authorization headers, URLs with credentials,
+private key blocks, secret-named \`KEY=value\` pairs). Log files are removed once stored; stored
+logs expire (\`worker.logRetention\`). Git SHAs stay readable. Names from commits, branches,
+workflows and lock reasons can never ping or link (\`<!channel>\` in a commit subject stays text).
+
+**A step that attacks the worker.** Steps run as an unprivileged user in their own PID and mount
+namespaces, with an environment built from an allowlist: the worker's \`/proc/<pid>/environ\`, the
+config file, the state dir (mirror, logs, other checkouts) and the Redis password are out of reach,
+and every process a step leaves behind dies with it. Builds never get cloud credentials.
+
+**Unreviewed code.** Only branches and tags are fetched; a fork's commit (\`pull/1/head\`) or a
+commit force-pushed out of every branch is refused by name and by SHA.
+
+**Forged, replayed and slow requests.** Signatures are checked before anything is parsed; a replayed
+Slack request is answered but not acted on, a replayed webhook body is a duplicate whatever its
+delivery id; slow bodies are cut off with 408. Requests from other teams, Slack Connect users and
+guests cannot make the bot act; per-person limits cap unfinished runs and lock changes.
 
 **Hostile input.** Generated malformed slash texts, interaction payloads (missing or extra fields,
 wrong types, huge values, unknown action ids, stale message timestamps, non-object payloads) and
@@ -103,8 +121,8 @@ or posted, nothing crashes, and the bot is healthy afterwards. Malformed interac
 would throw inside Bolt are answered 400 before they reach it.
 
 **Audit.** Every request, approval, rejection, expiry, destroy, cancel and lock change is appended
-to a Redis stream (\`<prefix>:audit\`, about 10,000 entries kept); \`/apollo history [cloud]\` shows
-the latest.
+to a Redis stream (\`<prefix>:audit\`, entries kept 180 days and removed by age only, so nobody can
+flush it by repeating cheap actions); \`/apollo history [cloud]\` shows the latest.
 `;
 writeFileSync(resolve('docs/reliability.md'), doc);
 console.log(`docs/reliability.md: ${rows.length} faults, ${sum((r) => r.tried)} tried, ${sum((r) => r.lost)} lost, ${sum((r) => r.duplicates)} duplicates, ${sum((r) => r.leaks)} leaks`);

@@ -1,3 +1,4 @@
+import { recordFault } from '../helpers/reliability.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blocksText, Harness } from '../helpers/harness.js';
 import { TestRepo } from '../helpers/git-repo.js';
@@ -142,5 +143,14 @@ describe('who may do what', () => {
     expect(replies[1]).toContain('is unlocked');
     expect(replies[2]).toContain('lockChangesPerHour');
     expect(await h.services.locks.sticky('aws')).toBeUndefined();
+    recordFault({
+      suite: 'access',
+      fault: 'requests by outsiders, other teams and enterprises, guests, Slack Connect users, from DMs, buttons from another channel, and past per-person limits',
+      tried: 17,
+      lost: 0,
+      duplicates: 0,
+      leaks: 0,
+      note: 'every one refused privately; nothing queued or changed',
+    });
   });
 });

@@ -1,3 +1,4 @@
+import { recordFault } from '../helpers/reliability.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,5 +73,6 @@ describe('GitMirror: only branches and tags', () => {
     await git(['branch', '--quiet', '-D', 'feature']);
     // The object is still in the mirror; no branch or tag contains it any more.
     await expect(mirror.resolve(gone)).rejects.toMatchObject({ code: 'apollo_ref_not_reviewed' });
+    recordFault({ suite: 'review', fault: 'unreviewed code asked for: pull/1/head, refs/pull/1/head, HEAD, a fork SHA (full and short), a force-pushed-away SHA', tried: 6, lost: 0, duplicates: 0, leaks: 0, note: 'all refused' });
   });
 });

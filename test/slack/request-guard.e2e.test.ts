@@ -1,3 +1,4 @@
+import { recordFault } from '../helpers/reliability.js';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -193,6 +194,7 @@ describe('the HTTP guard in front of Slack and the webhooks', () => {
     // Neither "already queued or running" nor anything else: the replay never reached the command.
     expect(h.repliesTo(responseUrl)).toEqual([]);
     expect(Object.values(await h.services.buildQueue.getJobCounts()).reduce((a, b) => a + b, 0)).toBe(1);
+    recordFault({ suite: 'requests', fault: 'a captured signed /apollo build replayed within the signature window', tried: 1, lost: 0, duplicates: 0, leaks: 0 });
   });
 
   it('answers a replayed button click but acts once', async () => {
@@ -211,6 +213,7 @@ describe('the HTTP guard in front of Slack and the webhooks', () => {
     await sleep(500);
     expect(h.repliesTo(responseUrl)).toHaveLength(1);
     expect(requests()).toHaveLength(2);
+    recordFault({ suite: 'requests', fault: 'a captured signed button click replayed within the signature window', tried: 1, lost: 0, duplicates: 0, leaks: 0 });
   });
 
   it('guards every spelling of /slack/events the same way: 401 unsigned, acted on once signed', async () => {
