@@ -41,7 +41,7 @@ export class AuditLog {
   ) {}
 
   private get key(): string {
-    return `${this.keys.prefix}:audit`;
+    return this.keys.audit();
   }
 
   async append(entry: Omit<AuditEntry, 'at'> & { at?: number }): Promise<void> {

@@ -1,3 +1,4 @@
+import { SCRIPTS } from '../redis/scripts.js';
 import type { Redis } from 'ioredis';
 import type { Keys } from '../redis/keys.js';
 
@@ -17,9 +18,6 @@ export interface CloudLockState {
 
 /** Run locks expire unless renewed, so a crashed worker never holds a cloud forever. */
 export const RUN_LOCK_TTL_MS = 60_000;
-
-const RELEASE = `if redis.call('get', KEYS[1]) and cjson.decode(redis.call('get', KEYS[1])).runId == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
-const RENEW = `if redis.call('get', KEYS[1]) and cjson.decode(redis.call('get', KEYS[1])).runId == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
 
 /**
  * Two kinds of lock per cloud, both atomic in Redis:
@@ -46,11 +44,11 @@ export class CloudLocks {
   }
 
   async renewRun(cloud: string, runId: string, ttlMs = RUN_LOCK_TTL_MS): Promise<boolean> {
-    return (await this.redis.eval(RENEW, 1, this.keys.cloudLock(cloud), runId, String(ttlMs))) === 1;
+    return (await this.redis.eval(SCRIPTS.renewCloudLock, 1, this.keys.cloudLock(cloud), runId, String(ttlMs))) === 1;
   }
 
   async releaseRun(cloud: string, runId: string): Promise<boolean> {
-    return (await this.redis.eval(RELEASE, 1, this.keys.cloudLock(cloud), runId)) === 1;
+    return (await this.redis.eval(SCRIPTS.releaseCloudLock, 1, this.keys.cloudLock(cloud), runId)) === 1;
   }
 
   async runHolder(cloud: string): Promise<LockHolder | undefined> {

@@ -77,4 +77,8 @@ export class Keys {
   slackRequestSeen(signatureDigest: string): string {
     return `${this.prefix}:slack-seen:${signatureDigest}`;
   }
+  /** The audit stream (`/apollo history`). */
+  audit(): string {
+    return `${this.prefix}:audit`;
+  }
 }

@@ -1,3 +1,4 @@
+import { SCRIPTS } from '../redis/scripts.js';
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
@@ -22,8 +23,6 @@ export interface CardNotifierOptions {
  */
 const LOCK_MS = 10_000;
 const KEY_TTL_SECONDS = 24 * 3600;
-
-const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
 /**
  * Keeps each run's card in step with its state, from any number of processes.
@@ -167,7 +166,7 @@ export class CardNotifier {
           .exec();
       }
     } finally {
-      await this.redis.eval(RELEASE, 1, lockKey, token);
+      await this.redis.eval(SCRIPTS.releaseIfToken, 1, lockKey, token);
     }
     if (!ok) return { drained: false, waitMs };
     if (!posted) return { drained: true, waitMs: 0 };

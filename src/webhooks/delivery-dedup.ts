@@ -1,3 +1,4 @@
+import { SCRIPTS } from '../redis/scripts.js';
 import type { Redis } from 'ioredis';
 import type { Keys } from '../redis/keys.js';
 import { bodyDigest } from './signed-request.js';
@@ -24,10 +25,6 @@ export function deliveryId(senderId: string | undefined, raw: Buffer): string {
 }
 
 /** Claims every key, or none when any exists: of two copies arriving at once, exactly one is first. */
-const CLAIM_ALL = `for i = 1, #KEYS do if redis.call('exists', KEYS[i]) == 1 then return 0 end end
-for i = 1, #KEYS do redis.call('set', KEYS[i], ARGV[1], 'EX', ARGV[2]) end
-return 1`;
-
 /**
  * Remembers which deliveries were handled, so a sender's retry of one it thinks failed (a timeout,
  * a "Redeliver" click) — or an attacker's replay of a captured one — is answered without a second
@@ -47,7 +44,7 @@ export class DeliveryDedup {
   /** True for the first delivery with this id: neither its sender's id nor its body was seen. */
   async claim(source: WebhookSource, id: string): Promise<boolean> {
     const keys = this.keysOf(source, id);
-    return (await this.redis.eval(CLAIM_ALL, keys.length, ...keys, String(Date.now()), String(this.ttlSeconds))) === 1;
+    return (await this.redis.eval(SCRIPTS.claimAll, keys.length, ...keys, String(Date.now()), String(this.ttlSeconds))) === 1;
   }
 
   /** Forgets a delivery whose handling failed before anything was recorded, so its retry is not a "repeat". */

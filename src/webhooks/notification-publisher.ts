@@ -1,3 +1,4 @@
+import { SCRIPTS } from '../redis/scripts.js';
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { WebAPIPlatformError, WebAPIRateLimitedError } from '@slack/web-api';
@@ -6,8 +7,6 @@ import type { MessageRef, SlackPoster } from '../slack/slack-poster.js';
 import type { Message } from '../../views/limits.js';
 import { renderNotification } from '../../views/notification.js';
 import type { NotificationStore, RunRef } from './notification-store.js';
-
-const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
 export interface NotificationPublisherOptions {
   /** How long a sender holds a run's lock before another may take over from a stuck one. Default 30 s. */
@@ -67,7 +66,7 @@ export class NotificationPublisher {
         await this.store.markSent(ref, version);
       }
     } finally {
-      await this.redis.eval(RELEASE, 1, lockKey, token);
+      await this.redis.eval(SCRIPTS.releaseIfToken, 1, lockKey, token);
     }
   }
 

@@ -1,3 +1,4 @@
+import { SCRIPTS } from '../redis/scripts.js';
 import type { Redis } from 'ioredis';
 import type { Keys } from '../redis/keys.js';
 import type { MessageRef } from '../slack/slack-poster.js';
@@ -15,16 +16,6 @@ export function runRefOf(n: Pick<Notification, 'repo' | 'pipeline' | 'runId'>): 
 }
 
 /** Replaces the state only with a later one, and counts the change: one round trip, no race. */
-const RECORD = `
-local rank = redis.call('HGET', KEYS[1], 'rank')
-if rank and tonumber(rank) >= tonumber(ARGV[1]) then return 0 end
-redis.call('HSET', KEYS[1], 'rank', ARGV[1], 'value', ARGV[2])
-redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
-local version = redis.call('INCR', KEYS[2])
-redis.call('EXPIRE', KEYS[2], tonumber(ARGV[3]))
-return version
-`;
-
 export interface NotificationStoreOptions {
   /** How long a run's state and message are kept after its last event. Default 7 days. */
   ttlSeconds?: number;
@@ -53,7 +44,7 @@ export class NotificationStore {
   async record(n: Notification): Promise<number> {
     const ref = runRefOf(n);
     const version = await this.redis.eval(
-      RECORD,
+      SCRIPTS.recordNotification,
       2,
       this.key(ref, 'state'),
       this.key(ref, 'ver'),

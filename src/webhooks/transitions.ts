@@ -1,3 +1,4 @@
+import { SCRIPTS } from '../redis/scripts.js';
 import type { Redis } from 'ioredis';
 import type { Keys } from '../redis/keys.js';
 import { transitionFrom, type Notification, type Transition } from './notification.js';
@@ -7,18 +8,6 @@ import { transitionFrom, type Notification, type Transition } from './notificati
  * repeated completion under another delivery id) gets the same answer as the first instead of
  * comparing the run with itself.
  */
-const OBSERVE = `
-local raw = redis.call('GET', KEYS[1])
-local previous = ''
-if raw then
-  local last = cjson.decode(raw)
-  if last.run == ARGV[1] then return last.previous end
-  previous = last.verdict
-end
-redis.call('SET', KEYS[1], cjson.encode({run = ARGV[1], verdict = ARGV[2], previous = previous}), 'EX', tonumber(ARGV[3]))
-return previous
-`;
-
 export interface TransitionTrackerOptions {
   /** How long a pipeline's last verdict is remembered without a new run. Default 90 days. */
   ttlSeconds?: number;
@@ -43,7 +32,7 @@ export class TransitionTracker {
   async observe(n: Notification): Promise<Transition | undefined> {
     if ((n.status !== 'passed' && n.status !== 'failed') || !n.branch) return undefined;
     const key = this.keys.notificationLast(n.repo.toLowerCase(), n.pipeline, n.branch);
-    const previous = (await this.redis.eval(OBSERVE, 1, key, `${n.runId}#${n.attempt}`, n.status, String(this.ttlSeconds))) as string;
+    const previous = (await this.redis.eval(SCRIPTS.observeTransition, 1, key, `${n.runId}#${n.attempt}`, n.status, String(this.ttlSeconds))) as string;
     return transitionFrom(previous === 'passed' || previous === 'failed' ? previous : undefined, n.status);
   }
 }

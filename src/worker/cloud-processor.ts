@@ -9,10 +9,7 @@ import type { Services } from '../services.js';
 import { failLane, runLaneJob } from './lane-job.js';
 import type { StepSandbox } from '../pipeline/sandbox.js';
 import { resolveCloudEnv } from '../config/cloud-env.js';
-
-const CLEAR_IF_OURS = `if redis.call('get', KEYS[1]) == ARGV[1] then redis.call('del', KEYS[1]) end
-if redis.call('hget', KEYS[2], 'runId') == ARGV[1] then redis.call('del', KEYS[2]) end
-return 1`;
+import { SCRIPTS } from '../redis/scripts.js';
 
 /**
  * One cloud of a deploy or destroy: takes the cloud's run lock (renewed while running, released
@@ -101,7 +98,7 @@ export function createCloudProcessor(services: Services, sandbox: StepSandbox) {
     }
     if (phase === 'destroy' && status === 'passed') {
       // Nothing of this run is left on the cloud: forget it, unless a newer run took over meanwhile.
-      await redis.eval(CLEAR_IF_OURS, 2, keys.cloudCurrent(cloud), keys.lastDeploy(cloud), runId);
+      await redis.eval(SCRIPTS.clearCloudIfOurs, 2, keys.cloudCurrent(cloud), keys.lastDeploy(cloud), runId);
     }
     return status;
   };

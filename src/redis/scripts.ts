@@ -1,0 +1,74 @@
+/**
+ * Every Lua script the bot runs, in one place, each with what its KEYS and ARGV are. A script runs
+ * atomically in Redis: these are the read-then-write steps that must not interleave across processes.
+ * The stores that own the keys are the only callers.
+ */
+export const SCRIPTS = {
+  /**
+   * Deletes a lock only if the caller still holds it.
+   * KEYS[1] the lock; ARGV[1] the holder's token. Returns 1 when deleted, 0 otherwise.
+   */
+  releaseIfToken: `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`,
+
+  /**
+   * Deletes a cloud's run lock only if the given run holds it.
+   * KEYS[1] the cloud's run lock (JSON with `runId`); ARGV[1] the run id. Returns 1 when deleted.
+   */
+  releaseCloudLock: `if redis.call('get', KEYS[1]) and cjson.decode(redis.call('get', KEYS[1])).runId == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`,
+
+  /**
+   * Extends a cloud's run lock only if the given run holds it.
+   * KEYS[1] the cloud's run lock; ARGV[1] the run id; ARGV[2] the new TTL in ms. Returns 1 when renewed.
+   */
+  renewCloudLock: `if redis.call('get', KEYS[1]) and cjson.decode(redis.call('get', KEYS[1])).runId == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`,
+
+  /**
+   * Forgets what a cloud carries, unless a newer run took it over meanwhile.
+   * KEYS[1] the cloud's current run id; KEYS[2] its last-deploy hash (field `runId`); ARGV[1] the run id.
+   */
+  clearCloudIfOurs: `if redis.call('get', KEYS[1]) == ARGV[1] then redis.call('del', KEYS[1]) end
+if redis.call('hget', KEYS[2], 'runId') == ARGV[1] then redis.call('del', KEYS[2]) end
+return 1`,
+
+  /**
+   * Claims every key or none: a delivery is new only if none of its ids was seen.
+   * KEYS the delivery's ids; ARGV[1] the value to store; ARGV[2] their TTL in seconds. Returns 1 when claimed.
+   */
+  claimAll: `for i = 1, #KEYS do if redis.call('exists', KEYS[i]) == 1 then return 0 end end
+for i = 1, #KEYS do redis.call('set', KEYS[i], ARGV[1], 'EX', ARGV[2]) end
+return 1`,
+
+  /**
+   * Records a CI run's state unless the run is already at this state or a later one.
+   * KEYS[1] the run's state hash (`rank`, `value`); KEYS[2] its version counter;
+   * ARGV[1] the state's rank; ARGV[2] the state as JSON; ARGV[3] the TTL in seconds.
+   * Returns the new version, or 0 when the state is stale.
+   */
+  recordNotification: `
+local rank = redis.call('HGET', KEYS[1], 'rank')
+if rank and tonumber(rank) >= tonumber(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], 'rank', ARGV[1], 'value', ARGV[2])
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
+local version = redis.call('INCR', KEYS[2])
+redis.call('EXPIRE', KEYS[2], tonumber(ARGV[3]))
+return version
+`,
+
+  /**
+   * Remembers a pipeline's latest completed run and returns the verdict of the one before it; the same
+   * run observed twice returns the same answer.
+   * KEYS[1] the pipeline-and-branch key; ARGV[1] the run (`id#attempt`); ARGV[2] its verdict;
+   * ARGV[3] the TTL in seconds. Returns the previous run's verdict, or ''.
+   */
+  observeTransition: `
+local raw = redis.call('GET', KEYS[1])
+local previous = ''
+if raw then
+  local last = cjson.decode(raw)
+  if last.run == ARGV[1] then return last.previous end
+  previous = last.verdict
+end
+redis.call('SET', KEYS[1], cjson.encode({run = ARGV[1], verdict = ARGV[2], previous = previous}), 'EX', tonumber(ARGV[3]))
+return previous
+`,
+} as const;
