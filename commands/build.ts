@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { GitRef, shortSha } from '../src/git/ref.js';
-import { startBuild } from '../src/queue/start-build.js';
+import { startBuild } from '../src/actions/request-build.js';
 import { ApolloError, ErrorCode } from '../src/errors.js';
 import { limitText } from '../views/refusal.js';
 import { defineCommand } from './command.js';

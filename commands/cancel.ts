@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ApolloError, ErrorCode } from '../src/errors.js';
-import { cancelRun } from '../src/runs/cancel-run.js';
+import { cancelRun } from '../src/actions/cancel-run.js';
 import { defineCommand } from './command.js';
 import { parseArgs } from './parse.js';
 

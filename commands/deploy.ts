@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ApolloError, ErrorCode } from '../src/errors.js';
 import { GitRef } from '../src/git/ref.js';
-import { requestDeploy } from '../src/deploy/request-deploy.js';
+import { requestDeploy } from '../src/actions/request-deploy.js';
 import { defineCommand } from './command.js';
 import { parseArgs } from './parse.js';
 

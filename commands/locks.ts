@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ApolloError, ErrorCode } from '../src/errors.js';
-import { hhmm, lockMessage } from '../src/deploy/lock-message.js';
+import { hhmm, lockMessage } from '../views/lock-message.js';
 import { mention } from '../views/mention.js';
 import { escapeMrkdwn } from '../views/limits.js';
 import { audit } from '../src/audit/record.js';

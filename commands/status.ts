@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { formatDuration } from '../src/config/duration.js';
-import { hhmm } from '../src/deploy/lock-message.js';
+import { hhmm } from '../views/lock-message.js';
 import { shortSha } from '../src/git/ref.js';
 import { awaitingApproval, isRunDone, runStartedAt, runStatus } from '../src/runs/run.js';
 import { mention } from '../views/mention.js';
@@ -18,7 +18,7 @@ export const statusCommand = defineCommand({
   summary: 'queued and running runs, and what each cloud runs now',
   parse: (args) => parseArgs(z.tuple([]), args, '/apollo status'),
   async run(_args, { reply, services }) {
-    const { runs, redis, keys, config } = services;
+    const { runs, cloudState, config } = services;
     const active: string[] = [];
     for (const id of await runs.recentIds(RECENT_RUNS)) {
       const run = await runs.get(id);
@@ -30,10 +30,10 @@ export const statusCommand = defineCommand({
     }
     const clouds: string[] = [];
     for (const cloud of Object.keys(config.clouds)) {
-      const last = await redis.hgetall(keys.lastDeploy(cloud));
+      const last = await cloudState.lastDeploy(cloud);
       clouds.push(
-        last.sha
-          ? `• *${cloud}*: \`${shortSha(last.sha)}\` (${escapeMrkdwn(last.ref ?? '')}) deployed by ${mention(last.by ?? '?')} at ${hhmm(Number(last.at))} on ${new Date(Number(last.at)).toISOString().slice(0, 10)} (run \`${last.runId}\`)`
+        last
+          ? `• *${cloud}*: \`${shortSha(last.sha)}\` (${escapeMrkdwn(last.ref)}) deployed by ${mention(last.by || '?')} at ${hhmm(last.at)} on ${new Date(last.at).toISOString().slice(0, 10)} (run \`${last.runId}\`)`
           : `• *${cloud}*: nothing deployed yet`,
       );
     }

@@ -18,6 +18,9 @@ import { AuditLog } from './audit/audit-log.js';
 import { createRedis, waitReady } from './redis/connection.js';
 import { Keys } from './redis/keys.js';
 import { RunStore } from './runs/run-store.js';
+import { CloudState } from './runs/cloud-state.js';
+import { ApprovalRequests } from './runs/approval-requests.js';
+import { Once } from './runs/once.js';
 import { CardNotifier, type CardNotifierOptions } from './slack/card-notifier.js';
 import { SlackPoster } from './slack/slack-poster.js';
 
@@ -46,6 +49,12 @@ export interface Services {
   /** Fail-fast (web) or patient (worker) connection, see Role. */
   redis: Redis;
   runs: RunStore;
+  /** What each cloud carries now and last had deployed. */
+  cloudState: CloudState;
+  /** Deploys' open approval requests (their expiry). */
+  approvals: ApprovalRequests;
+  /** Things done once per run (failures in the thread, verdict in the team channel). */
+  once: Once;
   mirror: GitMirror;
   slack: SlackPoster;
   notifier: CardNotifier;
@@ -114,6 +123,9 @@ export function createServices(
     keys,
     redis,
     runs,
+    cloudState: new CloudState(redis, keys),
+    approvals: new ApprovalRequests(redis, keys),
+    once: new Once(redis, keys),
     mirror: shared.mirror ?? new GitMirror(config.repository, resolve(settings.stateDir)),
     slack,
     notifier,

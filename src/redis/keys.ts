@@ -81,4 +81,8 @@ export class Keys {
   audit(): string {
     return `${this.prefix}:audit`;
   }
+  /** Where a queue's stall watcher resumes reading events (see src/worker/stall-recovery.ts). */
+  stallCursor(queue: string): string {
+    return `${this.prefix}:stall-cursor:${queue}`;
+  }
 }

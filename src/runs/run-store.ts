@@ -96,6 +96,16 @@ export class RunStore {
   }
 
   /** Marks a phase of the run cancelled (once); returns false when it already was. */
+  /** Takes back a decision whose follow-up failed (the queue was down), so the next click can try again. */
+  async undoDecision(runId: string): Promise<void> {
+    await this.redis.hdel(this.keys.run(runId), 'decision');
+  }
+
+  /** Takes back a destroy whose jobs could not be queued, so the button works again. */
+  async undoDestroy(runId: string, clouds: string[]): Promise<void> {
+    await this.redis.hdel(this.keys.run(runId), 'destroy', ...clouds.map((c) => laneField(c, 'destroy')));
+  }
+
   async markCancelled(runId: string, by: string, phase: LanePhase = 'run'): Promise<boolean> {
     return (await this.redis.hsetnx(this.keys.run(runId), cancelField(phase), by)) === 1;
   }

@@ -12,12 +12,11 @@ export async function postVerdictElsewhere(services: Services, runId: string, ph
   // Runs queued by webhooks went where the routes sent them on purpose; only people's runs count here.
   if (!/^[UW][A-Z0-9]{2,}$/.test(run.requestedBy)) return;
   if (run.kind === 'deploy' && run.decision?.state !== 'approved') return;
-  const key = services.keys.verdictPosted(runId, phase);
-  if ((await services.redis.set(key, '1', 'EX', 30 * 24 * 3600, 'NX')) !== 'OK') return;
+  if (!(await services.once.claim('verdict', runId, phase))) return;
   try {
     await services.slack.postMessage(channel, renderVerdict(run));
   } catch (err) {
-    await services.redis.del(key);
+    await services.once.release('verdict', runId, phase);
     services.logger.warn({ err, runId, channel }, 'could not post the verdict in the team channel');
   }
 }

@@ -1,4 +1,4 @@
-import { startBuild } from '../queue/start-build.js';
+import { startBuild } from '../actions/request-build.js';
 import type { Delivery, WebhookContext } from './webhook-context.js';
 import type { WebhookAnswer } from './json-route.js';
 import { DUPLICATE, recordOnce } from './notify.js';

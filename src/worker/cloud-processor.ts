@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq';
 import { ApolloError, ErrorCode } from '../errors.js';
-import { lockMessage } from '../deploy/lock-message.js';
+import { lockMessage } from '../../views/lock-message.js';
 import { RUN_LOCK_TTL_MS } from '../queue/cloud-locks.js';
 import type { CloudJobData, DeployJobData } from '../queue/deploy-flow.js';
 import { postVerdictElsewhere } from '../slack/post-verdict.js';
@@ -9,7 +9,6 @@ import type { Services } from '../services.js';
 import { failLane, runLaneJob } from './lane-job.js';
 import type { StepSandbox } from '../pipeline/sandbox.js';
 import { resolveCloudEnv } from '../config/cloud-env.js';
-import { SCRIPTS } from '../redis/scripts.js';
 
 /**
  * One cloud of a deploy or destroy: takes the cloud's run lock (renewed while running, released
@@ -20,7 +19,7 @@ import { SCRIPTS } from '../redis/scripts.js';
 export function createCloudProcessor(services: Services, sandbox: StepSandbox) {
   return async (job: Job<CloudJobData>, _token?: string, signal?: AbortSignal): Promise<string> => {
     const { runId, cloud, phase } = job.data;
-    const { runs, config, locks, redis, keys } = services;
+    const { runs, config, locks, cloudState } = services;
     const run = await runs.get(runId);
     if (!run) throw new ApolloError(ErrorCode.RunUnknown, `run ${runId} not found`);
     const lanePhase = phase === 'destroy' ? 'destroy' : 'run';
@@ -43,13 +42,13 @@ export function createCloudProcessor(services: Services, sandbox: StepSandbox) {
     if (!acquired.ok) return laneStatus(await fail(lockMessage(cloud, 'run', acquired.holder)));
     if (phase === 'destroy') {
       // Terraform state is per cloud: destroying from an old card would tear down a newer deploy.
-      const current = await redis.get(keys.cloudCurrent(cloud));
+      const current = await cloudState.current(cloud);
       if (current !== runId) {
         await locks.releaseRun(cloud, runId);
         return laneStatus(await fail(`not destroyed: *${cloud}* now carries ${current ? `run \`${current}\`` : 'no deploy of this run'}`));
       }
     } else {
-      await redis.set(keys.cloudCurrent(cloud), runId);
+      await cloudState.takeOver(cloud, runId);
     }
 
     // Without its lock the cloud is no longer ours: another deploy could take it. Stop the lane.
@@ -94,11 +93,11 @@ export function createCloudProcessor(services: Services, sandbox: StepSandbox) {
     }
     const status = laneStatus(result);
     if (phase === 'deploy' && status === 'passed') {
-      await redis.hset(keys.lastDeploy(cloud), { sha: run.sha, ref: run.ref, by: run.requestedBy, at: String(Date.now()), runId });
+      await cloudState.recordDeploy(cloud, { sha: run.sha, ref: run.ref, by: run.requestedBy, at: Date.now(), runId });
     }
     if (phase === 'destroy' && status === 'passed') {
       // Nothing of this run is left on the cloud: forget it, unless a newer run took over meanwhile.
-      await redis.eval(SCRIPTS.clearCloudIfOurs, 2, keys.cloudCurrent(cloud), keys.lastDeploy(cloud), runId);
+      await cloudState.clearIfOurs(cloud, runId);
     }
     return status;
   };

@@ -137,8 +137,7 @@ async function postFailures(services: Services, runId: string, lane: Lane, label
   if (!message) return;
   const run = await services.runs.get(runId);
   if (!run?.message) return;
-  const key = services.keys.failuresPosted(runId, label);
-  if ((await services.redis.set(key, '1', 'EX', 30 * 24 * 3600, 'NX')) !== 'OK') return;
+  if (!(await services.once.claim('failures', runId, label))) return;
   await services.slack.postMessage(run.message.channel, message, run.message.ts);
 }
 

@@ -68,7 +68,7 @@ export function watchStalls(
   const connection = createRedis(services.settings.redisUrl, 'blocking');
   // Resume from the last event any worker handled, so a stall failed while no worker listened (all
   // were down longer than the job lock) is still settled when one starts.
-  const cursorKey = `${services.keys.prefix}:stall-cursor:${queue.name}`;
+  const cursorKey = services.keys.stallCursor(queue.name);
   let events: QueueEvents | undefined;
   const ready = services.redis.get(cursorKey).then((cursor) => {
     events = new QueueEvents(queue.name, { connection, prefix: services.keys.bullPrefix, lastEventId: cursor ?? '$' });

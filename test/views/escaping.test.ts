@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../../src/audit/audit-log.js';
-import { lockMessage } from '../../src/deploy/lock-message.js';
+import { lockMessage } from '../../views/lock-message.js';
 import type { TestSummary } from '../../src/reports/summary.js';
 import type { Lane, Run, StepState } from '../../src/runs/run.js';
 import type { Notification } from '../../src/webhooks/notification.js';

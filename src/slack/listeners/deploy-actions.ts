@@ -1,10 +1,10 @@
 import type { App, BlockAction, RespondFn } from '@slack/bolt';
 import { z } from 'zod';
-import { decideDeploy, type DecisionOutcome } from '../../deploy/decide-deploy.js';
-import { destroyDeploy } from '../../deploy/destroy-deploy.js';
-import { requestDeploy } from '../../deploy/request-deploy.js';
-import { uploadLog } from '../../deploy/upload-log.js';
-import { cancelRun } from '../../runs/cancel-run.js';
+import { decideDeploy, type DecisionOutcome } from '../../actions/decide-deploy.js';
+import { destroyDeploy } from '../../actions/destroy-deploy.js';
+import { requestDeploy } from '../../actions/request-deploy.js';
+import { uploadLog } from '../../actions/upload-log.js';
+import { cancelRun } from '../../actions/cancel-run.js';
 import { ApolloError, ErrorCode, isApolloError, userMessage } from '../../errors.js';
 import { formatIssues } from '../../config/issues.js';
 import { isRedisUnavailable } from '../../redis/connection.js';

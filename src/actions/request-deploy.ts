@@ -2,7 +2,7 @@ import { ApolloError, ErrorCode } from '../errors.js';
 import { newLane } from '../runs/run.js';
 import { recordRun } from '../runs/record-run.js';
 import type { Services } from '../services.js';
-import { lockMessage } from './lock-message.js';
+import { lockMessage } from '../../views/lock-message.js';
 import { audit } from '../audit/record.js';
 import { limitText } from '../../views/refusal.js';
 
@@ -43,7 +43,7 @@ export async function assertCloudsFree(services: Services, clouds: string[], use
  * an expiry and posts the approval card. Nothing runs until an approver clicks Approve.
  */
 export async function requestDeploy(services: Services, request: DeployRequest): Promise<{ runId: string; cardError?: string }> {
-  const { config, access, redis, keys, notifier } = services;
+  const { config, access, approvals, notifier } = services;
   if (!config.deploy) throw new ApolloError(ErrorCode.UsageInvalid, 'No deploy pipeline is configured (`deploy:` in apollo.yml).');
   if (!(await access.allows(config.access.deployers, request.requestedBy))) {
     throw new ApolloError(ErrorCode.NotAllowed, 'You are not allowed to request deploys (`access.deployers`).');
@@ -72,7 +72,7 @@ export async function requestDeploy(services: Services, request: DeployRequest):
     extra: { approvalExpiresAt: Date.now() + ttl, ...(request.tests ? { tests: request.tests } : {}) },
     ...(config.access.protectedBranches ? { protectedBranches: config.access.protectedBranches } : {}),
   });
-  await redis.set(keys.deployRequest(runId), request.requestedBy, 'PX', ttl);
+  await approvals.open(runId, request.requestedBy, ttl);
   await audit(services, { action: 'deploy.requested', by: request.requestedBy, runId, commit: sha, clouds });
   try {
     await notifier.post(runId, request.channel);

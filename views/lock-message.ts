@@ -1,6 +1,6 @@
-import { mention } from '../../views/mention.js';
-import { escapeMrkdwn } from '../../views/limits.js';
-import type { LockHolder } from '../queue/cloud-locks.js';
+import { mention } from './mention.js';
+import { escapeMrkdwn } from './limits.js';
+import type { LockHolder } from '../src/queue/cloud-locks.js';
 
 export function hhmm(epochMs: number): string {
   return `${new Date(epochMs).toISOString().slice(11, 16)} UTC`;

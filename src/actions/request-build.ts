@@ -2,7 +2,7 @@ import { ApolloError, ErrorCode } from '../errors.js';
 import { newLane } from '../runs/run.js';
 import { recordRun } from '../runs/record-run.js';
 import type { Services } from '../services.js';
-import { enqueueBuild } from './build-queue.js';
+import { enqueueBuild } from '../queue/build-queue.js';
 import { audit } from '../audit/record.js';
 
 export interface BuildRequest {

@@ -1,9 +1,9 @@
-import type { DecisionOutcome } from '../deploy/decide-deploy.js';
+import type { DecisionOutcome } from './decide-deploy.js';
 import { audit } from '../audit/record.js';
 import { buildDedupId } from '../queue/build-queue.js';
 import { cloudJobId, deployJobId } from '../queue/deploy-flow.js';
 import type { Services } from '../services.js';
-import { awaitingApproval, isRunDone, lanesDone, type Lane } from './run.js';
+import { awaitingApproval, isRunDone, lanesDone, type Lane } from '../runs/run.js';
 import { cancelLane } from '../worker/lane-job.js';
 import { mention } from '../../views/mention.js';
 import { clickedInRunChannel, WRONG_CHANNEL } from '../access/run-channel.js';
@@ -34,7 +34,7 @@ export async function cancelRun(services: Services, runId: string, user: string,
     // Not started: withdrawing the request is rejecting it.
     const { won } = await runs.decide(runId, { state: 'rejected', by: user, at: Date.now() });
     if (won) await audit(services, { action: 'deploy.rejected', by: user, runId, commit: run.sha, clouds: run.laneNames, reason: 'withdrawn with cancel' });
-    await services.redis.del(services.keys.deployRequest(runId));
+    await services.approvals.close(runId);
     await notifier.flush(runId);
     return won ? { ok: true, text: `Deploy request \`${runId}\` withdrawn.` } : { ok: false, text: 'This request was decided meanwhile; nothing changed.' };
   }

@@ -1,7 +1,7 @@
 import { ApolloError, ErrorCode } from '../errors.js';
 import type { Services } from '../services.js';
 import { assertCloudsFree } from './request-deploy.js';
-import { hhmm } from './lock-message.js';
+import { hhmm } from '../../views/lock-message.js';
 import { mention } from '../../views/mention.js';
 import { audit } from '../audit/record.js';
 import { clickedInRunChannel, WRONG_CHANNEL } from '../access/run-channel.js';
@@ -14,7 +14,7 @@ export type DecisionOutcome = { ok: true; text?: string } | { ok: false; text: s
  * gets a private answer.
  */
 export async function decideDeploy(services: Services, runId: string, user: string, choice: 'approve' | 'reject', channel?: string): Promise<DecisionOutcome> {
-  const { runs, redis, keys, config, access, notifier, deployFlow, mirror } = services;
+  const { runs, approvals, config, access, notifier, deployFlow, mirror } = services;
   const run = await runs.get(runId);
   if (!run || run.kind !== 'deploy') return { ok: false, text: 'This deploy request no longer exists.' };
   if (!clickedInRunChannel(run, channel)) return { ok: false, text: WRONG_CHANNEL };
@@ -22,7 +22,7 @@ export async function decideDeploy(services: Services, runId: string, user: stri
     const { state, by, at } = run.decision;
     return { ok: false, text: `This request was already ${state}${by ? ` by ${mention(by)}` : ''} at ${hhmm(at)}; nothing changed.` };
   }
-  if (!(await redis.exists(keys.deployRequest(runId)))) {
+  if (!(await approvals.isOpen(runId))) {
     const expired = await runs.decide(runId, { state: 'expired', at: run.approvalExpiresAt ?? Date.now() });
     if (expired.won) await audit(services, { action: 'deploy.expired', by: user, runId, commit: run.sha, clouds: run.laneNames });
     await notifier.flush(runId);
@@ -47,15 +47,15 @@ export async function decideDeploy(services: Services, runId: string, user: stri
   const state = choice === 'approve' ? 'approved' : 'rejected';
   const { won, decision } = await runs.decide(runId, { state, by: user, at: Date.now() });
   if (!won) return { ok: false, text: `This request was already ${decision.state}${decision.by ? ` by ${mention(decision.by)}` : ''}; nothing changed.` };
-  await redis.del(keys.deployRequest(runId));
+  await approvals.close(runId);
   await audit(services, { action: state === 'approved' ? 'deploy.approved' : 'deploy.rejected', by: user, runId, commit: run.sha, clouds: run.laneNames });
   if (state === 'approved') {
     try {
       await deployFlow.add(runId, 'deploy', run.laneNames);
     } catch (err) {
       // Undo the decision so the next click can try again: an approval must never be lost silently.
-      await redis.hdel(keys.run(runId), 'decision');
-      await redis.set(keys.deployRequest(runId), run.requestedBy, 'PX', Math.max(1000, (run.approvalExpiresAt ?? 0) - Date.now()));
+      await runs.undoDecision(runId);
+      await approvals.open(runId, run.requestedBy, Math.max(1000, (run.approvalExpiresAt ?? 0) - Date.now()));
       throw new ApolloError(ErrorCode.QueueUnavailable, 'The queue is unavailable; nothing was started. Click Approve again in a minute.', { cause: err });
     }
   }

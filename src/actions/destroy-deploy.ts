@@ -2,7 +2,7 @@ import { newLane, runStatus } from '../runs/run.js';
 import { ApolloError, ErrorCode } from '../errors.js';
 import type { Services } from '../services.js';
 import { mention } from '../../views/mention.js';
-import { hhmm } from './lock-message.js';
+import { hhmm } from '../../views/lock-message.js';
 import type { DecisionOutcome } from './decide-deploy.js';
 import { audit } from '../audit/record.js';
 import { clickedInRunChannel, WRONG_CHANNEL } from '../access/run-channel.js';
@@ -30,7 +30,7 @@ export async function destroyDeploy(services: Services, runId: string, user: str
   const clouds: string[] = [];
   const taken: string[] = [];
   for (const cloud of started) {
-    const current = await services.redis.get(services.keys.cloudCurrent(cloud));
+    const current = await services.cloudState.current(cloud);
     if (current === runId) clouds.push(cloud);
     else taken.push(`*${cloud}* (${current ? `now run \`${current}\`` : 'already destroyed'})`);
   }
@@ -42,7 +42,7 @@ export async function destroyDeploy(services: Services, runId: string, user: str
     await deployFlow.add(runId, 'destroy', clouds);
   } catch (err) {
     // Undo, so the button works again once the queue is back: a destroy must never be lost silently.
-    await services.redis.hdel(services.keys.run(runId), 'destroy', ...clouds.map((c) => `destroy:${c}`));
+    await runs.undoDestroy(runId, clouds);
     throw new ApolloError(ErrorCode.QueueUnavailable, 'The queue is unavailable; nothing was destroyed. Click Destroy again in a minute.', { cause: err });
   }
   await audit(services, { action: 'destroy.requested', by: user, runId, commit: run.sha, clouds });

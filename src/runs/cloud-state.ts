@@ -1,0 +1,49 @@
+import type { Redis } from 'ioredis';
+import type { Keys } from '../redis/keys.js';
+import { SCRIPTS } from '../redis/scripts.js';
+
+/** What a cloud last had deployed, for `/apollo status`. */
+export interface LastDeploy {
+  sha: string;
+  ref: string;
+  by: string;
+  at: number;
+  runId: string;
+}
+
+/**
+ * Per cloud: the run whose deploy it carries now (set when a deploy starts, cleared by its destroy;
+ * an old card's Destroy must never touch a newer deploy, since terraform state is per cloud), and
+ * the last successful deploy. The only owner of these keys.
+ */
+export class CloudState {
+  constructor(
+    private readonly redis: Pick<Redis, 'get' | 'set' | 'hset' | 'hgetall' | 'eval'>,
+    private readonly keys: Pick<Keys, 'cloudCurrent' | 'lastDeploy'>,
+  ) {}
+
+  /** The run that owns the cloud's resources now, if any. */
+  async current(cloud: string): Promise<string | undefined> {
+    return (await this.redis.get(this.keys.cloudCurrent(cloud))) ?? undefined;
+  }
+
+  /** A starting deploy takes the cloud over. */
+  async takeOver(cloud: string, runId: string): Promise<void> {
+    await this.redis.set(this.keys.cloudCurrent(cloud), runId);
+  }
+
+  async recordDeploy(cloud: string, deploy: LastDeploy): Promise<void> {
+    await this.redis.hset(this.keys.lastDeploy(cloud), { sha: deploy.sha, ref: deploy.ref, by: deploy.by, at: String(deploy.at), runId: deploy.runId });
+  }
+
+  async lastDeploy(cloud: string): Promise<LastDeploy | undefined> {
+    const last = await this.redis.hgetall(this.keys.lastDeploy(cloud));
+    if (!last.sha) return undefined;
+    return { sha: last.sha, ref: last.ref ?? '', by: last.by ?? '', at: Number(last.at), runId: last.runId ?? '' };
+  }
+
+  /** After a successful destroy: forget the cloud's deploy, unless a newer run took it over meanwhile. */
+  async clearIfOurs(cloud: string, runId: string): Promise<void> {
+    await this.redis.eval(SCRIPTS.clearCloudIfOurs, 2, this.keys.cloudCurrent(cloud), this.keys.lastDeploy(cloud), runId);
+  }
+}
