@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ApolloError, ErrorCode } from '../src/errors.js';
 import { cancelRun } from '../src/actions/cancel-run.js';
+import { answerText, cancelAnswer } from '../views/outcomes.js';
 import { defineCommand } from './command.js';
 import { parseArgs } from './parse.js';
 
@@ -13,8 +13,7 @@ export const cancelCommand = defineCommand({
   summary: 'stop a queued or running build, deploy or destroy',
   parse: (args) => parseArgs(z.tuple([RunId], { error: (i) => (i.code === 'too_small' ? 'which run? e.g. `/apollo cancel d13`' : undefined) }), args, '/apollo cancel <run>')[0],
   async run(runId, { userId, reply, services }) {
-    const outcome = await cancelRun(services, runId, userId);
-    if (!outcome.ok) throw new ApolloError(ErrorCode.NotAllowed, outcome.text);
-    if (outcome.text) await reply(outcome.text);
+    const text = answerText(cancelAnswer(await cancelRun(services, runId, userId)));
+    if (text) await reply(text);
   },
 });

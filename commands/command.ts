@@ -1,5 +1,27 @@
 import type { Config } from '../src/config/schema.js';
-import type { Services } from '../src/services.js';
+import type { RequestBuildDeps } from '../src/actions/request-build.js';
+import type { RequestDeployDeps } from '../src/actions/request-deploy.js';
+import type { CancelRunDeps } from '../src/actions/cancel-run.js';
+import type { LockCloudDeps } from '../src/actions/lock-cloud.js';
+import type { RunStore } from '../src/runs/run-store.js';
+import type { CloudState } from '../src/runs/cloud-state.js';
+import type { CloudLocks } from '../src/queue/cloud-locks.js';
+import type { AuditLog } from '../src/audit/audit-log.js';
+
+/**
+ * What commands use: the actions' own dependencies, and the read-only stores behind status,
+ * locks and history. No Redis client, no keys: stores own those.
+ */
+export type CommandDeps = RequestBuildDeps &
+  RequestDeployDeps &
+  CancelRunDeps &
+  LockCloudDeps & {
+    config: Config;
+    runs: Pick<RunStore, 'get' | 'recentIds'>;
+    cloudState: Pick<CloudState, 'lastDeploy'>;
+    locks: Pick<CloudLocks, 'state'>;
+    audit: Pick<AuditLog, 'latest'>;
+  };
 
 /** Who asked, where, and how to answer them privately. */
 export interface CommandContext {
@@ -7,7 +29,7 @@ export interface CommandContext {
   channelId: string;
   /** Sends an ephemeral message to the person who typed the command. */
   reply: (text: string) => Promise<void>;
-  services: Services;
+  services: CommandDeps;
 }
 
 export interface CommandDefinition<Args> {

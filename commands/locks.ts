@@ -1,12 +1,10 @@
 import { z } from 'zod';
 import { ApolloError, ErrorCode } from '../src/errors.js';
-import { hhmm, lockMessage } from '../views/lock-message.js';
-import { mention } from '../views/mention.js';
-import { escapeMrkdwn } from '../views/limits.js';
-import { audit } from '../src/audit/record.js';
+import { lockMessage } from '../views/lock-message.js';
+import { answerText, lockAnswer, unlockAnswer } from '../views/outcomes.js';
+import { lockCloud, unlockCloud } from '../src/actions/lock-cloud.js';
 import { defineCommand } from './command.js';
 import { parseArgs } from './parse.js';
-import { limitText } from '../views/refusal.js';
 
 const Cloud = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'expected a cloud name');
 
@@ -29,14 +27,7 @@ export const lockCommand = defineCommand({
     return { cloud: checkCloud(cloud, Object.keys(config.clouds)), reason: reason.join(' ').slice(0, 200) };
   },
   async run({ cloud, reason }, { userId, reply, services }) {
-    if (!(await services.access.allows(services.config.access.deployers, userId))) {
-      throw new ApolloError(ErrorCode.NotAllowed, 'Only deployers (`access.deployers`) can lock clouds.');
-    }
-    const limit = await services.limits.admitLockChange(userId);
-    if (limit) throw new ApolloError(ErrorCode.RateLimited, limitText(limit));
-    const { ok, holder } = await services.locks.lockSticky(cloud, userId, reason);
-    if (ok) await audit(services, { action: 'lock.set', by: userId, clouds: [cloud], reason });
-    await reply(ok ? `:lock: *${cloud}* is locked by you: ${escapeMrkdwn(reason)}. \`/apollo unlock ${cloud}\` frees it.` : `${lockMessage(cloud, 'sticky', holder)}; not changed.`);
+    await reply(lockAnswer(await lockCloud(services, cloud, userId, reason)));
   },
 });
 
@@ -47,19 +38,8 @@ export const unlockCommand = defineCommand({
   summary: 'remove your lock (approvers can remove anyone’s)',
   parse: (args, config) => ({ cloud: checkCloud(parseArgs(z.tuple([Cloud], { error: (i) => (i.code === 'too_small' ? 'which cloud?' : undefined) }), args, '/apollo unlock <cloud>')[0], Object.keys(config.clouds)) }),
   async run({ cloud }, { userId, reply, services }) {
-    const current = await services.locks.sticky(cloud);
-    if (!current) {
-      await reply(`*${cloud}* has no lock.`);
-      return;
-    }
-    if (current.owner !== userId && !(await services.access.allows(services.config.access.approvers, userId))) {
-      throw new ApolloError(ErrorCode.NotAllowed, `${lockMessage(cloud, 'sticky', current)}. Only its owner or an approver can unlock it.`);
-    }
-    const limit = await services.limits.admitLockChange(userId);
-    if (limit) throw new ApolloError(ErrorCode.RateLimited, limitText(limit));
-    await services.locks.unlockSticky(cloud);
-    await audit(services, { action: 'lock.removed', by: userId, clouds: [cloud], reason: `was locked by ${current.owner}: ${current.reason ?? ''}`.trim() });
-    await reply(`:unlock: *${cloud}* is unlocked (was locked by ${mention(current.owner)} since ${hhmm(current.since)}).`);
+    const text = answerText(unlockAnswer(await unlockCloud(services, cloud, userId)));
+    if (text) await reply(text);
   },
 });
 

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from '../redis/keys.js';
 import { isRunDone, type Run } from '../runs/run.js';
+import { ApolloError, ErrorCode } from '../errors.js';
 
 export interface UserLimitSettings {
   /** Builds and deploy requests one person may have unfinished at once. */
@@ -66,4 +67,11 @@ export class UserLimits {
 /** A deploy request nobody decided before it expired is finished, even before anyone clicks. */
 function expiredRequest(run: Run, now: number): boolean {
   return run.kind === 'deploy' && run.decision === undefined && run.approvalExpiresAt !== undefined && run.approvalExpiresAt < now;
+}
+
+/** A person reached one of their limits; `limit` says which (views word it). */
+export class LimitReachedError extends ApolloError {
+  constructor(readonly limit: LimitReached) {
+    super(ErrorCode.RateLimited, `limit reached: ${limit.kind}`);
+  }
 }

@@ -1,54 +1,73 @@
 import { ApolloError, ErrorCode } from '../errors.js';
-import type { Services } from '../services.js';
-import { assertCloudsFree } from './request-deploy.js';
-import { hhmm } from '../../views/lock-message.js';
-import { mention } from '../../views/mention.js';
+import type { Config } from '../config/schema.js';
+import type { Access } from '../access/access.js';
+import type { RunStore } from '../runs/run-store.js';
+import type { ApprovalRequests } from '../runs/approval-requests.js';
+import type { GitMirror } from '../git/mirror.js';
+import type { DeployFlow } from '../queue/deploy-flow.js';
+import type { CloudLocks } from '../queue/cloud-locks.js';
 import { audit } from '../audit/record.js';
-import { clickedInRunChannel, WRONG_CHANNEL } from '../access/run-channel.js';
+import { clickedInRunChannel } from '../access/run-channel.js';
+import { assertCloudsFree } from './clouds-free.js';
+import type { AuditTrail, Cards } from './ports.js';
 
-export type DecisionOutcome = { ok: true; text?: string } | { ok: false; text: string };
+/** What Approve and Reject touch. */
+export interface DecideDeployDeps extends AuditTrail {
+  config: Pick<Config, 'access'>;
+  access: Pick<Access, 'allows'>;
+  runs: Pick<RunStore, 'get' | 'decide' | 'undoDecision'>;
+  approvals: Pick<ApprovalRequests, 'isOpen' | 'close' | 'open'>;
+  mirror: Pick<GitMirror, 'ensureCommit'>;
+  locks: Pick<CloudLocks, 'blocker'>;
+  deployFlow: Pick<DeployFlow, 'add'>;
+  notifier: Pick<Cards, 'flush'>;
+}
+
+export type DecisionOutcome =
+  | { kind: 'decided'; state: 'approved' | 'rejected' }
+  | { kind: 'gone' }
+  | { kind: 'wrong-channel' }
+  | { kind: 'already-decided'; state: 'approved' | 'rejected' | 'expired'; by?: string; at?: number }
+  | { kind: 'expired'; at: number }
+  | { kind: 'not-approver' }
+  | { kind: 'self-approval' }
+  | { kind: 'cannot-start'; error: ApolloError };
 
 /**
  * Approve or Reject, authorised at click time. The first valid click wins (HSETNX on the run);
  * every other click — repeated, concurrent, late, or by someone not allowed — changes nothing and
  * gets a private answer.
  */
-export async function decideDeploy(services: Services, runId: string, user: string, choice: 'approve' | 'reject', channel?: string): Promise<DecisionOutcome> {
-  const { runs, approvals, config, access, notifier, deployFlow, mirror } = services;
+export async function decideDeploy(deps: DecideDeployDeps, runId: string, user: string, choice: 'approve' | 'reject', channel?: string): Promise<DecisionOutcome> {
+  const { runs, approvals, config, access, notifier, deployFlow, mirror } = deps;
   const run = await runs.get(runId);
-  if (!run || run.kind !== 'deploy') return { ok: false, text: 'This deploy request no longer exists.' };
-  if (!clickedInRunChannel(run, channel)) return { ok: false, text: WRONG_CHANNEL };
-  if (run.decision) {
-    const { state, by, at } = run.decision;
-    return { ok: false, text: `This request was already ${state}${by ? ` by ${mention(by)}` : ''} at ${hhmm(at)}; nothing changed.` };
-  }
+  if (!run || run.kind !== 'deploy') return { kind: 'gone' };
+  if (!clickedInRunChannel(run, channel)) return { kind: 'wrong-channel' };
+  if (run.decision) return { kind: 'already-decided', state: run.decision.state, ...(run.decision.by ? { by: run.decision.by } : {}), at: run.decision.at };
   if (!(await approvals.isOpen(runId))) {
-    const expired = await runs.decide(runId, { state: 'expired', at: run.approvalExpiresAt ?? Date.now() });
-    if (expired.won) await audit(services, { action: 'deploy.expired', by: user, runId, commit: run.sha, clouds: run.laneNames });
+    const at = run.approvalExpiresAt ?? Date.now();
+    const expired = await runs.decide(runId, { state: 'expired', at });
+    if (expired.won) await audit(deps, { action: 'deploy.expired', by: user, runId, commit: run.sha, clouds: run.laneNames });
     await notifier.flush(runId);
-    return { ok: false, text: `This request expired at ${hhmm(run.approvalExpiresAt ?? Date.now())}; ask again with \`/apollo deploy\`.` };
+    return { kind: 'expired', at };
   }
-  if (!(await access.allows(config.access.approvers, user))) {
-    return { ok: false, text: 'Only approvers (`access.approvers`) can approve or reject deploys.' };
-  }
-  if (choice === 'approve' && user === run.requestedBy && !config.access.allowSelfApproval) {
-    return { ok: false, text: 'You cannot approve your own deploy; ask another approver.' };
-  }
+  if (!(await access.allows(config.access.approvers, user))) return { kind: 'not-approver' };
+  if (choice === 'approve' && user === run.requestedBy && !config.access.allowSelfApproval) return { kind: 'self-approval' };
   if (choice === 'approve') {
     // Re-check just before running: the commit still exists and no one took the clouds meanwhile.
     try {
       await mirror.ensureCommit(run.sha);
-      await assertCloudsFree(services, run.laneNames, run.requestedBy, runId);
+      await assertCloudsFree(deps, run.laneNames, run.requestedBy, runId);
     } catch (err) {
-      if (err instanceof ApolloError) return { ok: false, text: [err.message, ...err.details].join('\n') };
+      if (err instanceof ApolloError) return { kind: 'cannot-start', error: err };
       throw err;
     }
   }
   const state = choice === 'approve' ? 'approved' : 'rejected';
   const { won, decision } = await runs.decide(runId, { state, by: user, at: Date.now() });
-  if (!won) return { ok: false, text: `This request was already ${decision.state}${decision.by ? ` by ${mention(decision.by)}` : ''}; nothing changed.` };
+  if (!won) return { kind: 'already-decided', state: decision.state, ...(decision.by ? { by: decision.by } : {}) };
   await approvals.close(runId);
-  await audit(services, { action: state === 'approved' ? 'deploy.approved' : 'deploy.rejected', by: user, runId, commit: run.sha, clouds: run.laneNames });
+  await audit(deps, { action: state === 'approved' ? 'deploy.approved' : 'deploy.rejected', by: user, runId, commit: run.sha, clouds: run.laneNames });
   if (state === 'approved') {
     try {
       await deployFlow.add(runId, 'deploy', run.laneNames);
@@ -60,5 +79,5 @@ export async function decideDeploy(services: Services, runId: string, user: stri
     }
   }
   await notifier.flush(runId);
-  return { ok: true };
+  return { kind: 'decided', state };
 }

@@ -1,43 +1,71 @@
 import { newLane, runStatus } from '../runs/run.js';
 import { ApolloError, ErrorCode } from '../errors.js';
-import type { Services } from '../services.js';
-import { mention } from '../../views/mention.js';
-import { hhmm } from '../../views/lock-message.js';
-import type { DecisionOutcome } from './decide-deploy.js';
+import type { Config } from '../config/schema.js';
+import type { Access } from '../access/access.js';
+import type { RunStore } from '../runs/run-store.js';
+import type { CloudState } from '../runs/cloud-state.js';
+import type { DeployFlow } from '../queue/deploy-flow.js';
 import { audit } from '../audit/record.js';
-import { clickedInRunChannel, WRONG_CHANNEL } from '../access/run-channel.js';
+import { clickedInRunChannel } from '../access/run-channel.js';
+import type { AuditTrail, Cards } from './ports.js';
+
+/** What the Destroy button touches. */
+export interface DestroyDeployDeps extends AuditTrail {
+  config: Pick<Config, 'access' | 'destroy'>;
+  access: Pick<Access, 'allows'>;
+  runs: Pick<RunStore, 'get' | 'startDestroy' | 'undoDestroy'>;
+  cloudState: Pick<CloudState, 'current'>;
+  deployFlow: Pick<DeployFlow, 'add'>;
+  notifier: Pick<Cards, 'refresh'>;
+}
+
+/** A cloud an old card may no longer destroy, and which run (if any) carries it now. */
+export interface TakenCloud {
+  cloud: string;
+  currentRunId?: string;
+}
+
+export type DestroyOutcome =
+  | { kind: 'destroying'; clouds: string[]; taken: TakenCloud[] }
+  | { kind: 'gone' }
+  | { kind: 'wrong-channel' }
+  | { kind: 'not-configured' }
+  | { kind: 'already-started'; by?: string; at?: number }
+  | { kind: 'never-ran' }
+  | { kind: 'still-running' }
+  | { kind: 'not-destroyer' }
+  | { kind: 'nothing-deployed' }
+  | { kind: 'nothing-left'; runId: string; taken: TakenCloud[] };
 
 /**
  * The Destroy button: allowed to `access.destroyers` (default the approvers), once per deploy, for
  * each cloud the deploy touched (a failed apply may still have created resources).
  */
-export async function destroyDeploy(services: Services, runId: string, user: string, channel?: string): Promise<DecisionOutcome> {
-  const { runs, config, access, deployFlow, notifier } = services;
+export async function destroyDeploy(deps: DestroyDeployDeps, runId: string, user: string, channel?: string): Promise<DestroyOutcome> {
+  const { runs, config, access, deployFlow, notifier, cloudState } = deps;
   const run = await runs.get(runId);
-  if (!run || run.kind !== 'deploy') return { ok: false, text: 'This deploy no longer exists.' };
-  if (!clickedInRunChannel(run, channel)) return { ok: false, text: WRONG_CHANNEL };
-  if (!config.destroy) return { ok: false, text: 'No destroy pipeline is configured (`destroy:` in apollo.yml).' };
-  if (run.destroy) return { ok: false, text: `Destroy was already started by ${mention(run.destroy.by)} at ${hhmm(run.destroy.at)}.` };
-  if (run.decision?.state !== 'approved') return { ok: false, text: 'This deploy never ran; there is nothing to destroy.' };
+  if (!run || run.kind !== 'deploy') return { kind: 'gone' };
+  if (!clickedInRunChannel(run, channel)) return { kind: 'wrong-channel' };
+  if (!config.destroy) return { kind: 'not-configured' };
+  if (run.destroy) return { kind: 'already-started', by: run.destroy.by, at: run.destroy.at };
+  if (run.decision?.state !== 'approved') return { kind: 'never-ran' };
   const status = runStatus(run);
-  if (status === 'running' || status === 'queued') return { ok: false, text: 'The deploy is still running; wait for it to finish (or cancel it) before destroying.' };
-  if (!(await access.allows(config.access.destroyers ?? config.access.approvers, user))) {
-    return { ok: false, text: 'Only destroyers (`access.destroyers`, default the approvers) can destroy environments.' };
-  }
+  if (status === 'running' || status === 'queued') return { kind: 'still-running' };
+  if (!(await access.allows(config.access.destroyers ?? config.access.approvers, user))) return { kind: 'not-destroyer' };
   const started = run.lanes.filter((l) => l.startedAt !== undefined).map((l) => l.name);
-  if (started.length === 0) return { ok: false, text: 'No cloud was deployed; there is nothing to destroy.' };
+  if (started.length === 0) return { kind: 'nothing-deployed' };
   // A newer deploy to the same cloud owns its state now: an old card's Destroy must not touch it.
   const clouds: string[] = [];
-  const taken: string[] = [];
+  const taken: TakenCloud[] = [];
   for (const cloud of started) {
-    const current = await services.cloudState.current(cloud);
+    const current = await cloudState.current(cloud);
     if (current === runId) clouds.push(cloud);
-    else taken.push(`*${cloud}* (${current ? `now run \`${current}\`` : 'already destroyed'})`);
+    else taken.push({ cloud, ...(current ? { currentRunId: current } : {}) });
   }
-  if (clouds.length === 0) return { ok: false, text: `Nothing of ${runId} is left to destroy: ${taken.join(', ')}. Destroy from the newer run's card.` };
+  if (clouds.length === 0) return { kind: 'nothing-left', runId, taken };
   const stepNames = config.destroy.steps.map((s) => s.name);
   const won = await runs.startDestroy(runId, { by: user, at: Date.now(), laneNames: clouds }, clouds.map((c) => newLane(c, stepNames)));
-  if (!won) return { ok: false, text: 'Destroy was already started; nothing changed.' };
+  if (!won) return { kind: 'already-started' };
   try {
     await deployFlow.add(runId, 'destroy', clouds);
   } catch (err) {
@@ -45,7 +73,7 @@ export async function destroyDeploy(services: Services, runId: string, user: str
     await runs.undoDestroy(runId, clouds);
     throw new ApolloError(ErrorCode.QueueUnavailable, 'The queue is unavailable; nothing was destroyed. Click Destroy again in a minute.', { cause: err });
   }
-  await audit(services, { action: 'destroy.requested', by: user, runId, commit: run.sha, clouds });
+  await audit(deps, { action: 'destroy.requested', by: user, runId, commit: run.sha, clouds });
   notifier.refresh(runId);
-  return taken.length > 0 ? { ok: true, text: `Destroying ${clouds.join(', ')}; not ${taken.join(', ')}.` } : { ok: true };
+  return { kind: 'destroying', clouds, taken };
 }

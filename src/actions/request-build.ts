@@ -1,9 +1,24 @@
 import { ApolloError, ErrorCode } from '../errors.js';
 import { newLane } from '../runs/run.js';
-import { recordRun } from '../runs/record-run.js';
-import type { Services } from '../services.js';
-import { enqueueBuild } from '../queue/build-queue.js';
+import { enqueueBuild, type createBuildQueue } from '../queue/build-queue.js';
 import { audit } from '../audit/record.js';
+import { recordRun as record, type RecordRunDeps } from '../runs/record-run.js';
+import type { Config } from '../config/schema.js';
+import type { Access } from '../access/access.js';
+import type { UserLimits } from '../access/user-limits.js';
+import type { RunStore } from '../runs/run-store.js';
+import { LimitReachedError } from '../access/user-limits.js';
+import type { AuditTrail, Cards } from './ports.js';
+
+/** What starting a build touches. */
+export interface RequestBuildDeps extends RecordRunDeps, AuditTrail {
+  config: Pick<Config, 'access' | 'build'>;
+  access: Pick<Access, 'allows'>;
+  limits: Pick<UserLimits, 'admitRun' | 'trackRun'>;
+  runs: RecordRunDeps['runs'] & Pick<RunStore, 'delete'>;
+  buildQueue: ReturnType<typeof createBuildQueue>;
+  notifier: Pick<Cards, 'post'>;
+}
 
 export interface BuildRequest {
   /** A validated ref (see src/git/ref.ts) or full SHA. */
@@ -23,9 +38,9 @@ export type BuildStart =
  * from a slash command or a webhook. A build of the same commit already queued or running from the
  * same channel is not started twice.
  */
-export async function startBuild(services: Services, request: BuildRequest): Promise<BuildStart> {
-  const { runs, buildQueue, notifier, config } = services;
-  const { runId, sha } = await recordRun(services, {
+export async function startBuild(deps: RequestBuildDeps, request: BuildRequest): Promise<BuildStart> {
+  const { runs, buildQueue, notifier, config } = deps;
+  const { runId, sha } = await record(deps, {
     kind: 'build',
     ref: request.ref,
     requestedBy: request.requestedBy,
@@ -43,12 +58,27 @@ export async function startBuild(services: Services, request: BuildRequest): Pro
     await runs.delete(runId);
     return { status: 'duplicate', runId: queuedAs, sha };
   }
-  await audit(services, { action: 'build.requested', by: request.requestedBy, runId, commit: sha });
+  await audit(deps, { action: 'build.requested', by: request.requestedBy, runId, commit: sha });
   try {
     await notifier.post(runId, request.channel);
   } catch (err) {
-    services.logger.warn({ err, runId, channel: request.channel }, 'could not post the run card');
+    deps.logger.warn({ err, runId, channel: request.channel }, 'could not post the run card');
     return { status: 'queued', runId, sha, cardError: err instanceof Error ? err.message : String(err) };
   }
   return { status: 'queued', runId, sha };
+}
+
+/**
+ * `/apollo build` by a person: a build runs the commit's code on the workers, so only builders
+ * (default: the deployers) may ask, within their per-person limit. Webhook-started builds come
+ * through `startBuild` directly: the configuration, not a person, decided them.
+ */
+export async function requestBuild(deps: RequestBuildDeps, request: BuildRequest): Promise<BuildStart> {
+  const { access, config, limits } = deps;
+  if (!(await access.allows(config.access.builders ?? config.access.deployers, request.requestedBy))) {
+    throw new ApolloError(ErrorCode.NotAllowed, 'You are not allowed to run builds (`access.builders`, default the deployers).');
+  }
+  const limit = await limits.admitRun(request.requestedBy);
+  if (limit) throw new LimitReachedError(limit);
+  return startBuild(deps, request);
 }

@@ -1,10 +1,25 @@
 import { ApolloError, ErrorCode } from '../errors.js';
 import { newLane } from '../runs/run.js';
-import { recordRun } from '../runs/record-run.js';
-import type { Services } from '../services.js';
-import { lockMessage } from '../../views/lock-message.js';
+import { recordRun, type RecordRunDeps } from '../runs/record-run.js';
+import type { Config } from '../config/schema.js';
+import type { Access } from '../access/access.js';
+import type { UserLimits } from '../access/user-limits.js';
+import type { ApprovalRequests } from '../runs/approval-requests.js';
+import type { CloudLocks } from '../queue/cloud-locks.js';
 import { audit } from '../audit/record.js';
-import { limitText } from '../../views/refusal.js';
+import { LimitReachedError } from '../access/user-limits.js';
+import { assertCloudsFree } from './clouds-free.js';
+import type { AuditTrail, Cards } from './ports.js';
+
+/** What asking for a deploy touches. */
+export interface RequestDeployDeps extends RecordRunDeps, AuditTrail {
+  config: Pick<Config, 'access' | 'clouds' | 'deploy'>;
+  access: Pick<Access, 'allows'>;
+  limits: Pick<UserLimits, 'admitRun' | 'trackRun'>;
+  locks: Pick<CloudLocks, 'blocker'>;
+  approvals: Pick<ApprovalRequests, 'open'>;
+  notifier: Pick<Cards, 'post'>;
+}
 
 export interface DeployRequest {
   clouds: string[];
@@ -16,8 +31,8 @@ export interface DeployRequest {
 }
 
 /** The clouds a deploy may name: configured ones, or "all". Throws with the list otherwise. */
-export function resolveClouds(services: Services, requested: string[]): string[] {
-  const configured = Object.keys(services.config.clouds);
+export function resolveClouds(config: Pick<Config, 'clouds'>, requested: string[]): string[] {
+  const configured = Object.keys(config.clouds);
   if (requested.length === 1 && requested[0] === 'all') return configured;
   const unknown = requested.filter((c) => !configured.includes(c));
   if (unknown.length > 0) {
@@ -28,27 +43,17 @@ export function resolveClouds(services: Services, requested: string[]): string[]
   return [...new Set(requested)];
 }
 
-/** Throws CloudLocked naming who holds each blocked cloud and since when. */
-export async function assertCloudsFree(services: Services, clouds: string[], user: string, exceptRunId?: string): Promise<void> {
-  const problems: string[] = [];
-  for (const cloud of clouds) {
-    const blocker = await services.locks.blocker(cloud, user, exceptRunId);
-    if (blocker) problems.push(lockMessage(cloud, blocker.kind, blocker.holder));
-  }
-  if (problems.length > 0) throw new ApolloError(ErrorCode.CloudLocked, 'Cannot deploy now:', { details: problems });
-}
-
 /**
  * Checks the requester and the clouds, binds the request to one commit SHA, stores it in Redis with
  * an expiry and posts the approval card. Nothing runs until an approver clicks Approve.
  */
-export async function requestDeploy(services: Services, request: DeployRequest): Promise<{ runId: string; cardError?: string }> {
-  const { config, access, approvals, notifier } = services;
+export async function requestDeploy(deps: RequestDeployDeps, request: DeployRequest): Promise<{ runId: string; cardError?: string }> {
+  const { config, access, approvals, notifier } = deps;
   if (!config.deploy) throw new ApolloError(ErrorCode.UsageInvalid, 'No deploy pipeline is configured (`deploy:` in apollo.yml).');
   if (!(await access.allows(config.access.deployers, request.requestedBy))) {
     throw new ApolloError(ErrorCode.NotAllowed, 'You are not allowed to request deploys (`access.deployers`).');
   }
-  const clouds = resolveClouds(services, request.clouds);
+  const clouds = resolveClouds(config, request.clouds);
   if (request.tests) {
     const known = config.deploy.tests.map((t) => t.name);
     const unknown = request.tests.filter((t) => !known.includes(t));
@@ -58,12 +63,12 @@ export async function requestDeploy(services: Services, request: DeployRequest):
       });
     }
   }
-  await assertCloudsFree(services, clouds, request.requestedBy);
-  const limit = await services.limits.admitRun(request.requestedBy);
-  if (limit) throw new ApolloError(ErrorCode.RateLimited, limitText(limit));
+  await assertCloudsFree(deps, clouds, request.requestedBy);
+  const limit = await deps.limits.admitRun(request.requestedBy);
+  if (limit) throw new LimitReachedError(limit);
   const stepNames = [...config.deploy.steps, ...config.deploy.tests].map((s) => s.name);
   const ttl = config.access.approvalTtl;
-  const { runId, sha } = await recordRun(services, {
+  const { runId, sha } = await recordRun(deps, {
     kind: 'deploy',
     ref: request.ref,
     requestedBy: request.requestedBy,
@@ -73,11 +78,11 @@ export async function requestDeploy(services: Services, request: DeployRequest):
     ...(config.access.protectedBranches ? { protectedBranches: config.access.protectedBranches } : {}),
   });
   await approvals.open(runId, request.requestedBy, ttl);
-  await audit(services, { action: 'deploy.requested', by: request.requestedBy, runId, commit: sha, clouds });
+  await audit(deps, { action: 'deploy.requested', by: request.requestedBy, runId, commit: sha, clouds });
   try {
     await notifier.post(runId, request.channel);
   } catch (err) {
-    services.logger.warn({ err, runId }, 'could not post the approval card');
+    deps.logger.warn({ err, runId }, 'could not post the approval card');
     return { runId, cardError: err instanceof Error ? err.message : String(err) };
   }
   return { runId };

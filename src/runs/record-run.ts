@@ -1,4 +1,6 @@
-import type { Services } from '../services.js';
+import type { GitMirror } from '../git/mirror.js';
+import type { UserLimits } from '../access/user-limits.js';
+import type { RunStore } from './run-store.js';
 import { ApolloError, ErrorCode } from '../errors.js';
 import { protectedBranchesOf } from '../git/branch-pattern.js';
 import type { Lane, RunKind, RunMeta } from './run.js';
@@ -20,8 +22,15 @@ export interface NewRun {
 const MAX_BRANCHES_KEPT = 50;
 
 /** Resolves the commit, takes a run id and stores the run: the one way a build or deploy is recorded. */
-export async function recordRun(services: Services, run: NewRun): Promise<{ runId: string; sha: string }> {
-  const { mirror, runs } = services;
+/** What recording a run touches. */
+export interface RecordRunDeps {
+  mirror: Pick<GitMirror, 'resolve' | 'commitInfo'>;
+  runs: Pick<RunStore, 'nextId' | 'create'>;
+  limits: Pick<UserLimits, 'trackRun'>;
+}
+
+export async function recordRun(deps: RecordRunDeps, run: NewRun): Promise<{ runId: string; sha: string }> {
+  const { mirror, runs } = deps;
   const { sha, branches } = await mirror.resolve(run.ref);
   if (run.protectedBranches && protectedBranchesOf(branches, run.protectedBranches).length === 0) {
     throw new ApolloError(ErrorCode.RefNotReviewed, `commit \`${sha.slice(0, 7)}\` is not on a protected branch (\`access.protectedBranches\`: ${run.protectedBranches.map((b) => `\`${b}\``).join(', ')}); only reviewed commits are deployed.`);
@@ -29,7 +38,7 @@ export async function recordRun(services: Services, run: NewRun): Promise<{ runI
   const commit = await mirror.commitInfo(sha);
   const runId = await runs.nextId(run.kind);
   // Counted against its requester from the moment it exists (webhook-started runs are not a person's).
-  if (/^[UW][A-Z0-9]{2,}$/.test(run.requestedBy)) await services.limits.trackRun(run.requestedBy, runId);
+  if (/^[UW][A-Z0-9]{2,}$/.test(run.requestedBy)) await deps.limits.trackRun(run.requestedBy, runId);
   await runs.create(
     {
       id: runId,

@@ -1,4 +1,5 @@
 import type { WebClient } from '@slack/web-api';
+import { logFileName, logTitle } from '../../views/log-upload.js';
 import { enforceLimits, type Message } from '../../views/limits.js';
 import { Redactor } from '../redaction/redactor.js';
 
@@ -69,6 +70,12 @@ export class SlackPoster {
   }
 
   /** Uploads text as a file into a message's thread (files.getUploadURLExternal + completeUploadExternal). */
+  /** A run's log as a file in its card's thread. */
+  async uploadRunLog(thread: MessageRef, log: { runId: string; lane: string; phase: 'run' | 'destroy'; text: string }): Promise<void> {
+    const laneKey = log.phase === 'destroy' ? `destroy-${log.lane}` : log.lane;
+    await this.uploadText(thread, logFileName(log.runId, laneKey), logTitle(log.runId, log.lane, log.phase), log.text);
+  }
+
   async uploadText(thread: MessageRef, filename: string, title: string, content: string): Promise<void> {
     await this.client.filesUploadV2({ channel_id: thread.channel, thread_ts: thread.ts, filename, title: this.redactor.redact(title), content: this.redactor.redact(content) });
   }

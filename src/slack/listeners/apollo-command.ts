@@ -1,9 +1,12 @@
 import type { App } from '@slack/bolt';
 import { prepareCommand, type PreparedCommand } from '../../../commands/index.js';
-import { ApolloError, ErrorCode, userMessage, isApolloError } from '../../errors.js';
-import { isRedisUnavailable, redisAnswers } from '../../redis/connection.js';
-import type { Services } from '../../services.js';
-import { commandRequester } from '../../access/requester-policy.js';
+import { ApolloError, ErrorCode, isApolloError } from '../../errors.js';
+import { errorText } from '../../../views/error-text.js';
+import { isRedisUnavailable } from '../../redis/connection.js';
+import { commandRequester, type RequesterPolicy } from '../../access/requester-policy.js';
+import type { CommandDeps } from '../../../commands/command.js';
+import type { Redactor } from '../../redaction/redactor.js';
+import type { Logger } from '../../logger.js';
 import { refusalText } from '../../../views/refusal.js';
 
 const QUEUE_DOWN = new ApolloError(ErrorCode.QueueUnavailable, 'The queue is unavailable (Redis is not answering); try again in a minute. Nothing was queued.');
@@ -12,7 +15,16 @@ const QUEUE_DOWN = new ApolloError(ErrorCode.QueueUnavailable, 'The queue is una
  * `/apollo …`: validation errors are answered in the ack itself; everything else is acked at once
  * and done afterwards, with failures sent to the user as an ephemeral message.
  */
-export function registerApolloCommand(app: App, services: Services, commandName = '/apollo'): void {
+/** What `/apollo` uses: the commands' dependencies, the requester policy, and how to answer. */
+export type ApolloCommandDeps = CommandDeps & {
+  requesters: Pick<RequesterPolicy, 'checkTeam' | 'checkActor'>;
+  redactor: Pick<Redactor, 'redact'>;
+  logger: Logger;
+  /** Whether the queue's Redis answers within `timeoutMs` (a down Redis is said in the ack). */
+  queueAnswers(timeoutMs: number): Promise<boolean>;
+};
+
+export function registerApolloCommand(app: App, services: ApolloCommandDeps, commandName = '/apollo'): void {
   app.command(commandName, async ({ command, ack, respond }) => {
     const requester = commandRequester(command as unknown as Record<string, unknown>);
     // Another team or enterprise gets nothing but the refusal, not even help.
@@ -25,12 +37,12 @@ export function registerApolloCommand(app: App, services: Services, commandName 
     try {
       prepared = prepareCommand(command.text ?? '', services.config);
     } catch (err) {
-      await ack({ response_type: 'ephemeral', text: services.redactor.redact(userMessage(err)) });
+      await ack({ response_type: 'ephemeral', text: services.redactor.redact(errorText(err)) });
       return;
     }
     // Everything but help needs Redis: when it is down, say so in the ack (within Slack's 3 s) rather than hang.
-    if (prepared.name !== 'help' && !(await redisAnswers(services.redis, 1000))) {
-      await ack({ response_type: 'ephemeral', text: userMessage(QUEUE_DOWN) });
+    if (prepared.name !== 'help' && !(await services.queueAnswers(1000))) {
+      await ack({ response_type: 'ephemeral', text: errorText(QUEUE_DOWN) });
       return;
     }
     await ack();
@@ -49,7 +61,7 @@ export function registerApolloCommand(app: App, services: Services, commandName 
     } catch (caught) {
       const err = isRedisUnavailable(caught) ? QUEUE_DOWN : caught;
       if (!isApolloError(err)) services.logger.error({ err, command: prepared.name }, 'command failed');
-      await reply(userMessage(err)).catch((replyErr: unknown) => services.logger.warn({ err: replyErr }, 'could not reply to the user'));
+      await reply(errorText(err)).catch((replyErr: unknown) => services.logger.warn({ err: replyErr }, 'could not reply to the user'));
     }
   });
 }

@@ -1,18 +1,21 @@
 import type { App, BlockAction, RespondFn } from '@slack/bolt';
 import { z } from 'zod';
-import { decideDeploy, type DecisionOutcome } from '../../actions/decide-deploy.js';
-import { destroyDeploy } from '../../actions/destroy-deploy.js';
-import { requestDeploy } from '../../actions/request-deploy.js';
-import { uploadLog } from '../../actions/upload-log.js';
-import { cancelRun } from '../../actions/cancel-run.js';
-import { ApolloError, ErrorCode, isApolloError, userMessage } from '../../errors.js';
+import { decideDeploy, type DecideDeployDeps } from '../../actions/decide-deploy.js';
+import { destroyDeploy, type DestroyDeployDeps } from '../../actions/destroy-deploy.js';
+import { redeploy, type RedeployDeps } from '../../actions/redeploy.js';
+import { uploadLog, type UploadLogDeps } from '../../actions/upload-log.js';
+import { cancelRun, type CancelRunDeps } from '../../actions/cancel-run.js';
+import { answerText, cancelAnswer, decisionAnswer, destroyAnswer, redeployAnswer, uploadLogAnswer, type Answer } from '../../../views/outcomes.js';
+import type { RequesterPolicy } from '../../access/requester-policy.js';
+import type { Redactor } from '../../redaction/redactor.js';
+import type { Logger } from '../../logger.js';
+import { ApolloError, ErrorCode, isApolloError } from '../../errors.js';
+import { errorText } from '../../../views/error-text.js';
 import { formatIssues } from '../../config/issues.js';
 import { isRedisUnavailable } from '../../redis/connection.js';
-import type { Services } from '../../services.js';
 import { ACTION } from '../../../views/actions.js';
 import { actionRequester } from '../../access/requester-policy.js';
 import { refusalText } from '../../../views/refusal.js';
-import { clickedInRunChannel, WRONG_CHANNEL } from '../../access/run-channel.js';
 
 const RunId = z.string().regex(/^[bd]\d{1,12}$/, 'expected a run id');
 
@@ -53,18 +56,25 @@ function parseValue<T>(schema: z.ZodType<T>, value: string): T {
   return result.data;
 }
 
-async function answer(services: Services, respond: RespondFn, outcome: DecisionOutcome): Promise<void> {
-  if (!outcome.text) return;
-  const text = outcome.ok ? outcome.text : `:no_entry: ${outcome.text}`;
-  await respond({ response_type: 'ephemeral', replace_original: false, text: services.redactor.redact(text) });
+/** What the buttons use: the actions' own dependencies, the requester policy, and how to answer. */
+export type DeployActionsDeps = DecideDeployDeps &
+  DestroyDeployDeps &
+  CancelRunDeps &
+  UploadLogDeps &
+  RedeployDeps & { requesters: Pick<RequesterPolicy, 'checkActor'>; redactor: Pick<Redactor, 'redact'>; logger: Logger };
+
+async function answer(deps: DeployActionsDeps, respond: RespondFn, outcome: Answer): Promise<void> {
+  const text = answerText(outcome);
+  if (!text) return;
+  await respond({ response_type: 'ephemeral', replace_original: false, text: deps.redactor.redact(text) });
 }
 
 /**
  * Buttons on deploy cards. Each handler acks at once, then authorises the clicker (not the message)
  * and acts; every refusal or problem is a private answer and changes nothing.
  */
-export function registerDeployActions(app: App, services: Services): void {
-  const handle = (actionId: string, act: (click: Click) => Promise<DecisionOutcome>) => {
+export function registerDeployActions(app: App, services: DeployActionsDeps): void {
+  const handle = (actionId: string, act: (click: Click) => Promise<Answer>) => {
     app.action<BlockAction>(actionId, async ({ ack, body, respond }) => {
       await ack();
       try {
@@ -81,27 +91,20 @@ export function registerDeployActions(app: App, services: Services): void {
           ? new ApolloError(ErrorCode.QueueUnavailable, 'The queue is unavailable (Redis is not answering); nothing changed. Try again in a minute.')
           : caught;
         if (!isApolloError(err)) services.logger.error({ err, actionId }, 'button handler failed');
-        await respond({ response_type: 'ephemeral', replace_original: false, text: services.redactor.redact(userMessage(err)) }).catch(() => undefined);
+        await respond({ response_type: 'ephemeral', replace_original: false, text: services.redactor.redact(errorText(err)) }).catch(() => undefined);
       }
     });
   };
 
-  handle(ACTION.approve, ({ user, value, channel }) => decideDeploy(services, parseValue(RunId, value), user, 'approve', channel));
-  handle(ACTION.reject, ({ user, value, channel }) => decideDeploy(services, parseValue(RunId, value), user, 'reject', channel));
-  handle(ACTION.destroy, ({ user, value, channel }) => destroyDeploy(services, parseValue(RunId, value), user, channel));
-  handle(ACTION.cancel, ({ user, value, channel }) => cancelRun(services, parseValue(RunId, value), user, channel));
-  handle(ACTION.logs, ({ user, value, channel }) => {
+  handle(ACTION.approve, async ({ user, value, channel }) => decisionAnswer(await decideDeploy(services, parseValue(RunId, value), user, 'approve', channel)));
+  handle(ACTION.reject, async ({ user, value, channel }) => decisionAnswer(await decideDeploy(services, parseValue(RunId, value), user, 'reject', channel)));
+  handle(ACTION.destroy, async ({ user, value, channel }) => destroyAnswer(await destroyDeploy(services, parseValue(RunId, value), user, channel)));
+  handle(ACTION.cancel, async ({ user, value, channel }) => cancelAnswer(await cancelRun(services, parseValue(RunId, value), user, channel)));
+  handle(ACTION.logs, async ({ user, value, channel }) => {
     const { runId, lane, phase } = parseValue(LogsValue, value);
-    return uploadLog(services, runId, lane, phase, user, channel);
+    return uploadLogAnswer(await uploadLog(services, runId, lane, phase, user, channel));
   });
-  // Redeploy: a new approval request for the same commit, by a deployer (requestDeploy checks), from the run's channel.
-  handle(ACTION.redeploy, async ({ user, value, channel }) => {
-    const run = await services.runs.get(parseValue(RunId, value));
-    if (!run || run.kind !== 'deploy') return { ok: false, text: 'This deploy no longer exists.' };
-    if (!clickedInRunChannel(run, channel)) return { ok: false, text: WRONG_CHANNEL };
-    const result = await requestDeploy(services, { clouds: run.laneNames, ref: run.sha, requestedBy: user, channel: run.channel, ...(run.tests ? { tests: run.tests } : {}) });
-    return { ok: true, text: `New deploy request \`${result.runId}\` posted; it needs an approval.` };
-  });
+  handle(ACTION.redeploy, async ({ user, value, channel }) => redeployAnswer(await redeploy(services, parseValue(RunId, value), user, channel)));
 
   // Anything else (an old card's button, a forged action id) gets an answer instead of a timeout.
   const known = new Set<string>(Object.values(ACTION));
