@@ -1,6 +1,6 @@
 import { formatDuration } from '../src/config/duration.js';
 import { shortSha } from '../src/git/ref.js';
-import type { Notification, NotificationStatus, TestCounts, Transition } from '../src/webhooks/notification.js';
+import type { Notification, NotificationStatus, TestCounts, Transition } from '../src/notifications/notification.js';
 import { STATUS_ICON } from './icons.js';
 import { clamp, context, escapeMrkdwn, header, inlineCode, LIMITS, plainText, section, type Attachment, type Block, type Message } from './limits.js';
 import { mention } from './mention.js';

@@ -16,21 +16,25 @@ export function summaryLine(summary: TestSummary): string {
     const gate = `${counted} ${ok ? '≤' : '>'} ${String(threshold)} ${ok ? '✅' : '❌'}`;
     return byChecks ? `${gate} (gate uses WARN checks)` : `${gate} (${checks} WARN checks; gate uses WARN lines)`;
   }
-  if (summary.format === 'terraform') {
-    if (extra.outputs !== undefined) {
-      const shown = Object.entries(extra).filter(([k]) => k.startsWith('output.')).map(([k, v]) => `${escapeMrkdwn(k.slice(7))}=${escapeMrkdwn(String(v))}`);
-      return `${String(extra.outputs)} outputs${shown.length ? `: ${shown.join(', ')}` : ''}`;
-    }
-    if (summary.verdict === 'failed') {
-      const first = summary.failures[0];
-      return `terraform failed${first ? `: ${escapeMrkdwn(first.name)}${first.location ? ` (${escapeMrkdwn(first.location)})` : ''}` : ''}`;
-    }
-    if (extra.added === undefined && extra.destroyed === undefined) return 'no resource changes reported';
-    return [`${extra.added ?? 0} added`, `${extra.changed ?? 0} changed`, `${extra.destroyed ?? 0} destroyed`].join(', ');
-  }
+  if (summary.format === 'terraform') return terraformLine(summary);
   const parts = [`${summary.passed}/${summary.total} passed`];
   if (summary.failed > 0) parts.push(`${summary.failed} failed`);
   if (summary.errors > 0) parts.push(`${summary.errors} errors`);
   if (summary.skipped > 0) parts.push(`${summary.skipped} skipped`);
   return parts.join(', ');
+}
+
+function terraformLine(summary: TestSummary): string {
+  const details = summary.details?.format === 'terraform' ? summary.details : undefined;
+  if (details?.kind === 'outputs') {
+    const shown = details.outputs.map(({ name, value }) => `${escapeMrkdwn(name)}=${escapeMrkdwn(String(value))}`);
+    return `${details.count} outputs${shown.length ? `: ${shown.join(', ')}` : ''}`;
+  }
+  if (summary.verdict === 'failed') {
+    const first = summary.failures[0];
+    return `terraform failed${first ? `: ${escapeMrkdwn(first.name)}${first.location ? ` (${escapeMrkdwn(first.location)})` : ''}` : ''}`;
+  }
+  const changes = details?.changes;
+  if (!changes) return 'no resource changes reported';
+  return [`${changes.added} added`, `${changes.changed} changed`, `${changes.destroyed} destroyed`].join(', ');
 }

@@ -1,3 +1,5 @@
+import type { TerraformDetails } from './terraform-details.js';
+
 /**
  * The one shape every report parser returns, whatever the tool. Views render it; the runner combines
  * its verdict with the step's exit code. Numbers are only ever counted from the tool's output: a parser
@@ -33,9 +35,14 @@ export interface TestSummary {
   notes: string[];
   /** Set when verdict is "unparsed": why the input could not be read. */
   reason?: string;
-  /** Format-specific figures (docker-bench WARN lines/checks, terraform resource counts...). */
+  /** Format-specific figures, typed: one member of `ReportDetails` per format that has any. */
+  details?: ReportDetails;
+  /** docker-bench's figures (WARN lines and checks, threshold, gate), still looked up by key. */
   extra?: Record<string, number | string | boolean>;
 }
+
+/** Discriminated by `format`, so a view narrows to the fields its format carries. */
+export type ReportDetails = TerraformDetails;
 
 export interface ParseOptions {
   /** docker-bench: the gate fails when the number of output lines containing WARN is greater than this. */

@@ -4,6 +4,7 @@
  * its name in `publicOutputs` AND terraform does not mark it sensitive. Every other output is named,
  * never shown.
  */
+import type { ShownOutput } from './terraform-details.js';
 
 export interface TerraformOutput {
   name: string;
@@ -14,8 +15,8 @@ export interface TerraformOutput {
 
 export interface OutputReport {
   notes: string[];
-  /** `output.<name>` → value, for public outputs only. */
-  extra: Record<string, string | number | boolean>;
+  /** Public outputs only, in terraform's order. */
+  shown: ShownOutput[];
 }
 
 /** A value longer than this is clipped: it is shown in a card field of at most 2000 characters. */
@@ -23,11 +24,10 @@ const VALUE_CHARS = 500;
 
 export function reportOutputs(outputs: readonly TerraformOutput[], publicOutputs: readonly string[] = []): OutputReport {
   const notes: string[] = [];
-  const extra: Record<string, string | number | boolean> = {};
-  if (outputs.length === 0) return { notes, extra };
+  const shown: ShownOutput[] = [];
+  if (outputs.length === 0) return { notes, shown };
 
   const isPublic = new Set(publicOutputs);
-  const shown: string[] = [];
   for (const output of outputs) {
     if (!isPublic.has(output.name)) continue;
     if (output.sensitive) {
@@ -35,16 +35,15 @@ export function reportOutputs(outputs: readonly TerraformOutput[], publicOutputs
       continue;
     }
     if (output.value === undefined) continue;
-    extra[`output.${output.name}`] = showable(output.value);
-    shown.push(output.name);
+    shown.push({ name: output.name, value: showable(output.value) });
   }
   const names = outputs.map((output) => output.name).join(', ');
   notes.unshift(
     shown.length > 0
-      ? `${outputs.length} outputs (${names}); values shown for publicOutputs only: ${shown.join(', ')}`
+      ? `${outputs.length} outputs (${names}); values shown for publicOutputs only: ${shown.map((output) => output.name).join(', ')}`
       : `${outputs.length} outputs (${names}); values hidden (none is listed in publicOutputs)`,
   );
-  return { notes, extra };
+  return { notes, shown };
 }
 
 function showable(value: unknown): string | number | boolean {

@@ -1,6 +1,7 @@
 import { stripVTControlCharacters } from 'node:util';
 import { z } from 'zod';
 import { unparsed, type ParseOptions, type TestFailure, type TestSummary } from './summary.js';
+import type { TerraformChanges, TerraformRunDetails } from './terraform-details.js';
 import { reportOutputs, type TerraformOutput } from './terraform-outputs.js';
 import { endsMidLine, firstLines, firstNonBlankLine, quote, splitLines } from './text.js';
 
@@ -10,8 +11,8 @@ import { endsMidLine, firstLines, firstNonBlankLine, quote, splitLines } from '.
  * - the `-json` message stream of `apply -json`/`destroy -json` (one JSON object per line),
  * - the object `terraform output -json` prints.
  *
- * Terraform has no tests: passed/failed/skipped/total stay 0, resource counts go to `extra`
- * (added/changed/destroyed, counted from terraform's own result line, never from progress lines),
+ * Terraform has no tests: passed/failed/skipped/total stay 0, resource counts go to `details`
+ * (terraform-details.ts: counted from terraform's own result line, never from progress lines),
  * and each `Error:` diagnostic counts in `errors` and is listed in `failures`. The verdict is failed
  * when there is an error, passed when terraform printed its result, unparsed otherwise.
  *
@@ -260,7 +261,7 @@ function parseJson(input: string, opts: ParseOptions): TestSummary {
     sensitive: output.sensitive,
     ...(output.value !== undefined ? { value: output.value } : {}),
   }));
-  const shown = reportOutputs(list, opts.publicOutputs);
+  const report = reportOutputs(list, opts.publicOutputs);
   return {
     format: 'terraform',
     verdict: 'passed',
@@ -270,8 +271,8 @@ function parseJson(input: string, opts: ParseOptions): TestSummary {
     errors: 0,
     total: 0,
     failures: [],
-    notes: list.length > 0 ? shown.notes : ['terraform output -json lists no outputs'],
-    extra: { outputs: list.length, ...shown.extra },
+    notes: list.length > 0 ? report.notes : ['terraform output -json lists no outputs'],
+    details: { format: 'terraform', kind: 'outputs', count: list.length, outputs: report.shown },
   };
 }
 
@@ -343,21 +344,16 @@ function parseOrUndefined(text: string): unknown {
 
 function summarise(run: TerraformRun, opts: ParseOptions): TestSummary {
   const notes: string[] = [];
-  const extra: Record<string, string | number | boolean> = {};
+  const details: TerraformRunDetails = { format: 'terraform', kind: 'run' };
   if (run.results.length > 0) {
-    const sum = (key: keyof Totals) => run.results.reduce((total, result) => total + result.totals[key], 0);
-    extra['added'] = sum('added');
-    extra['changed'] = sum('changed');
-    extra['destroyed'] = sum('destroyed');
-    if (sum('imported') > 0) extra['imported'] = sum('imported');
-    extra['operation'] = run.results.map((result) => result.operation).join(', ');
+    details.changes = changesOf(run.results);
     if (run.results.length > 1) notes.push(`${run.results.length} terraform runs in this output: resource counts are their sums`);
   }
   for (const warning of new Set(run.warnings)) notes.push(`terraform warned: ${warning}`);
   if (run.outputs) {
-    const shown = reportOutputs(run.outputs, opts.publicOutputs);
-    notes.push(...shown.notes);
-    Object.assign(extra, shown.extra);
+    const report = reportOutputs(run.outputs, opts.publicOutputs);
+    notes.push(...report.notes);
+    details.outputs = report.shown;
   }
   return {
     format: 'terraform',
@@ -369,6 +365,17 @@ function summarise(run: TerraformRun, opts: ParseOptions): TestSummary {
     total: 0,
     failures: run.errors,
     notes,
-    extra,
+    details,
+  };
+}
+
+function changesOf(results: TerraformRun['results']): TerraformChanges {
+  const sum = (key: keyof Totals) => results.reduce((total, result) => total + result.totals[key], 0);
+  return {
+    added: sum('added'),
+    changed: sum('changed'),
+    destroyed: sum('destroyed'),
+    ...(sum('imported') > 0 ? { imported: sum('imported') } : {}),
+    operation: results.map((result) => result.operation).join(', '),
   };
 }

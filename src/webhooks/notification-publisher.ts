@@ -6,7 +6,7 @@ import type { Logger } from '../logger.js';
 import type { MessageRef, SlackPoster } from '../slack/slack-poster.js';
 import type { Message } from '../../views/limits.js';
 import { renderNotification } from '../../views/notification.js';
-import type { NotificationStore, RunRef } from './notification-store.js';
+import type { NotificationStore, RunRef } from '../notifications/notification-store.js';
 
 export interface NotificationPublisherOptions {
   /** How long a sender holds a run's lock before another may take over from a stuck one. Default 30 s. */

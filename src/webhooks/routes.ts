@@ -1,7 +1,7 @@
 import type { CustomRoute } from '@slack/bolt';
 import type { Services } from '../services.js';
-import { ciWebhook } from './ci.js';
-import { githubWebhook } from './github.js';
+import { ciWebhook } from './ci/handler.js';
+import { githubWebhook } from './github/handler.js';
 import { jsonRoute } from './json-route.js';
 import { createWebhookContext } from './webhook-context.js';
 

@@ -1,8 +1,8 @@
+import { NotificationStore } from '../notifications/notification-store.js';
+import { TransitionTracker } from '../notifications/transitions.js';
 import type { Services } from '../services.js';
 import { DeliveryDedup, type WebhookSource } from './delivery-dedup.js';
 import { NotificationPublisher } from './notification-publisher.js';
-import { NotificationStore } from './notification-store.js';
-import { TransitionTracker } from './transitions.js';
 
 /** What the webhook handlers share: the bot's services plus the notification state in Redis. */
 export interface WebhookContext {

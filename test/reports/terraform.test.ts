@@ -30,7 +30,7 @@ describe('parseTerraform, human output', () => {
     expect(resultCounts(text)).toEqual({ added, changed, destroyed });
     const summary = parseTerraform(text);
     expect(summary).toMatchObject({ format: 'terraform', verdict: 'passed', errors: 0, failures: [], total: 0 });
-    expect(summary.extra).toMatchObject({ added, changed, destroyed, operation });
+    expect(summary.details).toMatchObject({ changes: { added, changed, destroyed, operation } });
   });
 
   it('notes terraform’s warnings, which do not fail the run', () => {
@@ -47,7 +47,7 @@ describe('parseTerraform, human output', () => {
     expect(JSON.stringify(hidden)).not.toContain('10.0.0.1');
 
     const shown = parseTerraform(text, { publicOutputs: ['master_ips'] });
-    expect(shown.extra?.['output.master_ips']).toBe('10.0.0.1,10.0.0.2,10.0.0.3');
+    expect(shown.details?.outputs).toContainEqual({ name: 'master_ips', value: '10.0.0.1,10.0.0.2,10.0.0.3' });
     expect(JSON.stringify(shown)).not.toContain('c82b5973-fe97-dd34-866c-fc7deb47b882');
   });
 
@@ -59,7 +59,7 @@ describe('parseTerraform, human output', () => {
 
     const summary = parseTerraform(combined);
     expect(summary).toMatchObject({ verdict: 'failed', errors: errorBlocks, total: 0 });
-    expect(summary.extra).toEqual({});
+    expect(summary.details).toEqual({ format: 'terraform', kind: 'run' });
     expect(summary.failures).toEqual([
       {
         name: 'terraform_data.tests: local-exec provisioner error',
@@ -95,7 +95,7 @@ describe('parseTerraform, human output', () => {
   ])('is unparsed, never counted, when %s is cut in half', (fixture) => {
     const summary = parseTerraform(firstHalf(readFixture(fixture)));
     expect(summary).toMatchObject({ verdict: 'unparsed', errors: 0, failures: [] });
-    expect(summary.extra).toBeUndefined();
+    expect(summary.details).toBeUndefined();
     expect(summary.reason).toMatch(/truncated\?/);
   });
 
@@ -114,14 +114,14 @@ describe('parseTerraform, terraform output -json', () => {
     const names = Object.keys(JSON.parse(outputJson) as object);
     expect(names).toEqual(['cluster_id', 'master_ips']);
     const summary = parseTerraform(outputJson);
-    expect(summary).toMatchObject({ verdict: 'passed', extra: { outputs: names.length } });
+    expect(summary).toMatchObject({ verdict: 'passed', details: { kind: 'outputs', count: names.length } });
     expect(JSON.stringify(summary)).not.toContain('c82b5973');
     expect(JSON.stringify(summary)).not.toContain('10.0.0.1');
   });
 
   it('shows public outputs only', () => {
     const summary = parseTerraform(outputJson, { publicOutputs: ['cluster_id'] });
-    expect(summary.extra).toEqual({ outputs: 2, 'output.cluster_id': 'c82b5973-fe97-dd34-866c-fc7deb47b882' });
+    expect(summary.details).toEqual({ format: 'terraform', kind: 'outputs', count: 2, outputs: [{ name: 'cluster_id', value: 'c82b5973-fe97-dd34-866c-fc7deb47b882' }] });
   });
 
   it('never shows a sensitive output, even when publicOutputs lists it', () => {
@@ -132,12 +132,12 @@ describe('parseTerraform, terraform output -json', () => {
     });
     const summary = parseTerraform(withSecret, { publicOutputs: ['db_password', 'masters'] });
     expect(JSON.stringify(summary)).not.toContain('hunter2');
-    expect(summary.extra).toEqual({ outputs: 4, 'output.masters': '[1,2]' });
+    expect(summary.details).toEqual({ format: 'terraform', kind: 'outputs', count: 4, outputs: [{ name: 'masters', value: '[1,2]' }] });
     expect(summary.notes).toContain('output db_password is sensitive: its value is never shown, even though publicOutputs lists it');
   });
 
   it('passes with no outputs', () => {
-    expect(parseTerraform('{}\n')).toMatchObject({ verdict: 'passed', extra: { outputs: 0 }, notes: ['terraform output -json lists no outputs'] });
+    expect(parseTerraform('{}\n')).toMatchObject({ verdict: 'passed', details: { kind: 'outputs', count: 0 }, notes: ['terraform output -json lists no outputs'] });
   });
 });
 
@@ -152,8 +152,8 @@ describe('parseTerraform, the -json message stream', () => {
     expect(summaries.map((changes) => changes.operation)).toEqual(['plan', 'apply']);
     const apply = summaries[1]!;
     const summary = parseTerraform(stream);
-    expect(summary).toMatchObject({ verdict: 'passed', extra: { added: apply.add, changed: apply.change, destroyed: apply.remove, operation: 'apply' } });
-    expect(summary.extra).toMatchObject({ added: 1, changed: 0, destroyed: 0 });
+    expect(summary).toMatchObject({ verdict: 'passed', details: { changes: { added: apply.add, changed: apply.change, destroyed: apply.remove, operation: 'apply' } } });
+    expect(summary.details).toMatchObject({ changes: { added: 1, changed: 0, destroyed: 0 } });
     expect(JSON.stringify(summary)).not.toContain('4da4c6b5');
   });
 
@@ -236,21 +236,21 @@ describe('parseTerraform, fresh terraform runs', () => {
     expect(apply.status).toBe(0);
     expect(apply.stdout).toContain(String.fromCharCode(27)); // coloured, so stripping is exercised
     const applied = parseTerraform(apply.stdout + apply.stderr, { publicOutputs: ['masters', 'db_password'] });
-    expect(applied).toMatchObject({ verdict: 'passed', extra: { added: 1, changed: 0, destroyed: 0, operation: 'apply' } });
-    expect(applied.extra?.['output.masters']).toBe('[\n  "10.0.0.1",\n  "10.0.0.2",\n]');
+    expect(applied).toMatchObject({ verdict: 'passed', details: { changes: { added: 1, changed: 0, destroyed: 0, operation: 'apply' } } });
+    expect(applied.details?.outputs).toContainEqual({ name: 'masters', value: '[\n  "10.0.0.1",\n  "10.0.0.2",\n]' });
     expect(applied.notes).toContain('output db_password is sensitive: its value is never shown, even though publicOutputs lists it');
 
     const again = terraform(dir, ['apply', '-input=false', '-auto-approve']);
-    expect(parseTerraform(again.stdout)).toMatchObject({ verdict: 'passed', extra: { added: 0, changed: 0, destroyed: 0, operation: 'apply' } });
+    expect(parseTerraform(again.stdout)).toMatchObject({ verdict: 'passed', details: { changes: { added: 0, changed: 0, destroyed: 0, operation: 'apply' } } });
 
     const output = terraform(dir, ['output', '-json']);
     expect(output.stdout).toContain('s3cr3t-never-posted'); // terraform itself prints sensitive values here
     const outputs = parseTerraform(output.stdout, { publicOutputs: ['cluster_id', 'db_password'] });
     expect(JSON.stringify(outputs)).not.toContain('s3cr3t-never-posted');
-    expect(outputs.extra?.['output.cluster_id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(outputs.details?.outputs).toContainEqual({ name: 'cluster_id', value: expect.stringMatching(/^[0-9a-f-]{36}$/) });
 
     const destroy = terraform(dir, ['destroy', '-input=false', '-auto-approve', '-json']);
-    expect(parseTerraform(destroy.stdout)).toMatchObject({ verdict: 'passed', extra: { added: 0, changed: 0, destroyed: 1, operation: 'destroy' } });
+    expect(parseTerraform(destroy.stdout)).toMatchObject({ verdict: 'passed', details: { changes: { added: 0, changed: 0, destroyed: 1, operation: 'destroy' } } });
   });
 
   it.skipIf(!hasTerraform)(needs('terraform', 'reads a real failing apply, in colour and as a -json stream'), () => {

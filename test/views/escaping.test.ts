@@ -3,7 +3,7 @@ import type { AuditEntry } from '../../src/audit/audit-log.js';
 import { lockMessage } from '../../views/lock-message.js';
 import type { TestSummary } from '../../src/reports/summary.js';
 import type { Lane, Run, StepState } from '../../src/runs/run.js';
-import type { Notification } from '../../src/webhooks/notification.js';
+import type { Notification } from '../../src/notifications/notification.js';
 import { confirmDialog } from '../../views/actions.js';
 import { branchesNote, MAX_BRANCHES_SHOWN, renderDeployCard } from '../../views/deploy-card.js';
 import { renderFailuresThread } from '../../views/failures-thread.js';
@@ -295,7 +295,7 @@ describe('run cards with hostile commits', () => {
       total: 0,
       failures: [],
       notes: [],
-      extra: { outputs: 1, 'output.<!here>': '<@U0VICTIM1>' },
+      details: { format: 'terraform', kind: 'outputs', count: 1, outputs: [{ name: '<!here>', value: '<@U0VICTIM1>' }] },
     };
     const line = summaryLine(terraform);
     for (const bad of FORBIDDEN) expect(line).not.toContain(bad);

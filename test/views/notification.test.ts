@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderNotification, slackUrl, testLine } from '../../views/notification.js';
 import { LIMITS, limitViolations, type Block, type Message } from '../../views/limits.js';
-import type { Notification } from '../../src/webhooks/notification.js';
+import type { Notification } from '../../src/notifications/notification.js';
 
 const SHA = '4d124eb0c1f3a8e2b6d9f0a1b2c3d4e5f6a7b8c9';
 

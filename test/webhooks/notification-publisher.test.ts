@@ -6,10 +6,9 @@ import { Keys } from '../../src/redis/keys.js';
 import { slackClientOptions } from '../../src/services.js';
 import { FakeSlack } from '../../src/slack/playground/fake-slack.js';
 import { SlackPoster } from '../../src/slack/slack-poster.js';
-import type { Notification } from '../../src/webhooks/notification.js';
+import type { Notification } from '../../src/notifications/notification.js';
+import { NotificationStore, runRefOf } from '../../src/notifications/notification-store.js';
 import { NotificationPublisher } from '../../src/webhooks/notification-publisher.js';
-import { NotificationStore, runRefOf } from '../../src/webhooks/notification-store.js';
-import { TransitionTracker } from '../../src/webhooks/transitions.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { messageText } from './webhook-client.js';
 
@@ -30,21 +29,19 @@ function run(status: Notification['status'], extra: Partial<Notification> = {}):
   };
 }
 
-describe('notification store, transitions and publisher (real Redis, fake Slack)', () => {
+describe('notification publisher (real Redis, fake Slack)', () => {
   const redis = createRedis(TEST_REDIS_URL, 'failFast');
   const prefix = uniquePrefix();
   const keys = new Keys(prefix);
   const slack = new FakeSlack();
   let store: NotificationStore;
   let publisher: NotificationPublisher;
-  let transitions: TransitionTracker;
 
   beforeAll(async () => {
     await Promise.all([waitReady(redis), slack.start()]);
     const poster = new SlackPoster(new WebClient('xoxb-test', { ...slackClientOptions(slack.apiUrl), retryConfig: { retries: 0 } }));
     store = new NotificationStore(redis, keys);
     publisher = new NotificationPublisher(redis, store, poster, silentLogger, { maxRetryAfterMs: 2000 });
-    transitions = new TransitionTracker(redis, keys);
   });
 
   afterEach(() => {
@@ -59,41 +56,6 @@ describe('notification store, transitions and publisher (real Redis, fake Slack)
 
   const callsFor = (n: Notification, method?: string) =>
     slack.calls.filter((c) => (!method || c.method === method) && messageText(c).includes(`${n.links.run}|`));
-
-  it('records only states later than the one it has; a new attempt starts over', async () => {
-    expect(await store.record(run('running'))).toBe(1);
-    expect(await store.record(run('queued'))).toBe(0);
-    expect(await store.record(run('running'))).toBe(0);
-    expect(await store.record(run('failed'))).toBe(2);
-    expect(await store.record(run('passed'))).toBe(0);
-    expect((await store.get(runRefOf(run('queued'))))?.status).toBe('failed');
-    expect(await store.record(run('queued', { attempt: 2 }))).toBe(3);
-    expect(await store.get(runRefOf(run('queued')))).toMatchObject({ status: 'queued', attempt: 2 });
-    // Repository names are case-insensitive on GitHub: one run, whatever the casing.
-    expect(await store.record(run('passed', { attempt: 2, repo: 'capgemini/APOLLO' }))).toBe(4);
-  });
-
-  it('remembers the last verdict per pipeline and branch, and answers a repeated run the same', async () => {
-    const verdicts: [string, Notification['status'], string | undefined][] = [
-      ['a', 'passed', undefined],
-      ['b', 'failed', 'broken'],
-      ['b', 'failed', 'broken'],
-      ['c', 'canceled', undefined],
-      ['d', 'failed', 'still_failing'],
-      ['e', 'passed', 'fixed'],
-      ['f', 'passed', undefined],
-    ];
-    for (const [id, status, expected] of verdicts) {
-      expect([id, await transitions.observe(run(status, { runId: id, branch: `t${seq}` }))]).toEqual([id, expected]);
-    }
-    // Another branch, another pipeline: their own history.
-    expect(await transitions.observe(run('failed', { runId: 'x', branch: `other${seq}` }))).toBeUndefined();
-    expect(await transitions.observe(run('failed', { runId: 'y', branch: `t${seq}`, pipeline: 'lint' }))).toBeUndefined();
-    // A re-run attempt of a failed run that passes fixes the branch.
-    const branch = `rerun${seq}`;
-    await transitions.observe(run('failed', { runId: 'z', branch }));
-    expect(await transitions.observe(run('passed', { runId: 'z', attempt: 2, branch }))).toBe('fixed');
-  });
 
   it('posts once and ends on the newest state when many senders publish one run at once', async () => {
     for (let round = 0; round < 10; round++) {

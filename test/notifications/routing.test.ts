@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
-import { chooseRoute, passesFilter } from '../../src/webhooks/routing.js';
+import { chooseRoute, passesFilter } from '../../src/notifications/routing.js';
 
 const config = parseConfig(
   {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/load.js';
-import { isConfiguredRepository, normalizeRemote } from '../../src/webhooks/repo-match.js';
-import { fixture } from './webhook-client.js';
+import { parseConfig } from '../../../src/config/load.js';
+import { isConfiguredRepository, normalizeRemote } from '../../../src/webhooks/github/repo-match.js';
+import { fixture } from '../webhook-client.js';
 
 describe('repository matching', () => {
   it('writes every spelling of a GitHub remote the same way', () => {

@@ -1,21 +1,9 @@
 import { startBuild } from '../actions/request-build.js';
-import type { Delivery, WebhookContext } from './webhook-context.js';
+import { chooseRoute } from '../notifications/routing.js';
+import type { BuildTrigger } from './github/triggers.js';
 import type { WebhookAnswer } from './json-route.js';
-import { DUPLICATE, recordOnce } from './notify.js';
-import { chooseRoute } from './routing.js';
-
-/** A push or pull request of the configured repository that should be built. */
-export interface BuildTrigger {
-  event: 'push' | 'pull_request';
-  /** owner/name, for routing. */
-  repo: string;
-  /** The branch the commit is on (a pull request's head branch). */
-  branch: string;
-  /** Full SHA. */
-  sha: string;
-  /** GitHub login of whoever pushed or updated the pull request. */
-  login: string;
-}
+import { DUPLICATE, recordOnce } from './record-once.js';
+import type { Delivery, WebhookContext } from './webhook-context.js';
 
 /**
  * Queues the bot's own build of the commit. Its run card, posted where the `build` route says, is

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { Config } from '../config/schema.js';
+import type { Config } from '../../config/schema.js';
 
 /** The parts of a GitHub webhook's `repository` that say where it lives. */
 export interface GitHubRepositoryUrls {
