@@ -4,6 +4,7 @@ import { laneStatus, lanesDone, runFinishedAt, runStartedAt, runStatus, type Lan
 import { STATUS_ICON, STATUS_WORD } from './icons.js';
 import { button, capBlocks, clamp, codeBlock, context, escapeMrkdwn, header, inlineCode, LIMITS, linesToSections, section, type Block, type Message } from './limits.js';
 import { mention } from './mention.js';
+import { lockMessage } from './lock-message.js';
 import { summaryLine } from './summary-line.js';
 import { ACTION, confirmDialog } from './actions.js';
 
@@ -32,12 +33,29 @@ function cloudRow(lane: Lane, now: number): string {
   let row = `${STATUS_ICON[status]} *${escapeMrkdwn(lane.name)}* ${STATUS_WORD[status]}`;
   if (current) row += ` — ${escapeMrkdwn(current.name)}${current.status === 'failed' && current.reason ? ` (${escapeMrkdwn(current.reason)})` : ''}`;
   row += laneDuration(lane, now);
-  if (lane.error) row += `\n      ${escapeMrkdwn(lane.error)}`;
+  const problem = laneProblem(lane);
+  if (problem) row += `\n      ${problem}`;
   for (const step of lane.steps) {
     const line = suiteLine(step);
     if (line) row += `\n      ${line}`;
   }
   return row;
+}
+
+/**
+ * What ended a lane outside its steps, in words. A lock refusal names the holder as a mention and
+ * escapes the lock's reason once (lockMessage); a free-text failure is escaped here.
+ */
+export function laneProblem(lane: Lane): string | undefined {
+  const blocked = lane.blocked;
+  if (blocked?.kind === 'locked') {
+    const holder = { owner: blocked.by, since: blocked.since, ...(blocked.reason !== undefined ? { reason: blocked.reason } : {}), ...(blocked.runId !== undefined ? { runId: blocked.runId } : {}) };
+    return lockMessage(blocked.cloud, blocked.lock, holder);
+  }
+  if (blocked?.kind === 'taken-over') {
+    return `not destroyed: *${escapeMrkdwn(blocked.cloud)}* now carries ${blocked.currentRunId ? `run ${inlineCode(blocked.currentRunId)}` : 'no deploy of this run'}`;
+  }
+  return lane.error ? escapeMrkdwn(lane.error) : undefined;
 }
 
 function suiteLine(step: StepState): string | undefined {

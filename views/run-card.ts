@@ -6,6 +6,7 @@ import { button, capBlocks, clamp, codeBlock, context, escapeMrkdwn, header, inl
 import { summaryLine } from './summary-line.js';
 import { mention } from './mention.js';
 import { ACTION, confirmDialog } from './actions.js';
+import { laneProblem } from './deploy-card.js';
 
 const BAR_WIDTH = 12;
 
@@ -50,7 +51,8 @@ function laneRow(lane: Lane, now: number): string {
   let row = `${STATUS_ICON[status]} *${escapeMrkdwn(lane.name)}* ${STATUS_WORD[status]}`;
   if (current) row += ` — ${escapeMrkdwn(current.name)}`;
   if (duration) row += `  _${duration}_`;
-  if (lane.error) row += `\n    ${escapeMrkdwn(lane.error)}`;
+  const problem = laneProblem(lane);
+  if (problem) row += `\n    ${problem}`;
   return row;
 }
 

@@ -4,7 +4,20 @@ import type { Step } from '../config/schema.js';
 import { parseReport } from '../reports/index.js';
 import { CANCEL_REASON } from '../queue/cancel-bus.js';
 import { unparsed, type TestSummary } from '../reports/summary.js';
-import type { Lane, StepState } from '../runs/run.js';
+import type { Lane } from '../runs/run.js';
+import {
+  finishLane,
+  skipStep,
+  startLane,
+  stepProcessStarted,
+  stepResult,
+  stepStarted,
+  stoppedBeforeStep,
+  stoppedWhileRunning,
+  type StepEnd,
+  type StepResult,
+  type StopCause,
+} from '../runs/lane.js';
 import type { RunLog } from './run-log.js';
 import { runStepProcess, type OutputFilter, type StepProcessResult } from './step-runner.js';
 import type { Workspace } from './workspace.js';
@@ -45,52 +58,45 @@ export interface LaneRunOptions {
 }
 
 /**
- * Runs a lane's steps in order in one workspace. The first failing step ends the lane; the steps
- * after it are shown as skipped. An abort marks the running step interrupted (or cancelled by the
- * caller) and the rest skipped.
+ * Runs a lane's steps in order in one workspace, saying after every change what the lane is now.
+ * What a failure or an abort does to the other steps is the lane's rule (runs/lane.ts); this only
+ * runs the processes and reports what happened.
  */
 export async function runLane(options: LaneRunOptions): Promise<Lane> {
-  const lane: Lane = structuredClone(options.lane);
-  lane.startedAt = Date.now();
+  let lane = startLane(options.lane, Date.now());
   await options.onChange(lane);
 
-  let stopReason: 'failed' | 'aborted' | undefined;
   for (let i = 0; i < options.steps.length; i++) {
     const step = options.steps[i]!;
-    const state = lane.steps[i]!;
-    if (!stopReason && options.signal?.aborted) {
-      // Stopped between steps (or before the first): the lane must not read as passed.
-      stopReason = 'aborted';
-      const cancelled = options.signal.reason === CANCEL_REASON;
-      state.status = cancelled ? 'cancelled' : 'interrupted';
-      state.reason = cancelled ? 'cancelled before it started' : `not started: ${abortReason(options.signal.reason)}`;
+    // A failure or a stop has already settled the steps after it.
+    if (lane.steps[i]!.status !== 'queued') continue;
+    if (options.signal?.aborted) {
+      lane = stoppedBeforeStep(lane, i, stopCause(options.signal.reason));
       continue;
     }
-    if (stopReason || options.skip?.has(step.name)) {
-      state.status = 'skipped';
-      if (!stopReason) state.reason = 'not selected';
+    if (options.skip?.has(step.name)) {
+      lane = skipStep(lane, i, 'not selected');
       continue;
     }
-    state.status = 'running';
-    state.startedAt = Date.now();
+    lane = stepStarted(lane, i, Date.now());
     await options.onChange(lane);
 
-    const outcome = await runOneStep(options, step, (pid) => {
-      lane.process = { host: hostname(), pid };
+    const ran = await runOneStep(options, step, (pid) => {
+      lane = stepProcessStarted(lane, { host: hostname(), pid });
       void options.onChange(lane);
     });
-    delete lane.process;
-    Object.assign(state, outcome);
-    if (outcome.status === 'failed' && !options.suites?.has(step.name)) stopReason = 'failed';
-    if (outcome.status === 'interrupted' || outcome.status === 'cancelled') stopReason = 'aborted';
+    lane = 'stopped' in ran ? stoppedWhileRunning(lane, i, stopCause(options.signal?.reason), ran.stopped) : stepResult(lane, i, ran.result, { suite: options.suites?.has(step.name) ?? false });
     await options.onChange(lane);
   }
-  lane.finishedAt = Date.now();
+  lane = finishLane(lane, Date.now());
   await options.onChange(lane);
   return lane;
 }
 
-async function runOneStep(options: LaneRunOptions, step: Step, onStart: (pid: number) => void): Promise<Partial<StepState>> {
+/** A step either ran to its end, or was stopped under it (the job was aborted). */
+type StepRun = { result: StepResult } | { stopped: StepEnd };
+
+async function runOneStep(options: LaneRunOptions, step: Step, onStart: (pid: number) => void): Promise<StepRun> {
   const cwdSpec = step.cwd && options.cloud !== undefined ? step.cwd.replaceAll('${cloud}', options.cloud) : step.cwd;
   let cwd: string;
   try {
@@ -98,7 +104,7 @@ async function runOneStep(options: LaneRunOptions, step: Step, onStart: (pid: nu
   } catch (err) {
     if (!isApolloError(err)) throw err;
     options.log.write(`\n==> ${step.name}: ${err.message}\n`);
-    return { status: 'failed', finishedAt: Date.now(), exitCode: null, reason: err.message };
+    return { result: { status: 'failed', finishedAt: Date.now(), exitCode: null, reason: err.message } };
   }
   options.log.write(`\n==> ${step.name}  (cwd ${cwdSpec ?? '.'})\n`);
   const reportFromStdout = step.report !== undefined && step.report.path === undefined;
@@ -118,23 +124,26 @@ async function runOneStep(options: LaneRunOptions, step: Step, onStart: (pid: nu
   });
   options.log.write(`==> ${step.name}: exit ${result.exitCode ?? 'none'} after ${Math.round(result.durationMs / 1000)}s\n`);
 
-  const base: Partial<StepState> = { finishedAt: Date.now(), exitCode: result.exitCode, timedOut: result.timedOut };
-  if (result.aborted) {
-    return options.signal?.reason === CANCEL_REASON
-      ? { ...base, status: 'cancelled', tail: result.tail, reason: 'cancelled while running' }
-      : { ...base, status: 'interrupted', tail: result.tail, reason: `stopped while running: ${abortReason(options.signal?.reason)}` };
-  }
-  if (result.startError) return { ...base, status: 'failed', tail: result.tail, reason: result.startError };
+  const base = { finishedAt: Date.now(), exitCode: result.exitCode, timedOut: result.timedOut };
+  if (result.aborted) return { stopped: { ...base, tail: result.tail } };
+  if (result.startError) return { result: { ...base, status: 'failed', tail: result.tail, reason: result.startError } };
 
   const summary = step.report ? await readReport(options, step, cwd, result) : undefined;
   const verdict = stepVerdict(result, summary);
   return {
-    ...base,
-    status: verdict.passed ? 'passed' : 'failed',
-    ...(summary ? { summary } : {}),
-    ...(verdict.reason ? { reason: verdict.reason } : {}),
-    ...(verdict.passed ? {} : { tail: result.tail }),
+    result: {
+      ...base,
+      status: verdict.passed ? 'passed' : 'failed',
+      ...(summary ? { summary } : {}),
+      ...(verdict.reason ? { reason: verdict.reason } : {}),
+      ...(verdict.passed ? {} : { tail: result.tail }),
+    },
   };
+}
+
+/** A person's cancel reads cancelled; any other abort (shutdown, a lost lock) reads interrupted. */
+function stopCause(reason: unknown): StopCause {
+  return reason === CANCEL_REASON ? { kind: 'cancelled' } : { kind: 'interrupted', why: abortReason(reason) };
 }
 
 /** Why a job was aborted, in words, from the abort reason its signal carries. */

@@ -22,13 +22,26 @@ export interface StepState {
   reason?: string;
 }
 
+/**
+ * Why a cloud's lane could not run: its cloud was locked (by a person's sticky lock, or by another
+ * run), or, for a destroy, another deploy has taken the cloud over since.
+ */
+export type LaneBlock =
+  | { kind: 'locked'; lock: 'sticky' | 'run'; cloud: string; by: string; since: number; reason?: string; runId?: string }
+  | { kind: 'taken-over'; cloud: string; currentRunId?: string };
+
 export interface Lane {
   name: string;
   steps: StepState[];
   startedAt?: number;
   finishedAt?: number;
-  /** A lane-level failure before any step ran (checkout failed...). */
+  /**
+   * A lane-level failure outside any step (checkout failed, the job threw): that failure's own
+   * text, plain, never mrkdwn; views escape it.
+   */
   error?: string;
+  /** What kept the lane from running at all, as data: views word it (with its mentions). */
+  blocked?: LaneBlock;
   /** Something the card should say about the lane (e.g. it was retried after its worker was lost). */
   note?: string;
   /** Where the running step's process group lives, so a stalled lane's leftovers can be stopped. */
@@ -90,7 +103,7 @@ export function isStepDone(step: StepState): boolean {
 }
 
 export function laneStatus(lane: Lane): RunStatus {
-  if (lane.error) return 'failed';
+  if (lane.error || lane.blocked) return 'failed';
   const statuses = lane.steps.map((s) => s.status);
   if (statuses.includes('cancelled')) return 'cancelled';
   if (statuses.includes('interrupted')) return 'interrupted';

@@ -3,7 +3,7 @@ import { ApolloError, ErrorCode } from '../errors.js';
 import type { BuildJobData } from '../queue/build-queue.js';
 import type { Services } from '../services.js';
 import { runLaneJob } from './lane-job.js';
-import { newLane } from '../runs/run.js';
+import { retryLane } from '../runs/lane.js';
 import { hostname } from 'node:os';
 import { signalGroup } from '../pipeline/process-groups.js';
 import { postVerdictElsewhere } from '../slack/post-verdict.js';
@@ -19,7 +19,7 @@ export function createBuildProcessor(services: Services, sandbox: StepSandbox) {
       // Its worker was lost mid-run: stop what it left running here, run again from the first step,
       // and say so on the card.
       if (start.process?.host === hostname()) signalGroup(start.process.pid, 'SIGKILL');
-      start = { ...newLane(start.name, start.steps.map((s) => s.name)), note: 'retried from the start: the worker running it was lost' };
+      start = retryLane(start);
     }
     const lane = await runLaneJob(services, {
       run,

@@ -1,12 +1,12 @@
 import type { Job } from 'bullmq';
 import { ApolloError, ErrorCode } from '../errors.js';
-import { lockMessage } from '../../views/lock-message.js';
-import { RUN_LOCK_TTL_MS } from '../queue/cloud-locks.js';
+import { RUN_LOCK_TTL_MS, type LockHolder } from '../queue/cloud-locks.js';
 import type { CloudJobData, DeployJobData } from '../queue/deploy-flow.js';
 import { postVerdictElsewhere } from '../slack/post-verdict.js';
-import { laneStatus, type Lane } from '../runs/run.js';
+import { laneStatus, type Lane, type LaneBlock } from '../runs/run.js';
+import { blockLane } from '../runs/lane.js';
 import type { Services } from '../services.js';
-import { failLane, runLaneJob } from './lane-job.js';
+import { runLaneJob } from './lane-job.js';
 import type { StepSandbox } from '../pipeline/sandbox.js';
 import { resolveCloudEnv } from '../config/cloud-env.js';
 
@@ -29,23 +29,32 @@ export function createCloudProcessor(services: Services, sandbox: StepSandbox) {
     const steps = phase === 'destroy' ? (config.destroy?.steps ?? []) : [...(config.deploy?.steps ?? []), ...(config.deploy?.tests ?? [])];
     const skip = phase === 'deploy' && run.tests ? new Set((config.deploy?.tests ?? []).map((t) => t.name).filter((n) => !run.tests!.includes(n))) : undefined;
 
-    const fail = async (message: string): Promise<Lane> => {
-      const failed = failLane(lane, message);
-      await runs.saveLane(runId, failed, lanePhase);
+    const refuse = async (blocked: LaneBlock): Promise<Lane> => {
+      const refused = blockLane(lane, blocked, Date.now());
+      await runs.saveLane(runId, refused, lanePhase);
       services.notifier.refresh(runId);
-      return failed;
+      return refused;
     };
+    const locked = (lock: 'sticky' | 'run', holder: LockHolder): LaneBlock => ({
+      kind: 'locked',
+      lock,
+      cloud,
+      by: holder.owner,
+      since: holder.since,
+      ...(holder.reason !== undefined ? { reason: holder.reason } : {}),
+      ...(holder.runId !== undefined ? { runId: holder.runId } : {}),
+    });
 
     const blocker = await locks.blocker(cloud, requestedBy, runId);
-    if (blocker?.kind === 'sticky') return laneStatus(await fail(lockMessage(cloud, 'sticky', blocker.holder)));
+    if (blocker?.kind === 'sticky') return laneStatus(await refuse(locked('sticky', blocker.holder)));
     const acquired = await locks.acquireRun(cloud, { runId, owner: requestedBy });
-    if (!acquired.ok) return laneStatus(await fail(lockMessage(cloud, 'run', acquired.holder)));
+    if (!acquired.ok) return laneStatus(await refuse(locked('run', acquired.holder)));
     if (phase === 'destroy') {
       // Terraform state is per cloud: destroying from an old card would tear down a newer deploy.
       const current = await cloudState.current(cloud);
       if (current !== runId) {
         await locks.releaseRun(cloud, runId);
-        return laneStatus(await fail(`not destroyed: *${cloud}* now carries ${current ? `run \`${current}\`` : 'no deploy of this run'}`));
+        return laneStatus(await refuse({ kind: 'taken-over', cloud, ...(current ? { currentRunId: current } : {}) }));
       }
     } else {
       await cloudState.takeOver(cloud, runId);

@@ -8,6 +8,7 @@ import { stepEnv } from '../pipeline/step-env.js';
 import { Workspace } from '../pipeline/workspace.js';
 import type { LanePhase } from '../runs/run-store.js';
 import type { Lane, Run } from '../runs/run.js';
+import { cancelLane, failLane } from '../runs/lane.js';
 import type { Services } from '../services.js';
 import { renderFailuresThread } from '../../views/failures-thread.js';
 import { CANCEL_REASON } from '../queue/cancel-bus.js';
@@ -74,7 +75,7 @@ export async function runLaneJob(services: Services, job: LaneJob): Promise<Lane
   const cancelledBy = await runs.cancelledBy(run.id, phase);
   if (cancelledBy) {
     registration.release();
-    await save(cancelLane(lane, cancelledBy));
+    await save(cancelLane(lane, cancelledBy, Date.now()));
     return lane;
   }
   const poll = setInterval(() => {
@@ -114,7 +115,7 @@ export async function runLaneJob(services: Services, job: LaneJob): Promise<Lane
   } catch (err) {
     logger.error({ err, runId: run.id, lane: lane.name }, 'lane could not run');
     log.write(`[apollo] ${err instanceof Error ? err.message : String(err)}\n`);
-    await save(failLane(lane, err instanceof Error ? err.message : String(err)));
+    await save(failLane(lane, err instanceof Error ? err.message : String(err), Date.now()));
   } finally {
     clearInterval(poll);
     registration.release();
@@ -150,23 +151,4 @@ function redactLane(redactor: Redactor, lane: Lane): Lane {
     ...lane,
     steps: lane.steps.map((s) => (s.tail ? { ...s, tail: redactor.redact(s.tail.join('\n')).split('\n') } : s)),
   });
-}
-
-/** A lane cancelled before it started: every step shows as cancelled. */
-export function cancelLane(lane: Lane, by: string): Lane {
-  return {
-    ...lane,
-    finishedAt: Date.now(),
-    steps: lane.steps.map((s) => (s.status === 'queued' || s.status === 'running' ? { ...s, status: 'cancelled', reason: `cancelled by ${by}` } : s)),
-  };
-}
-
-/** A lane that ends before (or instead of) running its steps. */
-export function failLane(lane: Lane, error: string): Lane {
-  return {
-    ...lane,
-    error,
-    finishedAt: Date.now(),
-    steps: lane.steps.map((s) => (s.status === 'queued' || s.status === 'running' ? { ...s, status: 'skipped' } : s)),
-  };
 }

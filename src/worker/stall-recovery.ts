@@ -3,7 +3,7 @@ import { QueueEvents, type Queue } from 'bullmq';
 import { signalGroup } from '../pipeline/process-groups.js';
 import { createRedis } from '../redis/connection.js';
 import type { LanePhase } from '../runs/run-store.js';
-import type { Lane } from '../runs/run.js';
+import { interruptLane } from '../runs/lane.js';
 import type { Services } from '../services.js';
 
 /**
@@ -26,21 +26,6 @@ export const DEFAULT_STALL: StallSettings = { lockDurationMs: 30_000, stalledInt
 
 const STALLED = /stalled/i;
 
-/** Marks a lane whose worker was lost: the running step interrupted, the rest skipped. */
-export function interruptLane(lane: Lane, now = Date.now()): Lane {
-  const running = lane.steps.find((s) => s.status === 'running');
-  return {
-    ...lane,
-    finishedAt: now,
-    steps: lane.steps.map((s) => {
-      if (s.status === 'running') return { ...s, status: 'interrupted', finishedAt: now, reason: 'its worker was lost (killed or crashed) while it ran' };
-      if (s.status === 'queued') return { ...s, status: 'skipped' };
-      return s;
-    }),
-    ...(running ? {} : { error: 'its worker was lost before the lane finished' }),
-  };
-}
-
 /** Settles a lane whose job failed by stalling: card, lock and (on this host) leftover processes. */
 export async function recoverStalledLane(services: Services, runId: string, laneName: string, phase: LanePhase, cloud?: string): Promise<boolean> {
   const run = await services.runs.get(runId);
@@ -51,8 +36,7 @@ export async function recoverStalledLane(services: Services, runId: string, lane
     signalGroup(lane.process.pid, 'SIGTERM');
     setTimeout(() => signalGroup(lane.process!.pid, 'SIGKILL'), 2000).unref();
   }
-  const { process: _gone, ...rest } = lane;
-  await services.runs.saveLane(runId, interruptLane(rest), phase);
+  await services.runs.saveLane(runId, interruptLane(lane, Date.now()), phase);
   if (cloud) await services.locks.releaseRun(cloud, runId);
   services.logger.warn({ runId, lane: laneName, phase }, 'a job stalled (its worker was lost): lane marked interrupted');
   await services.notifier.flush(runId);

@@ -52,6 +52,34 @@ describe('lane runner', () => {
     expect(laneStatus(lane)).toBe('interrupted');
   });
 
+  it('a cancel while a step runs stops it: that step reads cancelled, the rest skipped', async () => {
+    const controller = new AbortController();
+    const slow = [
+      { name: 'slow', run: 'sleep 20' },
+      { name: 'after', run: 'true' },
+    ];
+    const seen: string[][] = [];
+    const lane = await runLane({
+      lane: newLane('build', slow.map((s) => s.name)),
+      steps: slow,
+      workspace,
+      env: { PATH: process.env.PATH ?? '' },
+      log,
+      signal: controller.signal,
+      killGraceMs: 200,
+      onChange: async (l) => {
+        seen.push(l.steps.map((s) => s.status));
+        // As a cancel arrives in a worker: later, from another event, once the step is running.
+        if (l.process) setTimeout(() => controller.abort(CANCEL_REASON), 100);
+      },
+    });
+    expect(lane.steps.map((s) => s.status)).toEqual(['cancelled', 'skipped']);
+    expect(lane.steps[0]).toMatchObject({ reason: 'cancelled while running' });
+    expect(lane.process).toBeUndefined();
+    expect(laneStatus(lane)).toBe('cancelled');
+    expect(seen).toContainEqual(['running', 'queued']);
+  });
+
   it('stops at a failing step but lets independent suites all run', async () => {
     const suites = [
       { name: 'deploy', run: 'true' },

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { renderRunCard, progressBar } from '../../views/run-card.js';
 import { codeBlock, limitViolations, LIMITS, button, capBlocks, section, type Block } from '../../views/limits.js';
-import type { Run, StepState } from '../../src/runs/run.js';
+import { newLane, type Run, type StepState } from '../../src/runs/run.js';
+import { blockLane, failLane } from '../../src/runs/lane.js';
 
 const T0 = Date.UTC(2026, 10, 26, 9, 0, 0);
 
@@ -89,6 +90,16 @@ describe('run card', () => {
     expect(all).not.toContain('<!here>');
     expect(all).not.toContain('<!channel>');
     expect(all).toContain('&lt;!here&gt;');
+  });
+
+  it('words a lane that could not run from its data: the lock holder as a mention, the failure text escaped once', () => {
+    const locked = blockLane(newLane('aws', ['apply']), { kind: 'locked', lock: 'sticky', cloud: 'aws', by: 'U0OWNER', since: T0, reason: 'soak <!here>' }, T0);
+    const broken = failLane(newLane('gcp', ['apply']), 'fetch failed: <@U0VICTIM>', T0);
+    const card = renderRunCard({ ...run([]), kind: 'deploy', laneNames: ['aws', 'gcp'], lanes: [locked, broken] });
+    const all = text(card.blocks);
+    expect(all).toContain('*aws* is locked by <@U0OWNER> since 09:00 UTC: soak &lt;!here&gt;');
+    expect(all).toContain('fetch failed: &lt;@U0VICTIM&gt;');
+    expect(all).not.toContain('&amp;lt;');
   });
 });
 

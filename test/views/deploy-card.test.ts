@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { blockLane, failLane } from '../../src/runs/lane.js';
+import { newLane, type Lane, type LaneBlock, type Run } from '../../src/runs/run.js';
+import { laneProblem, renderDeployCard } from '../../views/deploy-card.js';
+import { limitViolations, type Block } from '../../views/limits.js';
+
+const T0 = Date.UTC(2026, 10, 26, 9, 12, 0);
+
+function deploy(lanes: Lane[], extra: Partial<Run> = {}): Run {
+  return {
+    id: 'd7',
+    kind: 'deploy',
+    ref: 'main',
+    sha: '4d124eb0c1f3a8e2b6d9f0a1b2c3d4e5f6a7b8c9',
+    subject: 'Add serverspec for marathon',
+    author: 'Enxebre',
+    requestedBy: 'U0ALICE',
+    channel: 'C0APOLLO',
+    createdAt: T0,
+    laneNames: lanes.map((l) => l.name),
+    lanes,
+    decision: { state: 'approved', by: 'U0BOB', at: T0 },
+    ...extra,
+  };
+}
+
+function text(blocks: Block[]): string {
+  return blocks.map((b) => (b.text as { text?: string } | undefined)?.text ?? '').join('\n');
+}
+
+const blocked = (b: LaneBlock, name = 'aws') => blockLane(newLane(name, ['apply', 'serverspec']), b, T0 + 1000);
+
+describe('deploy card: lanes that could not run', () => {
+  it('a sticky lock names its owner as a mention, with the reason escaped exactly once', () => {
+    const reason = 'load test <!here> & <@U0VICTIM>';
+    const card = renderDeployCard(deploy([blocked({ kind: 'locked', lock: 'sticky', cloud: 'aws', by: 'U0OWNER', since: T0, reason })]));
+    const all = text(card.blocks);
+    expect(all).toContain('❌ *aws* failed');
+    expect(all).toContain('*aws* is locked by <@U0OWNER> since 09:12 UTC: load test &lt;!here&gt; &amp; &lt;@U0VICTIM&gt;');
+    expect(all).not.toContain('&lt;@U0OWNER');
+    expect(all).not.toContain('&amp;lt;');
+    expect(all).not.toContain('&amp;amp;');
+    expect(all.match(/<@U0OWNER>/g)).toHaveLength(1);
+    expect(all).not.toContain('<!here>');
+    expect(all).toContain('*failed*');
+    expect(limitViolations(card.blocks)).toEqual([]);
+  });
+
+  it('a cloud another run holds names that run and its owner', () => {
+    const card = renderDeployCard(deploy([blocked({ kind: 'locked', lock: 'run', cloud: 'aws', by: 'U0OTHER', since: T0, runId: 'd3' })]));
+    expect(text(card.blocks)).toContain('*aws* is in use by run `d3` (<@U0OTHER>) since 09:12 UTC');
+  });
+
+  it('a destroy refused because another deploy took the cloud over says which run carries it now', () => {
+    expect(laneProblem(blocked({ kind: 'taken-over', cloud: 'aws', currentRunId: 'd9' }))).toBe('not destroyed: *aws* now carries run `d9`');
+    expect(laneProblem(blocked({ kind: 'taken-over', cloud: 'aws' }))).toBe('not destroyed: *aws* now carries no deploy of this run');
+  });
+
+  it('a free-text failure is shown as text, escaped once', () => {
+    const lane = failLane(newLane('digitalocean', ['apply']), 'fatal: <@U0VICTIM> & <!channel> not found', T0);
+    const all = text(renderDeployCard(deploy([lane])).blocks);
+    expect(all).toContain('fatal: &lt;@U0VICTIM&gt; &amp; &lt;!channel&gt; not found');
+    expect(all).not.toContain('<@U0VICTIM>');
+  });
+
+  it('a lane with nothing wrong has no problem line', () => {
+    expect(laneProblem(newLane('aws', ['apply']))).toBeUndefined();
+  });
+});
