@@ -95,7 +95,8 @@ async function coalescing(): Promise<void> {
   await waitReady(redis);
   const keys = new Keys(`apollo-bench-${process.pid}`);
   const runs = new RunStore(redis, keys);
-  const notifier = new CardNotifier(redis, keys, runs, new SlackPoster(new WebClient('xoxb-bench', slackClientOptions(slack.apiUrl))), silentLogger, { minIntervalMs: 1000 });
+  const slackPoster = new SlackPoster(new WebClient('xoxb-bench', slackClientOptions(slack.apiUrl)));
+  const notifier = new CardNotifier({ redis, keys, runs, slack: slackPoster, logger: silentLogger }, { minIntervalMs: 1000 });
   const lane = newLane('build', ['a', 'b', 'c']);
   await runs.create({ id: 'b1', kind: 'build', ref: 'main', sha: 'a'.repeat(40), subject: 's', author: 'x', requestedBy: 'U1', channel: 'C1', createdAt: Date.now(), laneNames: ['build'] }, [lane]);
   await notifier.post('b1', 'C1');

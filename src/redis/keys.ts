@@ -85,4 +85,8 @@ export class Keys {
   stallCursor(queue: string): string {
     return `${this.prefix}:stall-cursor:${queue}`;
   }
+  /** When a CI run's notification was last posted or edited: edits of one message are spaced (src/slack/message-sync.ts). */
+  notificationEdited(repo: string, pipeline: string, runId: string): string {
+    return `${this.prefix}:notify:${encodeURIComponent(repo)}:${encodeURIComponent(pipeline)}:${encodeURIComponent(runId)}:last`;
+  }
 }

@@ -11,6 +11,13 @@ export const SCRIPTS = {
   releaseIfToken: `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`,
 
   /**
+   * Extends a lock only if the caller still holds it (a holder that stalled past the expiry must not
+   * extend its successor's lock).
+   * KEYS[1] the lock; ARGV[1] the holder's token; ARGV[2] the new TTL in ms. Returns 1 when renewed, 0 otherwise.
+   */
+  renewIfToken: `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`,
+
+  /**
    * Deletes a cloud's run lock only if the given run holds it.
    * KEYS[1] the cloud's run lock (JSON with `runId`); ARGV[1] the run id. Returns 1 when deleted.
    */

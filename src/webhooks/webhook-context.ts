@@ -1,15 +1,15 @@
+import { NotificationMessage } from '../notifications/notification-message.js';
 import { NotificationStore } from '../notifications/notification-store.js';
 import { TransitionTracker } from '../notifications/transitions.js';
 import type { Services } from '../services.js';
 import { DeliveryDedup, type WebhookSource } from './delivery-dedup.js';
-import { NotificationPublisher } from './notification-publisher.js';
 
 /** What the webhook handlers share: the bot's services plus the notification state in Redis. */
 export interface WebhookContext {
   services: Services;
   dedup: DeliveryDedup;
   store: NotificationStore;
-  publisher: NotificationPublisher;
+  publisher: NotificationMessage;
   transitions: TransitionTracker;
 }
 
@@ -26,7 +26,7 @@ export function createWebhookContext(services: Services): WebhookContext {
     services,
     dedup: new DeliveryDedup(redis, keys),
     store,
-    publisher: new NotificationPublisher(redis, store, slack, logger),
+    publisher: new NotificationMessage({ redis, keys, store, slack, logger }),
     transitions: new TransitionTracker(redis, keys),
   };
 }

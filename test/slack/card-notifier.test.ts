@@ -22,8 +22,8 @@ describe('card notifier', () => {
   const client = new WebClient('xoxb-unit', slackClientOptions(API));
   const poster = new SlackPoster(client);
   const storeA = new RunStore(redisA, keys);
-  const a = new CardNotifier(redisA, keys, storeA, poster, silentLogger, { minIntervalMs: 300 });
-  const b = new CardNotifier(redisB, keys, new RunStore(redisB, keys), poster, silentLogger, { minIntervalMs: 300 });
+  const a = new CardNotifier({ redis: redisA, keys, runs: storeA, slack: poster, logger: silentLogger }, { minIntervalMs: 300 });
+  const b = new CardNotifier({ redis: redisB, keys, runs: new RunStore(redisB, keys), slack: poster, logger: silentLogger }, { minIntervalMs: 300 });
   const updates: { at: number; text: string; blocks: string }[] = [];
 
   beforeAll(async () => {

@@ -8,7 +8,8 @@ import { FakeSlack } from '../../src/slack/playground/fake-slack.js';
 import { SlackPoster } from '../../src/slack/slack-poster.js';
 import type { Notification } from '../../src/notifications/notification.js';
 import { NotificationStore, runRefOf } from '../../src/notifications/notification-store.js';
-import { NotificationPublisher } from '../../src/webhooks/notification-publisher.js';
+import { NotificationMessage } from '../../src/notifications/notification-message.js';
+import { beforeNextRelease } from '../helpers/lock-release.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { messageText } from './webhook-client.js';
 
@@ -35,13 +36,13 @@ describe('notification publisher (real Redis, fake Slack)', () => {
   const keys = new Keys(prefix);
   const slack = new FakeSlack();
   let store: NotificationStore;
-  let publisher: NotificationPublisher;
+  let publisher: NotificationMessage;
 
   beforeAll(async () => {
     await Promise.all([waitReady(redis), slack.start()]);
     const poster = new SlackPoster(new WebClient('xoxb-test', { ...slackClientOptions(slack.apiUrl), retryConfig: { retries: 0 } }));
     store = new NotificationStore(redis, keys);
-    publisher = new NotificationPublisher(redis, store, poster, silentLogger, { maxRetryAfterMs: 2000 });
+    publisher = new NotificationMessage({ redis, keys, store, slack: poster, logger: silentLogger }, { maxRetryAfterMs: 2000 });
   });
 
   afterEach(() => {
@@ -69,30 +70,17 @@ describe('notification publisher (real Redis, fake Slack)', () => {
   });
 
   it('sends a state recorded just before the sender releases the lock', async () => {
-    // A store that lets another delivery record and publish right after the sender's last check.
-    class InterleavingStore extends NotificationStore {
-      interleave: (() => Promise<void>) | undefined;
-      override async versions(ref: Parameters<NotificationStore['versions']>[0]) {
-        const result = await super.versions(ref);
-        const other = this.interleave;
-        if (other && result.version <= result.sent) {
-          this.interleave = undefined;
-          await other();
-        }
-        return result;
-      }
-    }
-    const racy = new InterleavingStore(redis, keys);
-    const poster = new SlackPoster(new WebClient('xoxb-test', { ...slackClientOptions(slack.apiUrl), retryConfig: { retries: 0 } }));
-    const racyPublisher = new NotificationPublisher(redis, racy, poster, silentLogger);
     const first = run('running');
     const late = run('failed');
-    await racy.record(first);
     let lateAnswer: unknown = 'not run';
-    racy.interleave = async () => {
-      await racy.record(late);
+    // Another delivery records and publishes right after the sender's last check.
+    const racyRedis = beforeNextRelease(redis, async () => {
+      await store.record(late);
       lateAnswer = await racyPublisher.publish(runRefOf(late), 'C0RACE');
-    };
+    });
+    const poster = new SlackPoster(new WebClient('xoxb-test', { ...slackClientOptions(slack.apiUrl), retryConfig: { retries: 0 } }));
+    const racyPublisher = new NotificationMessage({ redis: racyRedis, keys, store, slack: poster, logger: silentLogger });
+    await store.record(first);
     await racyPublisher.publish(runRefOf(first), 'C0RACE');
     expect(lateAnswer).toBeUndefined(); // it found the lock taken and left the sending to the holder
     expect(callsFor(first, 'chat.postMessage')).toHaveLength(1);
