@@ -1,6 +1,6 @@
 /**
  * Every error a user or operator can see has a stable code. Code that fails throws an ApolloError;
- * `userMessage` is the one place that turns an error into words for Slack.
+ * `views/error-text.ts` is the one place that turns an error into words for Slack.
  */
 export const ErrorCode = {
   ConfigInvalid: 'apollo_config_invalid',
@@ -49,10 +49,12 @@ export function isApolloError(err: unknown): err is ApolloError {
   return err instanceof ApolloError;
 }
 
-/** What a person in Slack reads when their request fails. Unknown errors never leak internals. */
-export function userMessage(err: unknown): string {
-  if (isApolloError(err)) {
-    return [`:warning: ${err.message}`, ...err.details].join('\n');
-  }
-  return ':warning: Something went wrong on our side; the error is in the bot\'s log. Nothing was queued.';
+
+/** Errors that mean "Redis is not there right now" rather than a bug. */
+export function isRedisUnavailable(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  return (
+    err.name === 'MaxRetriesPerRequestError' ||
+    /Stream isn't writeable|Connection is closed|ECONNREFUSED|ECONNRESET|Command timed out|enableOfflineQueue/i.test(err.message)
+  );
 }

@@ -15,7 +15,7 @@ import { Redactor } from './redaction/redactor.js';
 import { configuredSecretValues } from './config/cloud-env.js';
 import { CancelBus } from './queue/cancel-bus.js';
 import { AuditLog } from './audit/audit-log.js';
-import { createRedis, waitReady } from './redis/connection.js';
+import { createRedis, redisAnswers, waitReady } from './redis/connection.js';
 import { Keys } from './redis/keys.js';
 import { RunStore } from './runs/run-store.js';
 import { CloudState } from './runs/cloud-state.js';
@@ -71,6 +71,8 @@ export interface Services {
   redactor: Redactor;
   cancelBus: CancelBus;
   audit: AuditLog;
+  /** Whether Redis answers within `timeoutMs` (commands say the queue is down in their ack). */
+  queueAnswers(timeoutMs: number): Promise<boolean>;
   /** Resolves when the request-path connections are ready (they refuse commands until then). */
   ready(): Promise<void>;
   close(): Promise<void>;
@@ -108,7 +110,7 @@ export function createServices(
   const client = new WebClient(settings.botToken, slackClientOptions(settings.slackApiUrl));
   const redactor = new Redactor(configuredSecretValues(config));
   const slack = new SlackPoster(client, redactor);
-  const notifier = new CardNotifier(redis, keys, runs, slack, logger, {
+  const notifier = new CardNotifier({ redis, keys, runs, slack, logger }, {
     ...settings.notifier,
     card: { destroyConfigured: config.destroy !== undefined, testSuites: (config.deploy?.tests ?? []).map((t) => t.name) },
   });
@@ -139,6 +141,7 @@ export function createServices(
     redactor,
     cancelBus: new CancelBus(redis, keys),
     audit: new AuditLog(redis, keys),
+    queueAnswers: (timeoutMs) => redisAnswers(redis, timeoutMs),
     async ready() {
       await Promise.all([waitReady(redis), waitReady(queueConnection)]);
     },

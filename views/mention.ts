@@ -1,7 +1,8 @@
 import { escapeMrkdwn } from './limits.js';
 
-/** A Slack user id, as Slack writes them: the only values that may ever become a ping. */
-export const SLACK_USER_ID = /^[UW][A-Z0-9]{2,}$/;
+import { SLACK_USER_ID } from '../src/config/slack-ids.js';
+
+export { SLACK_USER_ID };
 
 /**
  * `<@U123>` for a Slack user id; anything else (`github:octocat`, a name) as escaped text. Only ids

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { REPORT_FORMATS } from '../reports/summary.js';
+import { REPORT_FORMATS } from './report-formats.js';
 import { Duration } from './duration.js';
 
 /**

@@ -56,11 +56,5 @@ export async function waitReady(redis: Redis, ms = 5000): Promise<void> {
   });
 }
 
-/** Errors that mean "Redis is not there right now" rather than a bug. */
-export function isRedisUnavailable(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  return (
-    err.name === 'MaxRetriesPerRequestError' ||
-    /Stream isn't writeable|Connection is closed|ECONNREFUSED|ECONNRESET|Command timed out|enableOfflineQueue/i.test(err.message)
-  );
-}
+/** Kept here for callers that already import it from the connection module. */
+export { isRedisUnavailable } from '../errors.js';

@@ -5,9 +5,8 @@ import type { TerraformDetails } from './terraform-details.js';
  * its verdict with the step's exit code. Numbers are only ever counted from the tool's output: a parser
  * that cannot read its input says `unparsed` with a reason instead of guessing.
  */
-export type ReportFormat = 'rspec-json' | 'docker-bench' | 'junit' | 'tap' | 'terraform';
-
-export const REPORT_FORMATS: readonly ReportFormat[] = ['rspec-json', 'docker-bench', 'junit', 'tap', 'terraform'];
+export { REPORT_FORMATS, type ReportFormat } from '../config/report-formats.js';
+import type { ReportFormat } from '../config/report-formats.js';
 
 export type SummaryVerdict = 'passed' | 'failed' | 'unparsed';
 

@@ -1,8 +1,7 @@
 import type { App } from '@slack/bolt';
 import { prepareCommand, type PreparedCommand } from '../../../commands/index.js';
-import { ApolloError, ErrorCode, isApolloError } from '../../errors.js';
+import { ApolloError, ErrorCode, isApolloError, isRedisUnavailable } from '../../errors.js';
 import { errorText } from '../../../views/error-text.js';
-import { isRedisUnavailable } from '../../redis/connection.js';
 import { commandRequester, type RequesterPolicy } from '../../access/requester-policy.js';
 import type { CommandDeps } from '../../../commands/command.js';
 import type { Redactor } from '../../redaction/redactor.js';

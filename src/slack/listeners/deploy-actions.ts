@@ -9,10 +9,9 @@ import { answerText, cancelAnswer, decisionAnswer, destroyAnswer, redeployAnswer
 import type { RequesterPolicy } from '../../access/requester-policy.js';
 import type { Redactor } from '../../redaction/redactor.js';
 import type { Logger } from '../../logger.js';
-import { ApolloError, ErrorCode, isApolloError } from '../../errors.js';
+import { ApolloError, ErrorCode, isApolloError, isRedisUnavailable } from '../../errors.js';
 import { errorText } from '../../../views/error-text.js';
 import { formatIssues } from '../../config/issues.js';
-import { isRedisUnavailable } from '../../redis/connection.js';
 import { ACTION } from '../../../views/actions.js';
 import { actionRequester } from '../../access/requester-policy.js';
 import { refusalText } from '../../../views/refusal.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SLACK_USER_ID } from '../../../views/mention.js';
+import { SLACK_USER_ID } from '../../config/slack-ids.js';
 
 // eslint-disable-next-line no-control-regex
 const NO_CONTROL = /^[^\x00-\x1f\x7f]+$/;
