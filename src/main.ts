@@ -55,18 +55,22 @@ async function main(mode: Mode): Promise<void> {
   const logger = createLogger(env.LOG_LEVEL);
   const configFile = configPath(env, logger);
   const config = loadConfigFile(configFile);
-  const started = await ensureRedis(env.REDIS_URL, env.APOLLO_STATE_DIR);
-  if (started) logger.info(started);
+  const redis = await ensureRedis(env.REDIS_URL, env.APOLLO_STATE_DIR);
+  if (redis.started) logger.info(redis.started);
 
   // No bot token: run against a local stand-in of Slack and print what would be posted.
   let playground: FakeSlack | undefined;
+  if (!env.SLACK_BOT_TOKEN && env.SLACK_APP_TOKEN) {
+    // The playground is HTTP on loopback only; Socket Mode would open Bolt's own server on every interface.
+    throw new ApolloError(ErrorCode.EnvInvalid, 'SLACK_APP_TOKEN needs SLACK_BOT_TOKEN (without a bot token the bot runs the local playground, which takes no app token)');
+  }
   if (!env.SLACK_BOT_TOKEN && process.env.NODE_ENV !== 'production') {
     playground = await new FakeSlack({ onCall: printCall, teamId: 'T0PLAYGROUND' }).start(env.PORT === 0 ? 0 : env.PORT + 1);
   }
   const botToken = env.SLACK_BOT_TOKEN ?? 'xoxb-playground';
   const slackApiUrl = playground?.apiUrl ?? env.SLACK_API_URL;
   const settings = {
-    redisUrl: env.REDIS_URL,
+    redisUrl: redis.url,
     redisPrefix: env.APOLLO_REDIS_PREFIX,
     stateDir: env.APOLLO_STATE_DIR,
     configPath: resolve(configFile),

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
@@ -145,13 +145,20 @@ describe('start-up', () => {
     const state = await mkdtemp(join(tmpdir(), 'apollo-redis-'));
     const url = `redis://127.0.0.1:${port}`;
     try {
-      const said = await ensureRedis(url, state);
-      expect(said).toContain(`Started a private Redis on 127.0.0.1:${port}`);
-      const info = await execa('redis-cli', ['-p', String(port), 'config', 'get', 'appendonly']);
+      const first = await ensureRedis(url, state);
+      expect(first.started).toContain(`Started a private Redis on 127.0.0.1:${port}`);
+      // It requires a password (kept owner-only in the state dir): nothing else on the host gets in.
+      const password = (await readFile(join(state, 'redis', 'password'), 'utf8')).trim();
+      expect((await stat(join(state, 'redis', 'password'))).mode & 0o777).toBe(0o600);
+      expect((await execa('redis-cli', ['-p', String(port), 'set', 'x', '1'], { reject: false })).stdout).toContain('NOAUTH');
+      const info = await execa('redis-cli', ['-p', String(port), '-a', password, '--no-auth-warning', 'config', 'get', 'appendonly']);
       expect(info.stdout).toContain('yes');
-      expect(await ensureRedis(url, state)).toBeUndefined(); // already answering: nothing to do
+      expect(first.url).toBe(`redis://:${password}@127.0.0.1:${port}`);
+      // Already answering (with the saved password): nothing to start, the same URL.
+      expect(await ensureRedis(url, state)).toEqual({ url: first.url });
     } finally {
-      await execa('redis-cli', ['-p', String(port), 'shutdown', 'nosave'], { reject: false });
+      const password = await readFile(join(state, 'redis', 'password'), 'utf8').then((p) => p.trim(), () => '');
+      await execa('redis-cli', ['-p', String(port), ...(password ? ['-a', password, '--no-auth-warning'] : []), 'shutdown', 'nosave'], { reject: false });
       await rm(state, { recursive: true, force: true });
     }
   });

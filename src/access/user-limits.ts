@@ -2,6 +2,8 @@ import type { Redis } from 'ioredis';
 import type { Keys } from '../redis/keys.js';
 import { isRunDone, type Run } from '../runs/run.js';
 import { ApolloError, ErrorCode } from '../errors.js';
+import { randomUUID } from 'node:crypto';
+import { SCRIPTS } from '../redis/scripts.js';
 
 export interface UserLimitSettings {
   /** Builds and deploy requests one person may have unfinished at once. */
@@ -14,11 +16,14 @@ export interface UserLimitSettings {
 export type LimitReached = { kind: 'queued_runs'; limit: number; runIds: string[] } | { kind: 'lock_changes'; limit: number; retryAt: number };
 
 const HOUR_MS = 3_600_000;
+/** A reservation (a request between its admission and its run record) counts this long at most. */
+const RESERVATION_MS = 120_000;
+const RESERVATION = 'reserved:';
 /** An unfinished run older than this no longer counts (a lost record must not lock anyone out). */
 const ACTIVE_RUN_HORIZON_MS = 24 * HOUR_MS;
 
 export interface UserLimitsDeps {
-  redis: Pick<Redis, 'zrangebyscore' | 'zremrangebyscore' | 'zrem' | 'zadd' | 'pexpire' | 'incr' | 'multi'>;
+  redis: Pick<Redis, 'zrangebyscore' | 'zremrangebyscore' | 'zrem' | 'zadd' | 'pexpire' | 'incr' | 'multi' | 'eval'>;
   keys: Pick<Keys, 'userActiveRuns' | 'userRate'>;
   runs: { get(runId: string): Promise<Run | undefined> };
 }
@@ -33,24 +38,45 @@ export class UserLimits {
     private readonly settings: UserLimitSettings,
   ) {}
 
-  /** Whether `user` may ask for one more run now; prunes finished runs from their list as it counts. */
-  async admitRun(user: string, now = Date.now()): Promise<LimitReached | undefined> {
+  /**
+   * Reserves one of `user`'s run slots, or says which limit they reached. The reservation is taken
+   * atomically (concurrent requests cannot all pass the count), then becomes the run with
+   * `trackRun`, or is given back with `releaseRun` when no run came of it.
+   */
+  async admitRun(user: string, now = Date.now()): Promise<LimitReached | { reservation: string }> {
     const key = this.deps.keys.userActiveRuns(user);
     await this.deps.redis.zremrangebyscore(key, '-inf', now - ACTIVE_RUN_HORIZON_MS);
     const active: string[] = [];
-    for (const runId of await this.deps.redis.zrangebyscore(key, '-inf', '+inf')) {
-      const run = await this.deps.runs.get(runId);
-      if (!run || isRunDone(run) || expiredRequest(run, now)) await this.deps.redis.zrem(key, runId);
-      else active.push(runId);
+    const listed = await this.deps.redis.zrangebyscore(key, '-inf', '+inf', 'WITHSCORES');
+    for (let i = 0; i < listed.length; i += 2) {
+      const member = listed[i]!;
+      if (member.startsWith(RESERVATION)) {
+        // A reservation that never became a run (a crash mid-request) stops counting soon.
+        if (Number(listed[i + 1]) < now - RESERVATION_MS) await this.deps.redis.zrem(key, member);
+        else active.push(member);
+        continue;
+      }
+      const run = await this.deps.runs.get(member);
+      if (!run || isRunDone(run) || expiredRequest(run, now)) await this.deps.redis.zrem(key, member);
+      else active.push(member);
     }
     const limit = this.settings.queuedRunsPerUser;
-    return active.length >= limit ? { kind: 'queued_runs', limit, runIds: active } : undefined;
+    const reservation = `${RESERVATION}${randomUUID()}`;
+    const reserved = await this.deps.redis.eval(SCRIPTS.reserveSlot, 1, key, String(limit), reservation, String(now), String(ACTIVE_RUN_HORIZON_MS));
+    if (reserved !== 1) return { kind: 'queued_runs', limit, runIds: active.filter((m) => !m.startsWith(RESERVATION)) };
+    return { reservation };
   }
 
-  /** Counts a run against its requester until it is done. */
-  async trackRun(user: string, runId: string, now = Date.now()): Promise<void> {
+  /** Gives a reservation back (the request failed before a run existed). */
+  async releaseRun(user: string, reservation: string): Promise<void> {
+    await this.deps.redis.zrem(this.deps.keys.userActiveRuns(user), reservation);
+  }
+
+  /** Counts a run against its requester until it is done (replacing its reservation, if any). */
+  async trackRun(user: string, runId: string, reservation?: string, now = Date.now()): Promise<void> {
     const key = this.deps.keys.userActiveRuns(user);
     await this.deps.redis.zadd(key, now, runId);
+    if (reservation) await this.deps.redis.zrem(key, reservation);
     await this.deps.redis.pexpire(key, ACTIVE_RUN_HORIZON_MS);
   }
 

@@ -9,6 +9,7 @@ import type { CloudLocks } from '../queue/cloud-locks.js';
 import { audit } from '../audit/record.js';
 import { clickedInRunChannel } from '../access/run-channel.js';
 import { assertCloudsFree } from './clouds-free.js';
+import { reviewedCommit } from '../git/reviewed-commit.js';
 import type { AuditTrail, Cards } from './ports.js';
 
 /** What Approve and Reject touch. */
@@ -17,7 +18,7 @@ export interface DecideDeployDeps extends AuditTrail {
   access: Pick<Access, 'allows'>;
   runs: Pick<RunStore, 'get' | 'decide' | 'undoDecision'>;
   approvals: Pick<ApprovalRequests, 'isOpen' | 'close' | 'open'>;
-  mirror: Pick<GitMirror, 'ensureCommit'>;
+  mirror: Pick<GitMirror, 'resolve'>;
   locks: Pick<CloudLocks, 'blocker'>;
   deployFlow: Pick<DeployFlow, 'add'>;
   notifier: Pick<Cards, 'flush'>;
@@ -54,9 +55,10 @@ export async function decideDeploy(deps: DecideDeployDeps, runId: string, user: 
   if (!(await access.allows(config.access.approvers, user))) return { kind: 'not-approver' };
   if (choice === 'approve' && user === run.requestedBy && !config.access.allowSelfApproval) return { kind: 'self-approval' };
   if (choice === 'approve') {
-    // Re-check just before running: the commit still exists and no one took the clouds meanwhile.
+    // Re-check just before running: the commit is still in a (protected) branch of the repository
+    // as it is now, and no one took the clouds meanwhile.
     try {
-      await mirror.ensureCommit(run.sha);
+      await reviewedCommit(mirror, run.sha, config.access.protectedBranches);
       await assertCloudsFree(deps, run.laneNames, run.requestedBy, runId);
     } catch (err) {
       if (err instanceof ApolloError) return { kind: 'cannot-start', error: err };

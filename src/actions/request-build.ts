@@ -14,7 +14,7 @@ import type { AuditTrail, Cards } from './ports.js';
 export interface RequestBuildDeps extends RecordRunDeps, AuditTrail {
   config: Pick<Config, 'access' | 'build'>;
   access: Pick<Access, 'allows'>;
-  limits: Pick<UserLimits, 'admitRun' | 'trackRun'>;
+  limits: Pick<UserLimits, 'admitRun' | 'trackRun' | 'releaseRun'>;
   runs: RecordRunDeps['runs'] & Pick<RunStore, 'delete'>;
   buildQueue: ReturnType<typeof createBuildQueue>;
   notifier: Pick<Cards, 'post'>;
@@ -26,6 +26,8 @@ export interface BuildRequest {
   requestedBy: string;
   /** Where the run card goes. */
   channel: string;
+  /** The requester's reserved run slot, taken over by the run. */
+  reservation?: string;
 }
 
 export type BuildStart =
@@ -46,6 +48,7 @@ export async function startBuild(deps: RequestBuildDeps, request: BuildRequest):
     requestedBy: request.requestedBy,
     channel: request.channel,
     lanes: [newLane('build', config.build.steps.map((s) => s.name))],
+    ...(request.reservation ? { reservation: request.reservation } : {}),
   });
   let queuedAs: string;
   try {
@@ -78,7 +81,12 @@ export async function requestBuild(deps: RequestBuildDeps, request: BuildRequest
   if (!(await access.allows(config.access.builders ?? config.access.deployers, request.requestedBy))) {
     throw new ApolloError(ErrorCode.NotAllowed, 'You are not allowed to run builds (`access.builders`, default the deployers).');
   }
-  const limit = await limits.admitRun(request.requestedBy);
-  if (limit) throw new LimitReachedError(limit);
-  return startBuild(deps, request);
+  const admitted = await limits.admitRun(request.requestedBy);
+  if ('kind' in admitted) throw new LimitReachedError(admitted);
+  try {
+    return await startBuild(deps, { ...request, reservation: admitted.reservation });
+  } catch (err) {
+    await limits.releaseRun(request.requestedBy, admitted.reservation).catch(() => undefined);
+    throw err;
+  }
 }

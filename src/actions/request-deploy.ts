@@ -15,7 +15,7 @@ import type { AuditTrail, Cards } from './ports.js';
 export interface RequestDeployDeps extends RecordRunDeps, AuditTrail {
   config: Pick<Config, 'access' | 'clouds' | 'deploy'>;
   access: Pick<Access, 'allows'>;
-  limits: Pick<UserLimits, 'admitRun' | 'trackRun'>;
+  limits: Pick<UserLimits, 'admitRun' | 'trackRun' | 'releaseRun'>;
   locks: Pick<CloudLocks, 'blocker'>;
   approvals: Pick<ApprovalRequests, 'open'>;
   notifier: Pick<Cards, 'post'>;
@@ -64,19 +64,27 @@ export async function requestDeploy(deps: RequestDeployDeps, request: DeployRequ
     }
   }
   await assertCloudsFree(deps, clouds, request.requestedBy);
-  const limit = await deps.limits.admitRun(request.requestedBy);
-  if (limit) throw new LimitReachedError(limit);
+  const admitted = await deps.limits.admitRun(request.requestedBy);
+  if ('kind' in admitted) throw new LimitReachedError(admitted);
   const stepNames = [...config.deploy.steps, ...config.deploy.tests].map((s) => s.name);
   const ttl = config.access.approvalTtl;
-  const { runId, sha } = await recordRun(deps, {
-    kind: 'deploy',
-    ref: request.ref,
-    requestedBy: request.requestedBy,
-    channel: request.channel,
-    lanes: clouds.map((cloud) => newLane(cloud, stepNames)),
-    extra: { approvalExpiresAt: Date.now() + ttl, ...(request.tests ? { tests: request.tests } : {}) },
-    ...(config.access.protectedBranches ? { protectedBranches: config.access.protectedBranches } : {}),
-  });
+  let recorded: { runId: string; sha: string };
+  try {
+    recorded = await recordRun(deps, {
+      kind: 'deploy',
+      ref: request.ref,
+      requestedBy: request.requestedBy,
+      channel: request.channel,
+      lanes: clouds.map((cloud) => newLane(cloud, stepNames)),
+      extra: { approvalExpiresAt: Date.now() + ttl, ...(request.tests ? { tests: request.tests } : {}) },
+      ...(config.access.protectedBranches ? { protectedBranches: config.access.protectedBranches } : {}),
+      reservation: admitted.reservation,
+    });
+  } catch (err) {
+    await deps.limits.releaseRun(request.requestedBy, admitted.reservation).catch(() => undefined);
+    throw err;
+  }
+  const { runId, sha } = recorded;
   await approvals.open(runId, request.requestedBy, ttl);
   await audit(deps, { action: 'deploy.requested', by: request.requestedBy, runId, commit: sha, clouds });
   try {

@@ -122,6 +122,10 @@ export const ConfigSchema = z.strictObject({
         .enum(['namespaces', 'none'])
         .default('namespaces')
         .describe('namespaces: every step runs as `runAs` in its own PID and mount namespace (needs root, unshare and setpriv); none: steps run as the worker, unsandboxed'),
+      buildNetwork: z
+        .enum(['none', 'host'])
+        .default('none')
+        .describe("none: build steps get a network namespace of their own, with no way out (not even to the bot's Redis on 127.0.0.1); host: the worker's network, for builds that download dependencies. Deploy and destroy steps always use the host's"),
       runAs: z
         .string()
         .regex(/^([a-z_][a-z0-9_-]*|\d+(:\d+)?)$/, 'expected a user name, a uid, or uid:gid')
@@ -129,7 +133,7 @@ export const ConfigSchema = z.strictObject({
         .describe('the unprivileged user steps run as (name, uid or uid:gid); never root'),
       logRetention: Duration.default(14 * 24 * 3_600_000).describe('how long run logs are kept in Redis for the Logs button (default 14 days; the files on disk are removed once stored)'),
     })
-    .default({ concurrency: 2, shutdownGrace: 30_000, sandbox: 'namespaces', runAs: 'nobody', logRetention: 14 * 24 * 3_600_000 }),
+    .default({ concurrency: 2, shutdownGrace: 30_000, sandbox: 'namespaces', buildNetwork: 'none', runAs: 'nobody', logRetention: 14 * 24 * 3_600_000 }),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

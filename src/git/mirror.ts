@@ -100,14 +100,35 @@ export class GitMirror {
   }
 
   private async lookup(ref: string): Promise<string | undefined> {
-    // A name is a branch or a tag, nothing else (no `HEAD`, no `pull/1/head`, no reflog syntax);
-    // branches first, so a hex-looking branch name is not mistaken for a SHA prefix.
-    const candidates = isSha(ref) ? [`refs/heads/${ref}`, `refs/tags/${ref}`, ref] : [`refs/heads/${ref}`, `refs/tags/${ref}`];
-    for (const candidate of candidates) {
+    // A name is a branch or a tag, nothing else (no `HEAD`, no `pull/1/head`, no reflog syntax).
+    let named: string | undefined;
+    for (const candidate of [`refs/heads/${ref}`, `refs/tags/${ref}`]) {
       const result = await git(['rev-parse', '--verify', '--quiet', '--end-of-options', `${candidate}^{commit}`], this.path);
-      if (result.exitCode === 0 && /^[0-9a-f]{40}$/.test(result.stdout.trim())) return result.stdout.trim();
+      if (result.exitCode === 0 && /^[0-9a-f]{40}$/.test(result.stdout.trim())) {
+        named = result.stdout.trim();
+        break;
+      }
     }
-    return undefined;
+    if (!isSha(ref)) return named;
+    // Hex can name a commit or a branch: a branch called like a reviewed commit's prefix must not
+    // smuggle another commit in. When both exist and differ, it is ambiguous and refused.
+    const commit = await this.commitByPrefix(ref.toLowerCase());
+    if (named && commit && named !== commit) {
+      throw new ApolloError(ErrorCode.RefInvalid, `\`${ref}\` is both a commit and a branch or tag pointing elsewhere; give the full commit SHA or the branch name`);
+    }
+    return named ?? commit;
+  }
+
+  /** The one commit whose SHA starts with `prefix`, looked up among objects only (never refs). */
+  private async commitByPrefix(prefix: string): Promise<string | undefined> {
+    const listed = await git(['rev-parse', `--disambiguate=${prefix}`], this.path);
+    if (listed.exitCode !== 0) return undefined;
+    const commits: string[] = [];
+    for (const sha of listed.stdout.split('\n').filter((l) => /^[0-9a-f]{40}$/.test(l))) {
+      const type = await git(['cat-file', '-t', sha], this.path);
+      if (type.stdout.trim() === 'commit') commits.push(sha);
+    }
+    return commits.length === 1 ? commits[0] : undefined;
   }
 
   /**

@@ -1,7 +1,7 @@
 import { SCRIPTS } from '../redis/scripts.js';
 import type { Redis } from 'ioredis';
 import type { Keys } from '../redis/keys.js';
-import type { MessageRef } from '../slack/slack-poster.js';
+import type { MessageRef } from '../runs/message-ref.js';
 import { progressRank, type Notification } from './notification.js';
 
 /** Names the one message of a run: GitHub repo names are case-insensitive, so the repo is lowered. */

@@ -21,7 +21,7 @@ import {
 import type { RunLog } from './run-log.js';
 import { runStepProcess, type OutputFilter, type StepProcessResult } from './step-runner.js';
 import type { Workspace } from './workspace.js';
-import { NO_SANDBOX, type StepSandbox } from './sandbox.js';
+import { NO_SANDBOX, type StepNetwork, type StepSandbox } from './sandbox.js';
 import { isApolloError } from '../errors.js';
 
 export const DEFAULT_STEP_TIMEOUT_MS = 30 * 60_000;
@@ -49,6 +49,8 @@ export interface LaneRunOptions {
   killGraceMs?: number;
   /** Where steps run (default: unsandboxed, as the worker). */
   sandbox?: StepSandbox;
+  /** The steps' network (default the host's; builds get none unless the operator says so). */
+  network?: StepNetwork;
   /** A fresh output filter (the redactor) for each step. */
   filter?: () => OutputFilter;
   /** Called with the raw text of each parsed report (the worker learns sensitive values from it). */
@@ -111,7 +113,7 @@ async function runOneStep(options: LaneRunOptions, step: Step, onStart: (pid: nu
   const sandbox = options.sandbox ?? NO_SANDBOX;
   const result = await runStepProcess({
     script: step.run,
-    command: sandbox.command(step.run, cwd, options.workspace.dir),
+    command: sandbox.command(step.run, cwd, options.workspace.dir, options.network ?? 'host'),
     ...(options.filter ? { filter: options.filter() } : {}),
     cwd,
     env: { ...options.env, ...(step.env ?? {}) },

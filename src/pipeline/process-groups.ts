@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 /**
  * Steps run in their own process group (detached) so that a timeout, cancel or shutdown can stop
  * the whole tree: killing only bash would leave terraform or rspec holding the output pipe.
@@ -26,6 +28,29 @@ export function stopGroup(pid: number, graceMs: number): void {
   if (!signalGroup(pid, 'SIGTERM')) return;
   const timer = setTimeout(() => signalGroup(pid, 'SIGKILL'), graceMs);
   timer.unref();
+}
+
+/**
+ * Whether `pid` on this host is still the leader of a step's process group (a sandbox's `unshare`,
+ * or an unsandboxed step's `bash`). A pid read back from Redis is only a claim: a lost worker's
+ * leftovers are stopped only when the claim checks out, never pid 1 or an unrelated process.
+ */
+export function isStepGroup(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 1) return false;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const pgrp = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    const program = argv[0]?.split('/').pop();
+    return pgrp === pid && ((program === 'unshare' && argv.includes('apollo-sandbox')) || program === 'bash');
+  } catch {
+    return false; // gone, or not ours to read
+  }
+}
+
+/** Stops a lost worker's step group, if `pid` really is one (see isStepGroup). */
+export function signalLeftoverGroup(pid: number, signal: NodeJS.Signals): boolean {
+  return isStepGroup(pid) && signalGroup(pid, signal);
 }
 
 export function liveGroups(): number[] {

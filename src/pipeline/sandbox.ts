@@ -16,13 +16,19 @@ export interface StepCommand {
  */
 export interface StepSandbox {
   readonly kind: 'namespaces' | 'none';
-  /** Runs `script` with bash in `cwd`, a directory inside the lane's checkout `workspaceDir`. */
-  command(script: string, cwd: string, workspaceDir: string): StepCommand;
+  /**
+   * Runs `script` with bash in `cwd`, a directory inside the lane's checkout `workspaceDir`;
+   * `network: 'none'` gives the step a network namespace of its own, with nothing in it.
+   */
+  command(script: string, cwd: string, workspaceDir: string, network?: StepNetwork): StepCommand;
   /** Hands a fresh checkout to the step user, so its steps can write in it and nowhere else of ours. */
   adopt(dir: string): Promise<void>;
   /** One line for the start-up log. */
   describe(): string;
 }
+
+/** `host`: the worker's network; `none`: a namespace of its own (no route out, not even to 127.0.0.1 of the host). */
+export type StepNetwork = 'host' | 'none';
 
 export interface StepUser {
   uid: number;
@@ -79,11 +85,12 @@ class NamespaceSandbox implements StepSandbox {
     private readonly hidden: string[],
   ) {}
 
-  command(script: string, cwd: string, workspaceDir: string): StepCommand {
+  command(script: string, cwd: string, workspaceDir: string, network: StepNetwork = 'host'): StepCommand {
     return {
       file: 'unshare',
       args: [
         '--pid', '--fork', '--kill-child', '--mount', '--mount-proc', '--propagation', 'private',
+        ...(network === 'none' ? ['--net'] : []),
         '--', 'bash', '-c', INIT, 'apollo-sandbox',
         workspaceDir, cwd, this.stateDir, String(this.user.uid), String(this.user.gid), script, ...this.hidden,
       ],

@@ -1,4 +1,4 @@
-import { mkdir, open, realpath, rm } from 'node:fs/promises';
+import { lstat, mkdir, open, realpath, rm } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { resolve, relative, isAbsolute, join, sep } from 'node:path';
 import { execa } from 'execa';
@@ -66,7 +66,10 @@ export class Workspace {
    */
   async readReport(path: string, maxBytes: number): Promise<{ text: string; truncated: boolean }> {
     const real = await this.inside(path, 'report path');
-    const handle = await open(real, constants.O_RDONLY | constants.O_NOFOLLOW);
+    // A FIFO or device would block the read (and a libuv thread) forever: regular files only,
+    // and opened non-blocking in case one is swapped in between.
+    if (!(await lstat(real)).isFile()) throw new ApolloError(ErrorCode.PathOutsideWorkspace, `report path \`${path}\` is not a regular file`);
+    const handle = await open(real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     try {
       const info = await handle.stat();
       if (!info.isFile()) throw new ApolloError(ErrorCode.PathOutsideWorkspace, `report path \`${path}\` is not a regular file`);

@@ -38,6 +38,16 @@ if redis.call('hget', KEYS[2], 'runId') == ARGV[1] then redis.call('del', KEYS[2
 return 1`,
 
   /**
+   * Reserves one of a person's run slots, or refuses when they are all taken.
+   * KEYS[1] the person's unfinished runs (sorted set); ARGV[1] the limit; ARGV[2] the reservation's
+   * member; ARGV[3] its score (now, ms); ARGV[4] the set's TTL in ms. Returns 1 when reserved.
+   */
+  reserveSlot: `if redis.call('zcard', KEYS[1]) >= tonumber(ARGV[1]) then return 0 end
+redis.call('zadd', KEYS[1], ARGV[3], ARGV[2])
+redis.call('pexpire', KEYS[1], ARGV[4])
+return 1`,
+
+  /**
    * Claims every key or none: a delivery is new only if none of its ids was seen.
    * KEYS the delivery's ids; ARGV[1] the value to store; ARGV[2] their TTL in seconds. Returns 1 when claimed.
    */

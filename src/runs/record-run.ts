@@ -1,8 +1,7 @@
 import type { GitMirror } from '../git/mirror.js';
 import type { UserLimits } from '../access/user-limits.js';
 import type { RunStore } from './run-store.js';
-import { ApolloError, ErrorCode } from '../errors.js';
-import { protectedBranchesOf } from '../git/branch-pattern.js';
+import { reviewedCommit } from '../git/reviewed-commit.js';
 import type { Lane, RunKind, RunMeta } from './run.js';
 
 export interface NewRun {
@@ -16,12 +15,13 @@ export interface NewRun {
   extra?: Partial<Pick<RunMeta, 'tests' | 'approvalExpiresAt'>>;
   /** When set, the commit must be contained in one of these branches (`access.protectedBranches`). */
   protectedBranches?: string[];
+  /** The requester's reserved run slot (UserLimits.admitRun), which this run takes over. */
+  reservation?: string;
 }
 
 /** At most this many branch names are kept on a run (the card shows fewer). */
 const MAX_BRANCHES_KEPT = 50;
 
-/** Resolves the commit, takes a run id and stores the run: the one way a build or deploy is recorded. */
 /** What recording a run touches. */
 export interface RecordRunDeps {
   mirror: Pick<GitMirror, 'resolve' | 'commitInfo'>;
@@ -29,16 +29,14 @@ export interface RecordRunDeps {
   limits: Pick<UserLimits, 'trackRun'>;
 }
 
+/** Resolves the commit, takes a run id and stores the run: the one way a build or deploy is recorded. */
 export async function recordRun(deps: RecordRunDeps, run: NewRun): Promise<{ runId: string; sha: string }> {
   const { mirror, runs } = deps;
-  const { sha, branches } = await mirror.resolve(run.ref);
-  if (run.protectedBranches && protectedBranchesOf(branches, run.protectedBranches).length === 0) {
-    throw new ApolloError(ErrorCode.RefNotReviewed, `commit \`${sha.slice(0, 7)}\` is not on a protected branch (\`access.protectedBranches\`: ${run.protectedBranches.map((b) => `\`${b}\``).join(', ')}); only reviewed commits are deployed.`);
-  }
+  const { sha, branches } = await reviewedCommit(mirror, run.ref, run.protectedBranches);
   const commit = await mirror.commitInfo(sha);
   const runId = await runs.nextId(run.kind);
   // Counted against its requester from the moment it exists (webhook-started runs are not a person's).
-  if (/^[UW][A-Z0-9]{2,}$/.test(run.requestedBy)) await deps.limits.trackRun(run.requestedBy, runId);
+  if (/^[UW][A-Z0-9]{2,}$/.test(run.requestedBy)) await deps.limits.trackRun(run.requestedBy, runId, run.reservation);
   await runs.create(
     {
       id: runId,

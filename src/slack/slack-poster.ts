@@ -8,10 +8,8 @@ export function noBroadcast(text: string): string {
   return text.replaceAll('<!', '&lt;!');
 }
 
-export interface MessageRef {
-  channel: string;
-  ts: string;
-}
+export type { MessageRef } from '../runs/message-ref.js';
+import type { MessageRef } from '../runs/message-ref.js';
 
 /**
  * The one door through which the bot's messages leave for Slack. Everything posted, edited or

@@ -1,4 +1,4 @@
-import { NotificationMessage } from '../notifications/notification-message.js';
+import { NotificationMessage } from '../slack/notification-message.js';
 import { NotificationStore } from '../notifications/notification-store.js';
 import { TransitionTracker } from '../notifications/transitions.js';
 import type { Services } from '../services.js';

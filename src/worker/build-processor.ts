@@ -5,7 +5,7 @@ import type { Services } from '../services.js';
 import { runLaneJob } from './lane-job.js';
 import { retryLane } from '../runs/lane.js';
 import { hostname } from 'node:os';
-import { signalGroup } from '../pipeline/process-groups.js';
+import { signalLeftoverGroup } from '../pipeline/process-groups.js';
 import { postVerdictElsewhere } from '../slack/post-verdict.js';
 import type { StepSandbox } from '../pipeline/sandbox.js';
 
@@ -18,7 +18,7 @@ export function createBuildProcessor(services: Services, sandbox: StepSandbox) {
     if (job.stalledCounter > 0 || start.startedAt !== undefined) {
       // Its worker was lost mid-run: stop what it left running here, run again from the first step,
       // and say so on the card.
-      if (start.process?.host === hostname()) signalGroup(start.process.pid, 'SIGKILL');
+      if (start.process?.host === hostname()) signalLeftoverGroup(start.process.pid, 'SIGKILL');
       start = retryLane(start);
     }
     const lane = await runLaneJob(services, {
@@ -27,8 +27,9 @@ export function createBuildProcessor(services: Services, sandbox: StepSandbox) {
       phase: 'run',
       steps: services.config.build.steps,
       requestedBy: run.requestedBy,
-      // Builds run code from any branch: no cloud env, no secrets.
+      // Builds run code from any branch: no cloud env, no secrets, and by default no network.
       sandbox,
+      network: services.config.worker.buildNetwork,
       ...(signal ? { signal } : {}),
     });
     await services.notifier.flush(run.id);

@@ -12,7 +12,7 @@ import { cancelLane, failLane } from '../runs/lane.js';
 import type { Services } from '../services.js';
 import { renderFailuresThread } from '../../views/failures-thread.js';
 import { CANCEL_REASON } from '../queue/cancel-bus.js';
-import { NO_SANDBOX, type StepSandbox } from '../pipeline/sandbox.js';
+import { NO_SANDBOX, type StepNetwork, type StepSandbox } from '../pipeline/sandbox.js';
 import { StreamRedactor } from '../redaction/stream-redactor.js';
 import { sensitiveTerraformValues } from '../redaction/terraform-sensitive.js';
 import type { Redactor } from '../redaction/redactor.js';
@@ -38,6 +38,8 @@ export interface LaneJob {
   signal?: AbortSignal;
   /** Where the steps run (the worker's sandbox). */
   sandbox?: StepSandbox;
+  /** The steps' network: builds run code from any branch, so by default they get none. */
+  network?: StepNetwork;
   /** Secret values only this lane knows (its cloud's env), redacted on top of the configured ones. */
   secrets?: string[];
   /**
@@ -104,6 +106,7 @@ export async function runLaneJob(services: Services, job: LaneJob): Promise<Lane
       signal,
       ...(settings.killGraceMs !== undefined ? { killGraceMs: settings.killGraceMs } : {}),
       sandbox: job.sandbox ?? NO_SANDBOX,
+      ...(job.network ? { network: job.network } : {}),
       filter: () => new StreamRedactor(redactor),
       onReport: (format, text) => {
         if (format !== 'terraform') return;
@@ -126,7 +129,8 @@ export async function runLaneJob(services: Services, job: LaneJob): Promise<Lane
     await rm(log.path, { force: true }).catch(() => undefined);
     await rmdir(dirname(log.path)).catch(() => undefined); // the run's other lanes may still be writing theirs
   }
-  await postFailures(services, run.id, lane, job.cloud ? `${job.cloud}${phase === 'destroy' ? ' (destroy)' : ''}` : run.kind).catch((err: unknown) =>
+  // The thread gets the lane as stored: redacted with everything this lane learned.
+  await postFailures(services, run.id, redactLane(redactor, lane), job.cloud ? `${job.cloud}${phase === 'destroy' ? ' (destroy)' : ''}` : run.kind).catch((err: unknown) =>
     logger.warn({ err, runId: run.id }, 'could not post failures in the thread'),
   );
   return lane;

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { QueueEvents, type Queue } from 'bullmq';
-import { signalGroup } from '../pipeline/process-groups.js';
+import { signalGroup, signalLeftoverGroup } from '../pipeline/process-groups.js';
 import { createRedis } from '../redis/connection.js';
 import type { LanePhase } from '../runs/run-store.js';
 import { interruptLane } from '../runs/lane.js';
@@ -33,8 +33,8 @@ export async function recoverStalledLane(services: Services, runId: string, lane
   if (!run || !lane || lane.finishedAt !== undefined) return false;
   if (lane.process && lane.process.host === hostname()) {
     // The dead worker's step may still be running (it had its own process group): stop it.
-    signalGroup(lane.process.pid, 'SIGTERM');
-    setTimeout(() => signalGroup(lane.process!.pid, 'SIGKILL'), 2000).unref();
+    const pid = lane.process.pid;
+    if (signalLeftoverGroup(pid, 'SIGTERM')) setTimeout(() => signalGroup(pid, 'SIGKILL'), 2000).unref();
   }
   await services.runs.saveLane(runId, interruptLane(lane, Date.now()), phase);
   if (cloud) await services.locks.releaseRun(cloud, runId);

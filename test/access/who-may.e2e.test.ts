@@ -26,7 +26,7 @@ describe('who may do what', () => {
     h = await Harness.start({
       config: {
         repository: repo.path,
-        access: { builders: [BUILDER, 'S0BUILDERS'], deployers: [DEPLOYER], approvers: [APPROVER], limits: { queuedRunsPerUser: 1, lockChangesPerHour: 2 } },
+        access: { builders: [BUILDER, 'S0BUILDERS', 'U0GREEDY'], deployers: [DEPLOYER], approvers: [APPROVER], limits: { queuedRunsPerUser: 1, lockChangesPerHour: 2 } },
         build: { steps: [{ name: 'wait', run: 'sleep 1' }] },
         clouds: { aws: {} },
         deploy: { steps: [{ name: 'apply', run: 'true' }] },
@@ -133,6 +133,14 @@ describe('who may do what', () => {
     });
     const second = await refusedReply(await h.command(`build ${next}`, BUILDER, 'C0OTHER'));
     expect(second).toContain('queuedRunsPerUser');
+
+    // Many at once cannot all pass the count: the slot is reserved atomically.
+    const burst: string[] = [];
+    for (let i = 0; i < 6; i++) burst.push(await repo.commit({ [`burst-${i}`]: 'x' }, `Burst ${i}`));
+    const cardsBefore = runCards();
+    await Promise.all(burst.map((commit, i) => h.command(`build ${commit}`, 'U0GREEDY', `C0BURST${i}`)));
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(runCards() - cardsBefore).toBeLessThanOrEqual(1);
 
     const replies: string[] = [];
     for (const text of ['lock aws one', 'unlock aws', 'lock aws three']) {

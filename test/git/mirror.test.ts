@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GitMirror } from '../../src/git/mirror.js';
+import { matchesBranchPattern } from '../../src/git/branch-pattern.js';
 import { TestRepo } from '../helpers/git-repo.js';
 
 const ENV = { GIT_AUTHOR_NAME: 'Mallory', GIT_AUTHOR_EMAIL: 'm@example.test', GIT_COMMITTER_NAME: 'Mallory', GIT_COMMITTER_EMAIL: 'm@example.test' };
@@ -20,6 +21,16 @@ async function forkCommit(repo: TestRepo): Promise<string> {
   await git(['branch', '--quiet', '-D', 'fork-work']);
   return sha;
 }
+
+describe('protected branch patterns', () => {
+  it('match within one path segment with *, across segments with **, and never tags', () => {
+    expect(matchesBranchPattern('release-1', 'release-*')).toBe(true);
+    expect(matchesBranchPattern('release-1/unreviewed', 'release-*')).toBe(false);
+    expect(matchesBranchPattern('release/1/x', 'release/**')).toBe(true);
+    expect(matchesBranchPattern('axb', 'a.b')).toBe(false);
+    expect(matchesBranchPattern('tag:v1', '*')).toBe(false);
+  });
+});
 
 describe('GitMirror: only branches and tags', () => {
   let repo: TestRepo;
@@ -61,6 +72,17 @@ describe('GitMirror: only branches and tags', () => {
   it('refuses a fork’s commit by SHA, full or abbreviated', async () => {
     await expect(mirror.resolve(fork)).rejects.toMatchObject({ code: 'apollo_ref_unknown' });
     await expect(mirror.resolve(fork.slice(0, 10))).rejects.toMatchObject({ code: 'apollo_ref_unknown' });
+  });
+
+  it('refuses hex that names a reviewed commit and a branch pointing at another commit', async () => {
+    const git = (args: string[]) => execa('git', args, { cwd: repo.path, env: ENV });
+    const prefix = main.slice(0, 8);
+    await git(['checkout', '--quiet', '-b', prefix]);
+    await git(['commit', '--quiet', '--allow-empty', '-m', 'smuggled']);
+    await git(['checkout', '--quiet', 'main']);
+    await expect(mirror.resolve(prefix)).rejects.toMatchObject({ code: 'apollo_ref_invalid' });
+    expect((await mirror.resolve(main)).sha).toBe(main); // the full SHA is unambiguous
+    await git(['branch', '--quiet', '-D', prefix]);
   });
 
   it('refuses a commit the mirror still holds after its branch was force-pushed away', async () => {

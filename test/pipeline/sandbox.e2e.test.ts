@@ -72,7 +72,15 @@ describe('steps run in a sandbox', () => {
         aws: { env: { REGION_CANARY: AWS_ONLY, DEPLOY_SECRET: { fromEnv: 'APOLLO_TEST_WORKER_CANARY' }, CONFIG_SECRET: { value: CONFIG_CANARY, secret: true } } },
         digitalocean: { env: { REGION_CANARY: DO_ONLY } },
       },
-      deploy: { steps: [{ name: 'env', run: 'env | sort; [ "$DEPLOY_SECRET" = "$EXPECTED" ] && echo "deploy secret arrived"', env: { EXPECTED: WORKER_CANARY } }] },
+      deploy: {
+        steps: [
+          {
+            name: 'env',
+            run: 'env | sort; [ "$DEPLOY_SECRET" = "$EXPECTED" ] && echo "deploy secret arrived"; redis-cli -h 127.0.0.1 -p "$REDIS_PORT" set pwned-by-deploy 1 2>&1',
+            env: { EXPECTED: WORKER_CANARY, REDIS_PORT: String(redisPort) },
+          },
+        ],
+      },
     };
     h = await Harness.start({ config, worker: false, redisUrl: `redis://:${REDIS_PASSWORD}@127.0.0.1:${redisPort}`, minIntervalMs: 200 });
     // The config file on disk, with its secret value, as main.ts passes it to the worker.
@@ -114,7 +122,8 @@ describe('steps run in a sandbox', () => {
     // Its own namespace: a handful of processes, none of them the worker.
     const processes = Number(/--- processes\n(\d+)/.exec(log)![1]);
     expect(processes).toBeLessThan(10);
-    expect(log).toMatch(/NOAUTH|Authentication required/);
+    // Builds get a network of their own by default: not even the host's 127.0.0.1 is there.
+    expect(log).toMatch(/Network is unreachable/);
     const redis = await execa('redis-cli', ['-p', String(redisPort), '-a', REDIS_PASSWORD, '--no-auth-warning', 'exists', 'pwned-by-step']);
     expect(redis.stdout.trim()).toBe('0');
     // The old log and the state dir were not there for the step; the state dir still is for us.
@@ -148,6 +157,10 @@ describe('steps run in a sandbox', () => {
     expect(log).not.toContain(WORKER_CANARY);
     expect(log).not.toContain(CONFIG_CANARY);
     expect(log).toContain('DEPLOY_SECRET=[REDACTED]');
+    // Deploys use the host's network, and still cannot use the bot's Redis without its password.
+    expect(log).toMatch(/NOAUTH|Authentication required/);
+    const redis = await execa('redis-cli', ['-p', String(redisPort), '-a', REDIS_PASSWORD, '--no-auth-warning', 'exists', 'pwned-by-deploy']);
+    expect(redis.stdout.trim()).toBe('0');
     const final = await h.slack.waitFor(() => {
       const body = h.latestCard(String(card.response!.ts));
       return body && blocksText(body).includes('passed') ? blocksText(body) : undefined;

@@ -80,6 +80,11 @@ describe('a checkout cannot point outside itself', () => {
     expect(made.steps[0]!.reason).toContain('leads outside the checkout');
   });
 
+  it('refuses a report that is a FIFO rather than blocking on it', async () => {
+    const fifo = await lane([{ name: 'fifo', run: 'mkfifo reports/pipe.xml', report: { format: 'junit', path: 'reports/pipe.xml' } }]);
+    expect(fifo.steps[0]!.reason).toContain('is not a regular file');
+  });
+
   it('reads report files only up to the cap', async () => {
     const big = await lane([{ name: 'big', run: 'head -c 40000000 /dev/zero | tr "\\0" x > reports/big.xml', report: { format: 'junit', path: 'reports/big.xml' } }]);
     expect(big.steps[0]!.reason).toContain('larger than the report limit');

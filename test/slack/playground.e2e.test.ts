@@ -33,6 +33,18 @@ function nonLoopbackAddress(): string | undefined {
 }
 
 describe('the playground can’t open production', () => {
+  it('refuses an app token without a bot token, since Socket Mode would listen on every interface', async () => {
+    const result = await execa(process.execPath, [tsx, 'src/main.ts', 'web'], {
+      env: { PATH: process.env.PATH ?? '', REDIS_URL: TEST_REDIS_URL, APOLLO_CONFIG: 'examples/apollo.yml', PORT: String(await freePort()), SLACK_APP_TOKEN: 'xapp-1-A1-1-x' },
+      extendEnv: false,
+      reject: false,
+      timeout: 30_000,
+    });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toContain('SLACK_APP_TOKEN needs SLACK_BOT_TOKEN');
+  });
+
   it('stops with one line under NODE_ENV=production without a token, or without a signing secret', async () => {
     const cases: [Record<string, string>, RegExp][] = [
       [{}, /SLACK_BOT_TOKEN/],

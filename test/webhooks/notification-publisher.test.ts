@@ -8,7 +8,7 @@ import { FakeSlack } from '../../src/slack/playground/fake-slack.js';
 import { SlackPoster } from '../../src/slack/slack-poster.js';
 import type { Notification } from '../../src/notifications/notification.js';
 import { NotificationStore, runRefOf } from '../../src/notifications/notification-store.js';
-import { NotificationMessage } from '../../src/notifications/notification-message.js';
+import { NotificationMessage } from '../../src/slack/notification-message.js';
 import { beforeNextRelease } from '../helpers/lock-release.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { messageText } from './webhook-client.js';

@@ -1,7 +1,7 @@
 import type { Keys } from '../redis/keys.js';
-import { MessageSync, type MessageSubject, type MessageSyncDeps, type MessageSyncOptions } from '../slack/message-sync.js';
+import { MessageSync, type MessageSubject, type MessageSyncDeps, type MessageSyncOptions } from './message-sync.js';
 import { renderNotification } from '../../views/notification.js';
-import type { NotificationStore, RunRef } from './notification-store.js';
+import type { NotificationStore, RunRef } from '../notifications/notification-store.js';
 
 export interface NotificationMessageDeps extends Omit<MessageSyncDeps<RunRef>, 'subject'> {
   keys: Pick<Keys, 'notificationEdited'>;
