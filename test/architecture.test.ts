@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 /** HTTP edges that live beside the Slack publisher. */
 const EDGES = ['src/slack/guarded-listener.ts', 'src/slack/health-route.ts'];
 /** What builds and wires the objects of a process (and may know `Services`). */
-const COMPOSITION = ['src/services.ts', 'src/main.ts', 'src/slack/app.ts', 'src/worker/workers.ts', 'src/webhooks/routes.ts', 'src/webhooks/webhook-context.ts'];
+const COMPOSITION = ['src/services.ts', 'src/main.ts', 'src/slack/app.ts', 'src/worker/workers.ts', 'src/webhooks/routes.ts'];
 
 const LAYERS: { name: string; owns: (path: string) => boolean }[] = [
   { name: 'foundation', owns: (p) => /^src\/(errors|logger)\.ts$/.test(p) || /^src\/(config|redis|http)\//.test(p) },

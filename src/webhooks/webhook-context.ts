@@ -1,12 +1,17 @@
-import { NotificationMessage } from '../slack/notification-message.js';
-import { NotificationStore } from '../notifications/notification-store.js';
-import { TransitionTracker } from '../notifications/transitions.js';
-import type { Services } from '../services.js';
-import { DeliveryDedup, type WebhookSource } from './delivery-dedup.js';
+import type { NotificationMessage } from '../slack/notification-message.js';
+import type { NotificationStore } from '../notifications/notification-store.js';
+import type { TransitionTracker } from '../notifications/transitions.js';
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../logger.js';
+import type { RequestBuildDeps } from '../actions/request-build.js';
+import type { DeliveryDedup, WebhookSource } from './delivery-dedup.js';
 
-/** What the webhook handlers share: the bot's services plus the notification state in Redis. */
+/**
+ * What the webhook handlers share: what starting a build needs (pull requests and pushes start
+ * builds the way a person does), the config, and the notification state in Redis.
+ */
 export interface WebhookContext {
-  services: Services;
+  services: RequestBuildDeps & { config: Config; logger: Logger };
   dedup: DeliveryDedup;
   store: NotificationStore;
   publisher: NotificationMessage;
@@ -17,16 +22,4 @@ export interface WebhookContext {
 export interface Delivery {
   source: WebhookSource;
   id: string;
-}
-
-export function createWebhookContext(services: Services): WebhookContext {
-  const { redis, keys, slack, logger } = services;
-  const store = new NotificationStore(redis, keys);
-  return {
-    services,
-    dedup: new DeliveryDedup(redis, keys),
-    store,
-    publisher: new NotificationMessage({ redis, keys, store, slack, logger }),
-    transitions: new TransitionTracker(redis, keys),
-  };
 }

@@ -1,7 +1,7 @@
 import type { Job } from 'bullmq';
 import { ApolloError, ErrorCode } from '../errors.js';
 import type { BuildJobData } from '../queue/build-queue.js';
-import type { Services } from '../services.js';
+import type { WorkerDeps } from './worker-deps.js';
 import { runLaneJob } from './lane-job.js';
 import { retryLane } from '../runs/lane.js';
 import { hostname } from 'node:os';
@@ -10,7 +10,7 @@ import { postVerdictElsewhere } from '../slack/post-verdict.js';
 import type { StepSandbox } from '../pipeline/sandbox.js';
 
 /** Runs a build: `build.steps` in a fresh checkout of the commit, the card kept up to date. */
-export function createBuildProcessor(services: Services, sandbox: StepSandbox) {
+export function createBuildProcessor(services: WorkerDeps, sandbox: StepSandbox) {
   return async (job: Job<BuildJobData>, _token?: string, signal?: AbortSignal): Promise<string> => {
     const run = await services.runs.get(job.data.runId);
     if (!run) throw new ApolloError(ErrorCode.RunUnknown, `run ${job.data.runId} not found`);

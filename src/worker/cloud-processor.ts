@@ -5,7 +5,7 @@ import type { CloudJobData, DeployJobData } from '../queue/deploy-flow.js';
 import { postVerdictElsewhere } from '../slack/post-verdict.js';
 import { laneStatus, type Lane, type LaneBlock } from '../runs/run.js';
 import { blockLane } from '../runs/lane.js';
-import type { Services } from '../services.js';
+import type { WorkerDeps } from './worker-deps.js';
 import { runLaneJob } from './lane-job.js';
 import type { StepSandbox } from '../pipeline/sandbox.js';
 import { resolveCloudEnv } from '../config/cloud-env.js';
@@ -16,7 +16,7 @@ import { resolveCloudEnv } from '../config/cloud-env.js';
  * records the last deployed commit. A locked cloud ends its lane with who holds it; the other
  * clouds carry on.
  */
-export function createCloudProcessor(services: Services, sandbox: StepSandbox) {
+export function createCloudProcessor(services: WorkerDeps, sandbox: StepSandbox) {
   return async (job: Job<CloudJobData>, _token?: string, signal?: AbortSignal): Promise<string> => {
     const { runId, cloud, phase } = job.data;
     const { runs, config, locks, cloudState } = services;
@@ -113,7 +113,7 @@ export function createCloudProcessor(services: Services, sandbox: StepSandbox) {
 }
 
 /** The parent of a deploy or destroy flow runs once every cloud is done: it sends the final card. */
-export function createDeployProcessor(services: Services) {
+export function createDeployProcessor(services: WorkerDeps) {
   return async (job: Job<DeployJobData>): Promise<void> => {
     await services.notifier.flush(job.data.runId);
     await postVerdictElsewhere(services, job.data.runId, job.data.phase);

@@ -9,7 +9,7 @@ import { Workspace } from '../pipeline/workspace.js';
 import type { LanePhase } from '../runs/run-store.js';
 import type { Lane, Run } from '../runs/run.js';
 import { cancelLane, failLane } from '../runs/lane.js';
-import type { Services } from '../services.js';
+import type { WorkerDeps } from './worker-deps.js';
 import { renderFailuresThread } from '../../views/failures-thread.js';
 import { CANCEL_REASON } from '../queue/cancel-bus.js';
 import { NO_SANDBOX, type StepNetwork, type StepSandbox } from '../pipeline/sandbox.js';
@@ -54,7 +54,7 @@ export interface LaneJob {
  * every state change saved to Redis and shown on the card. The workspace is removed whatever
  * happened; the log is kept on disk and in Redis (for the Logs button).
  */
-export async function runLaneJob(services: Services, job: LaneJob): Promise<Lane> {
+export async function runLaneJob(services: WorkerDeps, job: LaneJob): Promise<Lane> {
   const { runs, notifier, mirror, settings, logs, logger } = services;
   const { run, phase } = job;
   const logName = phase === 'destroy' ? `destroy-${job.lane.name}` : job.lane.name;
@@ -137,7 +137,7 @@ export async function runLaneJob(services: Services, job: LaneJob): Promise<Lane
 }
 
 /** The first failures of a lane's failing suites, once, in the card's thread. */
-async function postFailures(services: Services, runId: string, lane: Lane, label: string): Promise<void> {
+async function postFailures(services: WorkerDeps, runId: string, lane: Lane, label: string): Promise<void> {
   const message = renderFailuresThread(lane, label);
   if (!message) return;
   const run = await services.runs.get(runId);

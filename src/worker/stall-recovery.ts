@@ -4,7 +4,7 @@ import { signalGroup, signalLeftoverGroup } from '../pipeline/process-groups.js'
 import { createRedis } from '../redis/connection.js';
 import type { LanePhase } from '../runs/run-store.js';
 import { interruptLane } from '../runs/lane.js';
-import type { Services } from '../services.js';
+import type { WorkerDeps } from './worker-deps.js';
 
 /**
  * Stall settings, chosen on purpose (see docs/reliability.md):
@@ -27,7 +27,7 @@ export const DEFAULT_STALL: StallSettings = { lockDurationMs: 30_000, stalledInt
 const STALLED = /stalled/i;
 
 /** Settles a lane whose job failed by stalling: card, lock and (on this host) leftover processes. */
-export async function recoverStalledLane(services: Services, runId: string, laneName: string, phase: LanePhase, cloud?: string): Promise<boolean> {
+export async function recoverStalledLane(services: WorkerDeps, runId: string, laneName: string, phase: LanePhase, cloud?: string): Promise<boolean> {
   const run = await services.runs.get(runId);
   const lane = (phase === 'destroy' ? run?.destroyLanes : run?.lanes)?.find((l) => l.name === laneName);
   if (!run || !lane || lane.finishedAt !== undefined) return false;
@@ -45,7 +45,7 @@ export async function recoverStalledLane(services: Services, runId: string, lane
 
 /** Listens for jobs failed by stalling on one queue; every worker process does, idempotently. */
 export function watchStalls(
-  services: Services,
+  services: WorkerDeps,
   queue: Queue,
   resolveLane: (data: unknown) => { runId: string; lane: string; phase: LanePhase; cloud?: string } | undefined,
 ): { ready: Promise<void>; close(): Promise<void> } {
