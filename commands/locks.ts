@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ApolloError, ErrorCode } from '../src/errors.js';
-import { lockMessage } from '../views/lock-message.js';
+import { renderLocks } from '../views/locks-list.js';
 import { answerText, lockAnswer, unlockAnswer } from '../views/outcomes.js';
 import { lockCloud, unlockCloud } from '../src/actions/lock-cloud.js';
 import { defineCommand } from './command.js';
@@ -50,13 +50,7 @@ export const locksCommand = defineCommand({
   summary: 'who holds which cloud',
   parse: (args) => parseArgs(z.tuple([]), args, '/apollo locks'),
   async run(_args, { reply, services }) {
-    const lines: string[] = [];
-    for (const cloud of Object.keys(services.config.clouds)) {
-      const { run, sticky } = await services.locks.state(cloud);
-      if (sticky) lines.push(`:lock: ${lockMessage(cloud, 'sticky', sticky)}`);
-      if (run) lines.push(`:gear: ${lockMessage(cloud, 'run', run)}`);
-      if (!run && !sticky) lines.push(`:white_check_mark: *${cloud}* is free`);
-    }
-    await reply(lines.join('\n') || 'No clouds are configured.');
+    const clouds = await Promise.all(Object.keys(services.config.clouds).map(async (cloud) => ({ cloud, state: await services.locks.state(cloud) })));
+    await reply(renderLocks(clouds));
   },
 });

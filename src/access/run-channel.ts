@@ -9,5 +9,3 @@ export function clickedInRunChannel(run: Pick<RunMeta, 'channel' | 'message'>, c
   if (channel === undefined) return true; // a slash command names the run itself; it is authorised by person
   return channel === run.channel || channel === run.message?.channel;
 }
-
-export const WRONG_CHANNEL = 'That button belongs to a run of another channel; act on it from its own card. Nothing changed.';

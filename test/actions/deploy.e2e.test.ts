@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { blocksText, Harness } from '../helpers/harness.js';
 import { TestRepo } from '../helpers/git-repo.js';
-import { limitViolations, type Block } from '../../views/limits.js';
+import type { KnownBlock } from '@slack/types';
+import { limitViolations } from '../../views/limits.js';
 import { ACTION } from '../../views/deploy-card.js';
 
 const FIXTURES = resolve('test/fixtures/reports');
@@ -95,7 +96,7 @@ describe('deploy with approval (shell steps)', () => {
     expect(text).toContain('Ada Lovelace');
     expect(text).toContain('Waiting for an approver');
     expect(buttons(body)).toEqual(['Approve', 'Reject']);
-    expect(limitViolations(body.blocks as Block[])).toEqual([]);
+    expect(limitViolations(body.blocks as KnownBlock[])).toEqual([]);
     // Leave nothing running for the next test.
     await h.click(ACTION.reject, runId, APPROVER, { ts });
     await cardWhere(h, ts, (t) => t.includes('Rejected by'), 'rejected');
@@ -179,7 +180,7 @@ describe('deploy with approval (shell steps)', () => {
     expect(aws!.startedAt!).toBeLessThan(dio!.finishedAt!);
     expect(dio!.startedAt!).toBeLessThan(aws!.finishedAt!);
     expect(buttons(h.latestCard(ts))).toEqual(['Destroy', 'Redeploy', 'Logs: aws', 'Logs: digitalocean']);
-    for (const call of h.slack.calls.filter((c) => c.body.ts === ts)) expect(limitViolations(call.body.blocks as Block[])).toEqual([]);
+    for (const call of h.slack.calls.filter((c) => c.body.ts === ts)) expect(limitViolations(call.body.blocks as KnownBlock[])).toEqual([]);
 
     // Logs: the cloud's full log goes into the card's thread.
     await h.click(ACTION.logs, `${runId}|aws|run`, STRANGER, { ts });
