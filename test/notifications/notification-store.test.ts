@@ -4,23 +4,11 @@ import { NotificationStore, runRefOf } from '../../src/notifications/notificatio
 import { createRedis, waitReady } from '../../src/redis/connection.js';
 import { Keys } from '../../src/redis/keys.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+import { ciNotification } from '../helpers/notifications.js';
 
 let seq = 0;
 
-function run(status: Notification['status'], extra: Partial<Notification> = {}): Notification {
-  return {
-    source: 'ci',
-    repo: 'Capgemini/Apollo',
-    pipeline: 'serverspec',
-    runId: `r${seq}`,
-    attempt: 1,
-    status,
-    branch: 'master',
-    sha: '4d124eb0c1f3a8e2b6d9f0a1b2c3d4e5f6a7b8c9',
-    links: { run: `https://ci.example/runs/r${seq}` },
-    ...extra,
-  };
-}
+const run = (status: Notification['status'], extra: Partial<Notification> = {}): Notification => ciNotification(seq, status, extra);
 
 describe('notification store (real Redis)', () => {
   const redis = createRedis(TEST_REDIS_URL, 'failFast');

@@ -11,24 +11,12 @@ import { NotificationStore, runRefOf } from '../../src/notifications/notificatio
 import { NotificationMessage } from '../../src/slack/notification-message.js';
 import { beforeNextRelease } from '../helpers/lock-release.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
-import { messageText } from './webhook-client.js';
+import { ciNotification } from '../helpers/notifications.js';
+import { messageText } from '../webhooks/webhook-client.js';
 
 let seq = 0;
 
-function run(status: Notification['status'], extra: Partial<Notification> = {}): Notification {
-  return {
-    source: 'ci',
-    repo: 'Capgemini/Apollo',
-    pipeline: 'serverspec',
-    runId: `r${seq}`,
-    attempt: 1,
-    status,
-    branch: 'master',
-    sha: '4d124eb0c1f3a8e2b6d9f0a1b2c3d4e5f6a7b8c9',
-    links: { run: `https://ci.example/runs/r${seq}` },
-    ...extra,
-  };
-}
+const run = (status: Notification['status'], extra: Partial<Notification> = {}): Notification => ciNotification(seq, status, extra);
 
 describe('notification publisher (real Redis, fake Slack)', () => {
   const redis = createRedis(TEST_REDIS_URL, 'failFast');
