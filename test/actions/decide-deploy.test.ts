@@ -1,0 +1,278 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { decideDeploy, type DecideDeployDeps } from '../../src/actions/decide-deploy.js';
+import { CloudsLockedError } from '../../src/actions/clouds-free.js';
+import { ApolloError, ErrorCode } from '../../src/errors.js';
+import type { Run } from '../../src/runs/run.js';
+import type { ApprovalRequests } from '../../src/runs/approval-requests.js';
+import type { DeployFlow } from '../../src/queue/deploy-flow.js';
+import { aRun, type AccessInput, CHANNEL, fakeAccess, fakeCards, fakeLocks, fakeLogger, fakeMirror, memoryAudit, memoryRuns, SHA, T0, testConfig } from '../helpers/action-fakes.js';
+
+const APPROVER = 'U0APPROVER';
+const REQUESTER = 'U0REQUESTER';
+
+function approvals(open: string[] = []) {
+  const requests = new Map(open.map((id) => [id, { requestedBy: REQUESTER, ttlMs: 0 }]));
+  const closed: string[] = [];
+  const reopened: Array<{ runId: string; requestedBy: string; ttlMs: number }> = [];
+  const port: Pick<ApprovalRequests, 'isOpen' | 'close' | 'open'> = {
+    async isOpen(runId) {
+      return requests.has(runId);
+    },
+    async close(runId) {
+      closed.push(runId);
+      requests.delete(runId);
+    },
+    async open(runId, requestedBy, ttlMs) {
+      reopened.push({ runId, requestedBy, ttlMs });
+      requests.set(runId, { requestedBy, ttlMs });
+    },
+  };
+  return { port, closed, reopened, isOpen: (runId: string) => requests.has(runId) };
+}
+
+function deployFlow(fails?: Error) {
+  const added: Array<{ runId: string; phase: string; clouds: string[] }> = [];
+  const port: Pick<DeployFlow, 'add'> = {
+    async add(runId, phase, clouds) {
+      if (fails) throw fails;
+      added.push({ runId, phase, clouds });
+    },
+  };
+  return { port, added };
+}
+
+const pending = (overrides: Partial<Run> = {}) => aRun('deploy', { id: 'd7', laneNames: ['aws', 'gcp'], approvalExpiresAt: T0 + 30 * 60_000, ...overrides });
+
+function setup(
+  options: {
+    run?: Run;
+    open?: boolean;
+    access?: AccessInput;
+    blockers?: Parameters<typeof fakeLocks>[0];
+    mirror?: ReturnType<typeof fakeMirror>;
+    queueFails?: Error;
+  } = {},
+) {
+  const run = options.run ?? pending();
+  const runs = memoryRuns(run);
+  const requests = approvals(options.open === false ? [] : [run.id]);
+  const flow = deployFlow(options.queueFails);
+  const audit = memoryAudit();
+  const notifier = fakeCards();
+  const locks = fakeLocks(options.blockers);
+  const mirror = options.mirror ?? fakeMirror();
+  const deps: DecideDeployDeps = {
+    config: testConfig({ access: options.access ?? { deployers: ['*'], approvers: [APPROVER, REQUESTER] } }),
+    access: fakeAccess(),
+    runs,
+    approvals: requests.port,
+    mirror,
+    locks,
+    deployFlow: flow.port,
+    notifier,
+    audit,
+    logger: fakeLogger(),
+  };
+  return { deps, runs, requests, flow, audit, notifier, locks, mirror, run };
+}
+
+describe('decideDeploy', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(T0);
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('an approver approves: the decision stands, the request closes, the deploy of every cloud is queued and audited', async () => {
+    const s = setup();
+    expect(await decideDeploy(s.deps, 'd7', APPROVER, 'approve', CHANNEL)).toEqual({ kind: 'decided', state: 'approved' });
+    expect(s.runs.stored.get('d7')?.decision).toEqual({ state: 'approved', by: APPROVER, at: T0 });
+    expect(s.requests.closed).toEqual(['d7']);
+    expect(s.flow.added).toEqual([{ runId: 'd7', phase: 'deploy', clouds: ['aws', 'gcp'] }]);
+    expect(s.audit.entries).toEqual([{ action: 'deploy.approved', by: APPROVER, runId: 'd7', commit: SHA, clouds: ['aws', 'gcp'] }]);
+    expect(s.notifier.flushed).toEqual(['d7']);
+  });
+
+  it('re-checks the clouds for the requester, not counting the run itself', async () => {
+    const s = setup();
+    await decideDeploy(s.deps, 'd7', APPROVER, 'approve', CHANNEL);
+    expect(s.locks.asked).toEqual([
+      { cloud: 'aws', user: REQUESTER, exceptRunId: 'd7' },
+      { cloud: 'gcp', user: REQUESTER, exceptRunId: 'd7' },
+    ]);
+  });
+
+  it('an approver rejects: the decision stands, nothing is queued, the rejection is audited', async () => {
+    const s = setup();
+    expect(await decideDeploy(s.deps, 'd7', APPROVER, 'reject', CHANNEL)).toEqual({ kind: 'decided', state: 'rejected' });
+    expect(s.runs.stored.get('d7')?.decision).toEqual({ state: 'rejected', by: APPROVER, at: T0 });
+    expect(s.flow.added).toEqual([]);
+    expect(s.requests.closed).toEqual(['d7']);
+    expect(s.audit.entries).toEqual([{ action: 'deploy.rejected', by: APPROVER, runId: 'd7', commit: SHA, clouds: ['aws', 'gcp'] }]);
+    // A rejection starts nothing, so neither the commit nor the clouds are checked again.
+    expect(s.mirror.resolved).toEqual([]);
+    expect(s.locks.asked).toEqual([]);
+  });
+
+  it('an unknown run, or a build, is gone', async () => {
+    const s = setup({ run: aRun('build', { id: 'b7' }) });
+    expect(await decideDeploy(s.deps, 'd404', APPROVER, 'approve')).toEqual({ kind: 'gone' });
+    expect(await decideDeploy(s.deps, 'b7', APPROVER, 'approve')).toEqual({ kind: 'gone' });
+    expect(s.runs.callsOf('decide')).toEqual([]);
+  });
+
+  it('a click from another channel changes nothing; the card’s own channel is accepted', async () => {
+    const s = setup({ run: pending({ message: { channel: 'C0THREAD', ts: '1.2' } }) });
+    expect(await decideDeploy(s.deps, 'd7', APPROVER, 'approve', 'C0ELSEWHERE')).toEqual({ kind: 'wrong-channel' });
+    expect(s.runs.stored.get('d7')?.decision).toBeUndefined();
+    expect(await decideDeploy(s.deps, 'd7', APPROVER, 'reject', 'C0THREAD')).toEqual({ kind: 'decided', state: 'rejected' });
+  });
+
+  it('a run already decided answers with that decision and changes nothing', async () => {
+    const s = setup({ run: pending({ decision: { state: 'rejected', by: 'U0OTHER', at: T0 - 5 } }) });
+    expect(await decideDeploy(s.deps, 'd7', APPROVER, 'approve', CHANNEL)).toEqual({ kind: 'already-decided', state: 'rejected', by: 'U0OTHER', at: T0 - 5 });
+    expect(s.runs.callsOf('decide')).toEqual([]);
+    expect(s.flow.added).toEqual([]);
+    expect(s.audit.entries).toEqual([]);
+  });
+
+  it('a click after the request expired records the expiry at the request’s deadline, once', async () => {
+    const s = setup({ open: false, run: pending({ approvalExpiresAt: T0 - 1000 }) });
+    expect(await decideDeploy(s.deps, 'd7', APPROVER, 'approve', CHANNEL)).toEqual({ kind: 'expired', at: T0 - 1000 });
+    expect(s.runs.stored.get('d7')?.decision).toEqual({ state: 'expired', at: T0 - 1000 });
+    expect(s.audit.entries).toEqual([{ action: 'deploy.expired', by: APPROVER, runId: 'd7', commit: SHA, clouds: ['aws', 'gcp'] }]);
+    expect(s.notifier.flushed).toEqual(['d7']);
+    expect(s.flow.added).toEqual([]);
+  });
+
+  it('an expiry another click recorded first is not audited twice', async () => {
+    const s = setup({ open: false });
+    // The other click's expiry landed between this click's read and its write.
+    const stale = structuredClone(s.run);
+    s.runs.stored.get('d7')!.decision = { state: 'expired', at: T0 - 1 };
+    s.deps.runs = { ...s.runs, get: async () => structuredClone(stale) };
+    expect(await decideDeploy(s.deps, 'd7', APPROVER, 'reject', CHANNEL)).toEqual({ kind: 'expired', at: s.run.approvalExpiresAt });
+    expect(s.audit.entries).toEqual([]);
+  });
+
+  it('someone who is not an approver changes nothing, even the requester', async () => {
+    const s = setup({ access: { deployers: ['*'], approvers: [APPROVER] } });
+    expect(await decideDeploy(s.deps, 'd7', 'U0DEPLOYER', 'approve', CHANNEL)).toEqual({ kind: 'not-approver' });
+    expect(await decideDeploy(s.deps, 'd7', REQUESTER, 'reject', CHANNEL)).toEqual({ kind: 'not-approver' });
+    expect(s.runs.callsOf('decide')).toEqual([]);
+    expect(s.requests.isOpen('d7')).toBe(true);
+  });
+
+  it('a requester who is an approver may not approve their own deploy, but may reject it', async () => {
+    const s = setup();
+    expect(await decideDeploy(s.deps, 'd7', REQUESTER, 'approve', CHANNEL)).toEqual({ kind: 'self-approval' });
+    expect(s.runs.stored.get('d7')?.decision).toBeUndefined();
+    expect(await decideDeploy(s.deps, 'd7', REQUESTER, 'reject', CHANNEL)).toEqual({ kind: 'decided', state: 'rejected' });
+  });
+
+  it('with allowSelfApproval the requester may approve their own deploy', async () => {
+    const s = setup({ access: { deployers: ['*'], approvers: [REQUESTER], allowSelfApproval: true } });
+    expect(await decideDeploy(s.deps, 'd7', REQUESTER, 'approve', CHANNEL)).toEqual({ kind: 'decided', state: 'approved' });
+    expect(s.flow.added).toHaveLength(1);
+  });
+
+  it('a commit no longer on a protected branch cannot start: nothing is decided', async () => {
+    const s = setup({
+      access: { deployers: ['*'], approvers: [APPROVER], protectedBranches: ['main'] },
+      mirror: fakeMirror({ [SHA]: { sha: SHA, branches: ['feature/x'] } }),
+    });
+    const outcome = await decideDeploy(s.deps, 'd7', APPROVER, 'approve', CHANNEL);
+    expect(outcome.kind).toBe('cannot-start');
+    expect(outcome.kind === 'cannot-start' && outcome.error.code).toBe(ErrorCode.RefNotReviewed);
+    expect(s.mirror.resolved).toEqual([SHA]);
+    expect(s.runs.stored.get('d7')?.decision).toBeUndefined();
+    expect(s.requests.isOpen('d7')).toBe(true);
+    expect(s.audit.entries).toEqual([]);
+  });
+
+  it('clouds someone took meanwhile: cannot start, and the error names each blocker', async () => {
+    const holder = { owner: 'U0LOCKER', since: T0 - 60_000, reason: 'demo' };
+    const s = setup({ blockers: { gcp: { kind: 'sticky', holder } } });
+    const outcome = await decideDeploy(s.deps, 'd7', APPROVER, 'approve', CHANNEL);
+    expect(outcome.kind).toBe('cannot-start');
+    const error = outcome.kind === 'cannot-start' ? outcome.error : undefined;
+    expect(error).toBeInstanceOf(CloudsLockedError);
+    expect(error?.code).toBe(ErrorCode.CloudLocked);
+    expect((error as CloudsLockedError).blockers).toEqual([{ cloud: 'gcp', kind: 'sticky', holder }]);
+    expect(s.runs.stored.get('d7')?.decision).toBeUndefined();
+    expect(s.flow.added).toEqual([]);
+  });
+
+  it('an error that is not an ApolloError while re-checking is thrown, not answered', async () => {
+    const s = setup();
+    s.deps.mirror = {
+      async resolve() {
+        throw new TypeError('git crashed');
+      },
+    };
+    await expect(decideDeploy(s.deps, 'd7', APPROVER, 'approve', CHANNEL)).rejects.toThrow(TypeError);
+    expect(s.runs.stored.get('d7')?.decision).toBeUndefined();
+  });
+
+  it('two approvers clicking at once: one decision stands, the other click is told which', async () => {
+    const s = setup();
+    const [a, b] = await Promise.all([decideDeploy(s.deps, 'd7', APPROVER, 'reject', CHANNEL), decideDeploy(s.deps, 'd7', REQUESTER, 'reject', CHANNEL)]);
+    expect([a, b]).toEqual([
+      { kind: 'decided', state: 'rejected' },
+      { kind: 'already-decided', state: 'rejected', by: APPROVER },
+    ]);
+    expect(s.audit.entries).toHaveLength(1);
+    expect(s.runs.callsOf('decide')).toHaveLength(2);
+  });
+
+  it('a click that loses the race to a decision made after its read starts nothing', async () => {
+    const s = setup();
+    const stale = structuredClone(s.run);
+    s.runs.stored.get('d7')!.decision = { state: 'rejected', by: 'U0FAST', at: T0 - 1 };
+    s.deps.runs = { ...s.runs, get: async () => structuredClone(stale) };
+    expect(await decideDeploy(s.deps, 'd7', APPROVER, 'approve', CHANNEL)).toEqual({ kind: 'already-decided', state: 'rejected', by: 'U0FAST' });
+    expect(s.flow.added).toEqual([]);
+    expect(s.requests.closed).toEqual([]);
+    expect(s.audit.entries).toEqual([]);
+  });
+
+  it('the queue failing undoes the approval and reopens the request for the time it had left', async () => {
+    const down = new Error('ECONNREFUSED');
+    const s = setup({ queueFails: down });
+    const error = await decideDeploy(s.deps, 'd7', APPROVER, 'approve', CHANNEL).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(ApolloError);
+    expect((error as ApolloError).code).toBe(ErrorCode.QueueUnavailable);
+    expect((error as ApolloError).cause).toBe(down);
+    expect(s.runs.callsOf('undoDecision')).toEqual([['d7']]);
+    expect(s.runs.stored.get('d7')?.decision).toBeUndefined();
+    expect(s.requests.reopened).toEqual([{ runId: 'd7', requestedBy: REQUESTER, ttlMs: 30 * 60_000 }]);
+    expect(s.requests.isOpen('d7')).toBe(true);
+    expect(s.notifier.flushed).toEqual([]);
+  });
+
+  it('a request reopened after the queue failed past its deadline still gets a moment to be clicked again', async () => {
+    const s = setup({ queueFails: new Error('down'), run: pending({ approvalExpiresAt: T0 - 5 }) });
+    await expect(decideDeploy(s.deps, 'd7', APPROVER, 'approve', CHANNEL)).rejects.toMatchObject({ code: ErrorCode.QueueUnavailable });
+    expect(s.requests.reopened).toEqual([{ runId: 'd7', requestedBy: REQUESTER, ttlMs: 1000 }]);
+  });
+
+  it('after the queue is back, the next click approves', async () => {
+    const s = setup({ queueFails: new Error('down') });
+    await expect(decideDeploy(s.deps, 'd7', APPROVER, 'approve', CHANNEL)).rejects.toBeInstanceOf(ApolloError);
+    const flow = deployFlow();
+    s.deps.deployFlow = flow.port;
+    expect(await decideDeploy(s.deps, 'd7', APPROVER, 'approve', CHANNEL)).toEqual({ kind: 'decided', state: 'approved' });
+    expect(flow.added).toEqual([{ runId: 'd7', phase: 'deploy', clouds: ['aws', 'gcp'] }]);
+  });
+
+  it('a failed audit append is logged and does not refuse the decision', async () => {
+    const s = setup();
+    const logger = fakeLogger();
+    s.deps.audit = memoryAudit({ fails: true });
+    s.deps.logger = logger;
+    expect(await decideDeploy(s.deps, 'd7', APPROVER, 'approve', CHANNEL)).toEqual({ kind: 'decided', state: 'approved' });
+    expect(logger.warnings.map((w) => w.msg)).toEqual(['audit append failed']);
+  });
+});
