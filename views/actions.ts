@@ -1,3 +1,4 @@
+import type { ConfirmationDialog } from '@slack/types';
 import { plainText } from './limits.js';
 
 /** Action ids of the buttons on cards; the listeners register one handler each. */
@@ -11,7 +12,7 @@ export const ACTION = {
 } as const;
 
 /** A Slack confirm dialog for a dangerous button; its texts are raw (plain text, see plainText). */
-export function confirmDialog(title: string, text: string, confirm: string): Record<string, unknown> {
+export function confirmDialog(title: string, text: string, confirm: string): ConfirmationDialog {
   return {
     title: { type: 'plain_text', text: plainText(title).slice(0, 100) },
     text: { type: 'plain_text', text: plainText(text).slice(0, 300) },

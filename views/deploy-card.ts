@@ -1,8 +1,9 @@
+import type { Button, KnownBlock } from '@slack/types';
 import { formatDuration } from '../src/config/duration.js';
 import { shortSha } from '../src/git/ref.js';
 import { laneStatus, lanesDone, runFinishedAt, runStartedAt, runStatus, type Lane, type Run, type StepState } from '../src/runs/run.js';
 import { STATUS_ICON, STATUS_WORD } from './icons.js';
-import { button, capBlocks, clamp, codeBlock, context, escapeMrkdwn, header, inlineCode, LIMITS, linesToSections, section, type Block, type Message } from './limits.js';
+import { button, capBlocks, clamp, codeBlock, context, escapeMrkdwn, header, inlineCode, LIMITS, linesToSections, section, type Message } from './limits.js';
 import { mention } from './mention.js';
 import { lockMessage } from './lock-message.js';
 import { summaryLine } from './summary-line.js';
@@ -93,8 +94,8 @@ export function branchesNote(branches: string[] | undefined): string | undefined
   return parts.join(' · ');
 }
 
-function tails(lanes: Lane[], prefix: string): Block[] {
-  const blocks: Block[] = [];
+function tails(lanes: Lane[], prefix: string): KnownBlock[] {
+  const blocks: KnownBlock[] = [];
   for (const lane of lanes) {
     const failed = lane.steps.find((s) => (s.status === 'failed' || s.status === 'interrupted') && s.tail && s.tail.length > 0);
     if (!failed?.tail) continue;
@@ -112,7 +113,7 @@ function tails(lanes: Lane[], prefix: string): Block[] {
 export function renderDeployCard(run: Run, options: DeployCardOptions = {}): Message {
   const now = options.now ?? Date.now();
   const clouds = run.laneNames.join(', ');
-  const blocks: Block[] = [];
+  const blocks: KnownBlock[] = [];
   const decision = run.decision;
   const status = decision?.state === 'approved' ? runStatus(run) : undefined;
   const icon = !decision ? '🚀' : decision.state === 'approved' ? STATUS_ICON[status!] : decision.state === 'rejected' ? '🚫' : '⌛';
@@ -165,7 +166,7 @@ export function renderDeployCard(run: Run, options: DeployCardOptions = {}): Mes
   }
 
   if (run.cancelledBy) blocks.push(context([`🚫 cancelled by ${mention(run.cancelledBy)}`]));
-  const actions: Block[] = [];
+  const actions: Button[] = [];
   const destroyRunning = run.destroy !== undefined && !lanesDone(run.destroyLanes ?? []);
   if (!run.cancelledBy && (!deployDone || destroyRunning)) {
     actions.push(button('Cancel', ACTION.cancel, run.id, 'danger', confirmDialog(`Cancel ${run.id}?`, `Stops every running step of ${run.id} now. Resources already created stay until destroyed.`, 'Cancel run')));

@@ -1,5 +1,6 @@
+import type { SectionBlock } from '@slack/types';
 import type { Lane } from '../src/runs/run.js';
-import { clamp, escapeMrkdwn, LIMITS, section, capBlocks, type Block, type Message } from './limits.js';
+import { clamp, escapeMrkdwn, LIMITS, section, capBlocks, type Message } from './limits.js';
 import { summaryLine } from './summary-line.js';
 
 /** How many failures per suite are listed; the rest are counted. */
@@ -10,7 +11,7 @@ export const MAX_FAILURES_PER_SUITE = 10;
  * (name, message, location), so the card itself stays short. Undefined when nothing failed.
  */
 export function renderFailuresThread(lane: Lane, label: string): Message | undefined {
-  const blocks: Block[] = [];
+  const blocks: SectionBlock[] = [];
   for (const step of lane.steps) {
     const summary = step.summary;
     if (!summary || summary.failures.length === 0 || step.status !== 'failed') continue;

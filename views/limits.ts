@@ -1,3 +1,16 @@
+import type {
+  Button,
+  ColorScheme,
+  ConfirmationDialog,
+  ContextBlock,
+  HeaderBlock,
+  KnownBlock,
+  MessageAttachment,
+  MrkdwnElement,
+  PlainTextElement,
+  SectionBlock,
+} from '@slack/types';
+
 /**
  * Slack's Block Kit limits, enforced here so no view can build a message Slack would reject.
  * https://api.slack.com/reference/block-kit — numbers as of the brief.
@@ -12,6 +25,7 @@ export const LIMITS = {
   contextElements: 10,
   fieldsPerSection: 10,
   fieldText: 2000,
+  buttonValue: 2000,
   /** chat.postMessage `text` is truncated by Slack past 40k; keep the fallback short. */
   fallbackText: 3000,
 } as const;
@@ -67,40 +81,34 @@ export function codeBlock(text: string, max = LIMITS.sectionText): string {
   return fence + clampStart(safe, max - fence.length * 2 - 2) + '\n' + fence;
 }
 
-export interface Block {
-  type: string;
-  [key: string]: unknown;
-}
-
 /** Every limit a message's blocks break, as readable lines; empty when the message is valid. */
-export function limitViolations(blocks: Block[]): string[] {
+export function limitViolations(blocks: readonly KnownBlock[]): string[] {
   const problems: string[] = [];
   if (blocks.length > LIMITS.blocksPerMessage) problems.push(`${blocks.length} blocks > ${LIMITS.blocksPerMessage}`);
   blocks.forEach((block, i) => {
-    const text = (block.text as { text?: string } | undefined)?.text;
-    if (block.type === 'section' && text !== undefined && text.length > LIMITS.sectionText) {
-      problems.push(`blocks[${i}] section text ${text.length} > ${LIMITS.sectionText}`);
+    if (block.type === 'section' && block.text) {
+      const text = block.text.text;
+      if (text.length > LIMITS.sectionText) problems.push(`blocks[${i}] section text ${text.length} > ${LIMITS.sectionText}`);
+      if (text.length === 0) problems.push(`blocks[${i}] section text is empty`);
     }
-    if (block.type === 'section' && text !== undefined && text.length === 0) problems.push(`blocks[${i}] section text is empty`);
-    if (block.type === 'header' && text !== undefined && text.length > LIMITS.headerText) {
-      problems.push(`blocks[${i}] header text ${text.length} > ${LIMITS.headerText}`);
+    if (block.type === 'header' && block.text.text.length > LIMITS.headerText) {
+      problems.push(`blocks[${i}] header text ${block.text.text.length} > ${LIMITS.headerText}`);
     }
-    if (typeof block.block_id === 'string' && block.block_id.length > LIMITS.blockId) problems.push(`blocks[${i}] block_id too long`);
-    const fields = block.fields as { text: string }[] | undefined;
-    if (fields && fields.length > LIMITS.fieldsPerSection) problems.push(`blocks[${i}] ${fields.length} fields > ${LIMITS.fieldsPerSection}`);
-    fields?.forEach((f, j) => {
-      if (f.text.length > LIMITS.fieldText) problems.push(`blocks[${i}].fields[${j}] ${f.text.length} > ${LIMITS.fieldText}`);
-    });
-    const elements = block.elements as Block[] | undefined;
-    if (block.type === 'context' && elements && elements.length > LIMITS.contextElements) {
-      problems.push(`blocks[${i}] ${elements.length} context elements > ${LIMITS.contextElements}`);
+    if (block.block_id !== undefined && block.block_id.length > LIMITS.blockId) problems.push(`blocks[${i}] block_id too long`);
+    if (block.type === 'section' && block.fields) {
+      if (block.fields.length > LIMITS.fieldsPerSection) problems.push(`blocks[${i}] ${block.fields.length} fields > ${LIMITS.fieldsPerSection}`);
+      block.fields.forEach((f, j) => {
+        if (f.text.length > LIMITS.fieldText) problems.push(`blocks[${i}].fields[${j}] ${f.text.length} > ${LIMITS.fieldText}`);
+      });
+    }
+    if (block.type === 'context' && block.elements.length > LIMITS.contextElements) {
+      problems.push(`blocks[${i}] ${block.elements.length} context elements > ${LIMITS.contextElements}`);
     }
     if (block.type === 'actions') {
-      elements?.forEach((el, j) => {
-        const label = (el.text as { text?: string } | undefined)?.text ?? '';
-        if (label.length > LIMITS.buttonText) problems.push(`blocks[${i}].elements[${j}] button text ${label.length} > ${LIMITS.buttonText}`);
-        if (typeof el.action_id === 'string' && el.action_id.length > LIMITS.actionId) problems.push(`blocks[${i}].elements[${j}] action_id too long`);
-        if (typeof el.value === 'string' && el.value.length > 2000) problems.push(`blocks[${i}].elements[${j}] value too long`);
+      block.elements.forEach((el, j) => {
+        if (el.type === 'button' && el.text.text.length > LIMITS.buttonText) problems.push(`blocks[${i}].elements[${j}] button text ${el.text.text.length} > ${LIMITS.buttonText}`);
+        if (el.action_id !== undefined && el.action_id.length > LIMITS.actionId) problems.push(`blocks[${i}].elements[${j}] action_id too long`);
+        if (el.type === 'button' && el.value !== undefined && el.value.length > LIMITS.buttonValue) problems.push(`blocks[${i}].elements[${j}] value too long`);
       });
     }
   });
@@ -108,7 +116,7 @@ export function limitViolations(blocks: Block[]): string[] {
 }
 
 /** Keeps a message within the block limit: the last block says how many were left out. */
-export function capBlocks(blocks: Block[], max: number = LIMITS.blocksPerMessage): Block[] {
+export function capBlocks(blocks: KnownBlock[], max: number = LIMITS.blocksPerMessage): KnownBlock[] {
   if (blocks.length <= max) return blocks;
   const kept = blocks.slice(0, max - 1);
   kept.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `…${blocks.length - kept.length} more blocks not shown` }] });
@@ -120,35 +128,35 @@ export function capBlocks(blocks: Block[], max: number = LIMITS.blocksPerMessage
  * turn a commit subject's bare `#channel` or `@name` into a link or a mention.
  */
 
-export function section(text: string, extra: Record<string, unknown> = {}): Block {
-  return { type: 'section', text: { type: 'mrkdwn', text: clamp(text === '' ? ' ' : text, LIMITS.sectionText), verbatim: true }, ...extra };
+function mrkdwn(text: string, max: number): MrkdwnElement {
+  return { type: 'mrkdwn', text: clamp(text, max), verbatim: true };
+}
+
+/** `text` is raw: plain text objects are shown as given (see plainText). */
+function plain(text: string, max: number): PlainTextElement {
+  return { type: 'plain_text', text: clamp(plainText(text), max), emoji: true };
+}
+
+export function section(text: string, extra: Omit<SectionBlock, 'type' | 'text'> = {}): SectionBlock {
+  return { type: 'section', text: mrkdwn(text === '' ? ' ' : text, LIMITS.sectionText), ...extra };
 }
 
 /** `text` is raw: headers are plain text (see plainText). */
-export function header(text: string): Block {
-  return { type: 'header', text: { type: 'plain_text', text: clamp(plainText(text), LIMITS.headerText), emoji: true } };
+export function header(text: string): HeaderBlock {
+  return { type: 'header', text: plain(text, LIMITS.headerText) };
 }
 
-export function context(texts: string[]): Block {
-  return {
-    type: 'context',
-    elements: texts.slice(0, LIMITS.contextElements).map((t) => ({ type: 'mrkdwn', text: clamp(t, LIMITS.fieldText), verbatim: true })),
-  };
+export function context(texts: string[]): ContextBlock {
+  return { type: 'context', elements: texts.slice(0, LIMITS.contextElements).map((t) => mrkdwn(t, LIMITS.fieldText)) };
 }
 
 /** `text` is raw: button labels are plain text (see plainText). */
-export function button(
-  text: string,
-  actionId: string,
-  value: string,
-  style?: 'primary' | 'danger',
-  confirm?: Record<string, unknown>,
-): Block {
+export function button(text: string, actionId: string, value: string, style?: ColorScheme, confirm?: ConfirmationDialog): Button {
   return {
     type: 'button',
-    text: { type: 'plain_text', text: clamp(plainText(text), LIMITS.buttonText), emoji: true },
+    text: plain(text, LIMITS.buttonText),
     action_id: clamp(actionId, LIMITS.actionId),
-    value: clamp(value, 2000),
+    value: clamp(value, LIMITS.buttonValue),
     ...(style ? { style } : {}),
     ...(confirm ? { confirm } : {}),
   };
@@ -156,36 +164,40 @@ export function button(
 
 /**
  * A legacy attachment, used only for its colour bar (`good`, `warning`, `danger` or `#rrggbb`); its
- * content is blocks, held to the same limits as a message's.
+ * content is blocks, held to the same limits as a message's. Narrower than Slack's
+ * MessageAttachment (which also takes unknown blocks) so limitViolations can check them.
  */
-export interface Attachment {
+export interface Attachment extends MessageAttachment {
   color: string;
-  blocks: Block[];
+  blocks: KnownBlock[];
   /** Shown where blocks cannot be (notifications, old clients). */
   fallback?: string;
 }
 
 export interface Message {
   text: string;
-  blocks: Block[];
+  blocks: KnownBlock[];
   attachments?: Attachment[];
 }
 
 /** Re-applies the text limits to built blocks (after a pass such as redaction changed their text). */
-export function enforceLimits(blocks: Block[]): Block[] {
+export function enforceLimits(blocks: KnownBlock[]): KnownBlock[] {
   return capBlocks(
     blocks.map((block) => {
-      const text = block.text as { type: string; text: string } | undefined;
-      if (!text || typeof text.text !== 'string') return block;
-      const max = block.type === 'header' ? LIMITS.headerText : LIMITS.sectionText;
-      return text.text.length > max ? { ...block, text: { ...text, text: clamp(text.text, max) } } : block;
+      if (block.type === 'header' && block.text.text.length > LIMITS.headerText) {
+        return { ...block, text: { ...block.text, text: clamp(block.text.text, LIMITS.headerText) } };
+      }
+      if (block.type === 'section' && block.text && block.text.text.length > LIMITS.sectionText) {
+        return { ...block, text: { ...block.text, text: clamp(block.text.text, LIMITS.sectionText) } };
+      }
+      return block;
     }),
   );
 }
 
 /** Lines joined into as few sections as the text limit allows, never splitting a line. */
-export function linesToSections(lines: string[]): Block[] {
-  const blocks: Block[] = [];
+export function linesToSections(lines: string[]): SectionBlock[] {
+  const blocks: SectionBlock[] = [];
   let current = '';
   for (const raw of lines) {
     const line = clamp(raw, LIMITS.sectionText);

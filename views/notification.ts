@@ -1,8 +1,9 @@
+import type { ContextBlock, KnownBlock, SectionBlock } from '@slack/types';
 import { formatDuration } from '../src/config/duration.js';
 import { shortSha } from '../src/git/ref.js';
 import type { Notification, NotificationStatus, TestCounts, Transition } from '../src/notifications/notification.js';
 import { STATUS_ICON } from './icons.js';
-import { clamp, context, escapeMrkdwn, header, inlineCode, LIMITS, plainText, section, type Attachment, type Block, type Message } from './limits.js';
+import { clamp, context, escapeMrkdwn, header, inlineCode, LIMITS, plainText, section, type Attachment, type Message } from './limits.js';
 import { mention } from './mention.js';
 
 export const NOTIFICATION_ICON: Record<NotificationStatus, string> = {
@@ -125,7 +126,7 @@ function whereLine(n: Notification): string {
   return n.subject ? `${where}\n${plain(n.subject, MAX.subject)}` : where;
 }
 
-function detailsContext(n: Notification): Block | undefined {
+function detailsContext(n: Notification): ContextBlock | undefined {
   const items: string[] = [];
   if (n.author) items.push(`by ${plain(n.author, MAX.author)}`);
   if (n.durationMs !== undefined) items.push(`took ${formatDuration(n.durationMs)}`);
@@ -151,11 +152,11 @@ function summary(n: Notification): string {
 export function renderNotification(n: Notification): Message {
   const line = summary(n);
   const text = clamp(escapeMrkdwn(line), LIMITS.fallbackText);
-  const blocks: Block[] = [header(`${NOTIFICATION_ICON[n.status]} ${title(n)} · ${clamp(n.repo, MAX.repo)}`)];
+  const blocks: KnownBlock[] = [header(`${NOTIFICATION_ICON[n.status]} ${title(n)} · ${clamp(n.repo, MAX.repo)}`)];
   const news = newsLine(n);
   if (news) blocks.push(section(news));
 
-  const details: Block[] = [section(whereLine(n))];
+  const details: (SectionBlock | ContextBlock)[] = [section(whereLine(n))];
   const who = detailsContext(n);
   if (who) details.push(who);
   if (n.tests) details.push(section(testLine(n.tests)));

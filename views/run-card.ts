@@ -1,8 +1,9 @@
+import type { ActionsBlock, KnownBlock } from '@slack/types';
 import { formatDuration } from '../src/config/duration.js';
 import { shortSha } from '../src/git/ref.js';
 import { laneStatus, runFinishedAt, runStartedAt, runStatus, type Lane, type Run, type StepState } from '../src/runs/run.js';
 import { STATUS_ICON, STATUS_WORD } from './icons.js';
-import { button, capBlocks, clamp, codeBlock, context, escapeMrkdwn, header, inlineCode, LIMITS, linesToSections, section, type Block, type Message } from './limits.js';
+import { button, capBlocks, clamp, codeBlock, context, escapeMrkdwn, header, inlineCode, LIMITS, linesToSections, section, type Message } from './limits.js';
 import { summaryLine } from './summary-line.js';
 import { mention } from './mention.js';
 import { ACTION, confirmDialog } from './actions.js';
@@ -68,7 +69,7 @@ function title(run: Run): string {
  */
 export function renderRunCard(run: Run, now: number = Date.now()): Message {
   const status = runStatus(run);
-  const blocks: Block[] = [header(`${STATUS_ICON[status]} ${title(run)}`)];
+  const blocks: KnownBlock[] = [header(`${STATUS_ICON[status]} ${title(run)}`)];
   const subject = run.subject ? `*${escapeMrkdwn(clamp(run.subject, 200))}*` : `*${shortSha(run.sha)}*`;
   const refNote = run.ref !== run.sha && !run.sha.startsWith(run.ref) ? ` · ref ${inlineCode(run.ref)}` : '';
   blocks.push(section(`${subject}\n\`${shortSha(run.sha)}\`${refNote} by ${escapeMrkdwn(run.author || 'unknown')} · requested by ${mention(run.requestedBy)}`));
@@ -101,7 +102,7 @@ export function renderRunCard(run: Run, now: number = Date.now()): Message {
   if (run.cancelledBy) blocks.push(context([`🚫 cancelled by ${mention(run.cancelledBy)}`]));
   const footer2 = context([`run ${run.id} · ${new Date(run.createdAt).toISOString().slice(0, 16).replace('T', ' ')} UTC`]);
   const running = status === 'queued' || status === 'running';
-  const actions: Block | undefined =
+  const actions: ActionsBlock | undefined =
     running && !run.cancelledBy
       ? { type: 'actions', block_id: `run:${run.id}`, elements: [button('Cancel', ACTION.cancel, run.id, 'danger', confirmDialog(`Cancel ${run.id}?`, `Stops the running step of ${run.id} now.`, 'Cancel run'))] }
       : undefined;

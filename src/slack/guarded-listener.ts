@@ -1,5 +1,5 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { HTTPModuleFunctions } from '@slack/bolt';
+import { HTTPModuleFunctions, LogLevel, type Logger as BoltLogger } from '@slack/bolt';
 import type { Logger } from '../logger.js';
 import { ErrorCode } from '../errors.js';
 import { armBodyDeadline, DEFAULT_BODY_TIMEOUT_MS } from '../http/body-deadline.js';
@@ -77,14 +77,14 @@ function singleHeader(req: IncomingMessage, name: string): string | undefined {
 }
 
 /** Bolt's logger interface over pino, for Bolt's own error handler. */
-function boltLogger(logger: Logger) {
+function boltLogger(logger: Logger): BoltLogger {
   return {
     debug: (...m: unknown[]) => logger.debug(m.join(' ')),
     info: (...m: unknown[]) => logger.info(m.join(' ')),
     warn: (...m: unknown[]) => logger.warn(m.join(' ')),
     error: (...m: unknown[]) => logger.error(m.join(' ')),
     setLevel: () => undefined,
-    getLevel: () => 'info' as never,
+    getLevel: () => LogLevel.INFO,
     setName: () => undefined,
   };
 }

@@ -41,8 +41,8 @@ export class SlackPoster {
     const result = await this.client.chat.postMessage({
       channel,
       text: message.text,
-      blocks: message.blocks as never,
-      ...(message.attachments ? { attachments: message.attachments as never } : {}),
+      blocks: message.blocks,
+      ...(message.attachments ? { attachments: message.attachments } : {}),
       ...(threadTs ? { thread_ts: threadTs } : {}),
       unfurl_links: false,
       unfurl_media: false,
@@ -57,9 +57,9 @@ export class SlackPoster {
       channel: ref.channel,
       ts: ref.ts,
       text: message.text,
-      blocks: message.blocks as never,
+      blocks: message.blocks,
       // Without the field Slack keeps the old attachments, so a message without any leaves them alone.
-      ...(message.attachments ? { attachments: message.attachments as never } : {}),
+      ...(message.attachments ? { attachments: message.attachments } : {}),
     });
   }
 

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blocksText, Harness } from '../helpers/harness.js';
 import { TestRepo } from '../helpers/git-repo.js';
-import { limitViolations, type Block } from '../../views/limits.js';
+import type { KnownBlock } from '@slack/types';
+import { limitViolations } from '../../views/limits.js';
 
 const failingScript = `for i in $(seq 1 30); do echo "lint line $i"; done; echo "ERROR: site.yml broken" >&2; exit 3`;
 
@@ -84,7 +85,7 @@ describe('/apollo build, end to end', () => {
     // Edits of one card are at least a second apart (coalesced), and the final state was sent.
     const updates = h.slack.callsOf('chat.update').filter((c) => c.body.ts === ts);
     for (let i = 1; i < updates.length; i++) expect(updates[i]!.at - updates[i - 1]!.at).toBeGreaterThanOrEqual(950);
-    for (const call of cardCalls(ts)) expect(limitViolations(call.body.blocks as Block[])).toEqual([]);
+    for (const call of cardCalls(ts)) expect(limitViolations(call.body.blocks as KnownBlock[])).toEqual([]);
 
     // The steps saw the request only through the environment.
     const runId = /run (b\d+)/.exec(final)![1]!;

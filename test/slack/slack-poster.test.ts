@@ -1,4 +1,5 @@
 import nock from 'nock';
+import type { KnownBlock } from '@slack/types';
 import { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { noBroadcast, SlackPoster } from '../../src/slack/slack-poster.js';
@@ -33,7 +34,7 @@ describe('SlackPoster', () => {
     await poster.postMessage('C1', { text: 'leak abcdef-secret <!channel>', blocks: [section(`${'x'.repeat(2990)}abcdef-secret`)] });
     const sent = bodies.at(-1)!;
     expect(sent.get('text')).toBe('leak [REDACTED] &lt;!channel>');
-    const blocks = JSON.parse(sent.get('blocks')!) as never[];
+    const blocks = JSON.parse(sent.get('blocks')!) as KnownBlock[];
     expect(JSON.stringify(blocks)).not.toContain('abcdef-secret');
     expect(limitViolations(blocks)).toEqual([]);
   });

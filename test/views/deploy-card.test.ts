@@ -1,8 +1,9 @@
+import type { KnownBlock } from '@slack/types';
 import { describe, expect, it } from 'vitest';
 import { blockLane, failLane } from '../../src/runs/lane.js';
 import { newLane, type Lane, type LaneBlock, type Run } from '../../src/runs/run.js';
 import { laneProblem, renderDeployCard } from '../../views/deploy-card.js';
-import { limitViolations, type Block } from '../../views/limits.js';
+import { limitViolations } from '../../views/limits.js';
 
 const T0 = Date.UTC(2026, 10, 26, 9, 12, 0);
 
@@ -24,8 +25,8 @@ function deploy(lanes: Lane[], extra: Partial<Run> = {}): Run {
   };
 }
 
-function text(blocks: Block[]): string {
-  return blocks.map((b) => (b.text as { text?: string } | undefined)?.text ?? '').join('\n');
+function text(blocks: KnownBlock[]): string {
+  return blocks.map((b) => (b as { text?: { text?: string } }).text?.text ?? '').join('\n');
 }
 
 const blocked = (b: LaneBlock, name = 'aws') => blockLane(newLane(name, ['apply', 'serverspec']), b, T0 + 1000);

@@ -1,6 +1,7 @@
+import type { KnownBlock } from '@slack/types';
 import { describe, expect, it } from 'vitest';
 import { renderNotification, slackUrl, testLine } from '../../views/notification.js';
-import { LIMITS, limitViolations, type Block, type Message } from '../../views/limits.js';
+import { LIMITS, limitViolations, type Message } from '../../views/limits.js';
 import type { Notification } from '../../src/notifications/notification.js';
 
 const SHA = '4d124eb0c1f3a8e2b6d9f0a1b2c3d4e5f6a7b8c9';
@@ -29,14 +30,14 @@ function notification(extra: Partial<Notification> = {}): Notification {
   };
 }
 
-function allBlocks(message: Message): Block[] {
+function allBlocks(message: Message): KnownBlock[] {
   return [...message.blocks, ...(message.attachments ?? []).flatMap((a) => a.blocks)];
 }
 
-function texts(blocks: Block[]): string[] {
+function texts(blocks: KnownBlock[]): string[] {
   return blocks.map((b) => {
-    const text = (b.text as { text?: string } | undefined)?.text;
-    const elements = ((b.elements as { text?: string }[] | undefined) ?? []).map((e) => e.text ?? '');
+    const text = (b as { text?: { text?: string } }).text?.text;
+    const elements = ((b as { elements?: { text?: string }[] }).elements ?? []).map((e) => e.text ?? '');
     return [text ?? '', ...elements].join(' ');
   });
 }

@@ -1,6 +1,7 @@
+import type { KnownBlock } from '@slack/types';
 import { describe, expect, it } from 'vitest';
 import { renderRunCard, progressBar } from '../../views/run-card.js';
-import { codeBlock, limitViolations, LIMITS, button, capBlocks, section, type Block } from '../../views/limits.js';
+import { codeBlock, limitViolations, LIMITS, button, capBlocks, section } from '../../views/limits.js';
 import { newLane, type Run, type StepState } from '../../src/runs/run.js';
 import { blockLane, failLane } from '../../src/runs/lane.js';
 
@@ -23,8 +24,8 @@ function run(steps: StepState[], extra: Partial<Run> = {}): Run {
   };
 }
 
-function text(blocks: Block[]): string {
-  return blocks.map((b) => (b.text as { text?: string } | undefined)?.text ?? '').join('\n');
+function text(blocks: KnownBlock[]): string {
+  return blocks.map((b) => (b as { text?: { text?: string } }).text?.text ?? '').join('\n');
 }
 
 describe('run card', () => {
@@ -112,7 +113,7 @@ describe('limits helpers', () => {
   });
 
   it('clamps what it builds', () => {
-    expect(limitViolations([button('b'.repeat(200), 'a'.repeat(300), 'v')])).toEqual([]);
+    expect(limitViolations([button('b'.repeat(200), 'a'.repeat(300), 'v')] as unknown as KnownBlock[])).toEqual([]);
     expect((button('b'.repeat(200), 'id', 'v').text as { text: string }).text).toHaveLength(75);
     expect(capBlocks(Array.from({ length: 60 }, () => section('a')))).toHaveLength(50);
     expect(codeBlock('y'.repeat(10_000)).length).toBeLessThanOrEqual(LIMITS.sectionText);

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { SectionBlock } from '@slack/types';
 import { describe, expect, it } from 'vitest';
 import { parseReport } from '../../src/reports/index.js';
 import { summaryLine } from '../../views/summary-line.js';
@@ -35,7 +36,7 @@ describe('failures thread', () => {
   it('lists the first failures of each failing suite with name, location and message', () => {
     const summary = parseReport('rspec-json', fixture('serverspec-rspec.json'));
     const message = renderFailuresThread({ name: 'aws', steps: [{ name: 'serverspec', status: 'failed', summary }] }, 'aws')!;
-    const text = (message.blocks[0]!.text as { text: string }).text;
+    const text = (message.blocks[0] as SectionBlock).text!.text;
     expect(text).toContain('*aws · serverspec*: 6/8 passed, 2 failed');
     expect(text.match(/^• /gm)).toHaveLength(2);
     expect(text).toContain('base_spec.rb:23');
@@ -48,7 +49,7 @@ describe('failures thread', () => {
     const steps = Array.from({ length: 80 }, (_, i) => ({ name: `suite ${i}`, status: 'failed' as const, summary }));
     const message = renderFailuresThread({ name: 'aws', steps }, 'aws')!;
     expect(limitViolations(message.blocks)).toEqual([]);
-    const first = (message.blocks[0]!.text as { text: string }).text;
+    const first = (message.blocks[0] as SectionBlock).text!.text;
     expect(first.match(/^• /gm)!.length).toBeLessThanOrEqual(MAX_FAILURES_PER_SUITE);
   });
 });

@@ -1,7 +1,8 @@
 import { randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SlackCall } from '../../src/slack/playground/fake-slack.js';
-import { limitViolations, type Block } from '../../views/limits.js';
+import type { KnownBlock } from '@slack/types';
+import { limitViolations } from '../../views/limits.js';
 import { Harness } from '../helpers/harness.js';
 import { attachmentOf, fixture, messageText, sendGitHub, sleep, type Payload } from './webhook-client.js';
 
@@ -176,7 +177,7 @@ describe('POST /webhooks/github', () => {
     expect(text).toContain(`<https://github.com/Capgemini/Apollo/actions/runs/${id}|View run #562>`);
     expect(text).not.toContain('<@');
     for (const call of callsFor(id)) {
-      expect(limitViolations([...(call.body.blocks as Block[]), ...(attachmentOf(call).blocks ?? [])])).toEqual([]);
+      expect(limitViolations([...(call.body.blocks as KnownBlock[]), ...(attachmentOf(call).blocks ?? [])])).toEqual([]);
     }
   });
 
@@ -245,7 +246,7 @@ describe('POST /webhooks/github', () => {
       const res = await send('workflow_run', workflowRun(stage, { id, branch, sha: shas[i] }));
       expect(res.status).toBe(202);
       const posted = await h.slack.waitFor(() => callsFor(id, 'chat.postMessage')[0], 15_000, `run ${i}`);
-      const top = ((posted.body.blocks as Block[]) ?? []).map((b) => (b.text as { text?: string }).text).join('\n');
+      const top = ((posted.body.blocks as KnownBlock[]) ?? []).map((b) => (b as { text: { text?: string } }).text.text).join('\n');
       if (news) expect(top).toContain(news);
       else expect(top).not.toMatch(/Broken|Still failing|Fixed/);
       if (stage === 'completed.failure') {

@@ -1,7 +1,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hmacSha256Hex } from '../../src/slack/signing.js';
-import type { Block } from '../../views/limits.js';
+import type { KnownBlock } from '@slack/types';
 import type { SlackCall } from '../../src/slack/playground/fake-slack.js';
 
 const FIXTURES = new URL('../fixtures/webhooks/', import.meta.url);
@@ -84,18 +84,18 @@ export async function sendCi(baseUrl: string, event: Payload | string, options: 
 
 interface RecordedAttachment {
   color?: string;
-  blocks?: Block[];
+  blocks?: KnownBlock[];
 }
 
-function blockText(block: Block): string {
-  const text = (block.text as { text?: string } | undefined)?.text ?? '';
-  const elements = ((block.elements as { text?: string }[] | undefined) ?? []).map((e) => e.text ?? '');
+function blockText(block: KnownBlock): string {
+  const text = (block as { text?: { text?: string } }).text?.text ?? '';
+  const elements = ((block as { elements?: { text?: string }[] }).elements ?? []).map((e) => e.text ?? '');
   return [text, ...elements].filter(Boolean).join(' ');
 }
 
 /** Everything a person reads in a recorded message: its blocks, then its attachments' blocks. */
 export function messageText(call: SlackCall): string {
-  const blocks = (call.body.blocks as Block[] | undefined) ?? [];
+  const blocks = (call.body.blocks as KnownBlock[] | undefined) ?? [];
   const attachments = (call.body.attachments as RecordedAttachment[] | undefined) ?? [];
   return [...blocks, ...attachments.flatMap((a) => a.blocks ?? [])].map(blockText).join('\n');
 }
