@@ -18,7 +18,7 @@ export interface CancelRunDeps extends AuditTrail {
   runs: Pick<RunStore, 'get' | 'decide' | 'markCancelled' | 'saveLane'>;
   approvals: Pick<ApprovalRequests, 'close'>;
   buildQueue: Pick<ReturnType<typeof createBuildQueue>, 'remove' | 'removeDeduplicationKey'>;
-  deployFlow: Pick<DeployFlow, 'cloudQueue' | 'deployQueue'>;
+  deployFlow: { cloudQueue: Pick<DeployFlow['cloudQueue'], 'remove'>; deployQueue: Pick<DeployFlow['deployQueue'], 'remove'> };
   cancelBus: Pick<CancelBus, 'publish'>;
   notifier: Pick<Cards, 'flush'>;
 }

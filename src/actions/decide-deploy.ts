@@ -69,7 +69,6 @@ export async function decideDeploy(deps: DecideDeployDeps, runId: string, user: 
   const { won, decision } = await runs.decide(runId, { state, by: user, at: Date.now() });
   if (!won) return { kind: 'already-decided', state: decision.state, ...(decision.by ? { by: decision.by } : {}) };
   await approvals.close(runId);
-  await audit(deps, { action: state === 'approved' ? 'deploy.approved' : 'deploy.rejected', by: user, runId, commit: run.sha, clouds: run.laneNames });
   if (state === 'approved') {
     try {
       await deployFlow.add(runId, 'deploy', run.laneNames);
@@ -80,6 +79,8 @@ export async function decideDeploy(deps: DecideDeployDeps, runId: string, user: 
       throw new ApolloError(ErrorCode.QueueUnavailable, 'The queue is unavailable; nothing was started. Click Approve again in a minute.', { cause: err });
     }
   }
+  // Audited once it took effect: a decision undone because the queue was down is not history.
+  await audit(deps, { action: state === 'approved' ? 'deploy.approved' : 'deploy.rejected', by: user, runId, commit: run.sha, clouds: run.laneNames });
   await notifier.flush(runId);
   return { kind: 'decided', state };
 }

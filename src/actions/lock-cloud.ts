@@ -40,7 +40,7 @@ export async function unlockCloud(deps: LockCloudDeps, cloud: string, user: stri
   }
   const limit = await deps.limits.admitLockChange(user);
   if (limit) throw new LimitReachedError(limit);
-  await deps.locks.unlockSticky(cloud);
-  await audit(deps, { action: 'lock.removed', by: user, clouds: [cloud], reason: `was locked by ${current.owner}: ${current.reason ?? ''}`.trim() });
+  if (!(await deps.locks.unlockSticky(cloud, current))) return { kind: 'not-locked', cloud };
+  await audit(deps, { action: 'lock.removed', by: user, clouds: [cloud], reason: current.reason ? `was locked by ${current.owner}: ${current.reason}` : `was locked by ${current.owner}` });
   return { kind: 'unlocked', cloud, was: current };
 }

@@ -63,10 +63,12 @@ export class CloudLocks {
     return { ok, holder: ok ? holder : ((await this.sticky(cloud)) ?? holder) };
   }
 
-  async unlockSticky(cloud: string): Promise<LockHolder | undefined> {
-    const current = await this.sticky(cloud);
-    if (current) await this.redis.del(this.keys.stickyLock(cloud));
-    return current;
+  /**
+   * Removes the sticky lock, but only the one the caller checked (`expected`): a lock replaced in
+   * between is someone else's and stays. Returns whether it was removed.
+   */
+  async unlockSticky(cloud: string, expected: LockHolder): Promise<boolean> {
+    return (await this.redis.eval(SCRIPTS.releaseIfToken, 1, this.keys.stickyLock(cloud), JSON.stringify(expected))) === 1;
   }
 
   async sticky(cloud: string): Promise<LockHolder | undefined> {

@@ -5,8 +5,9 @@
  */
 export const SCRIPTS = {
   /**
-   * Deletes a lock only if the caller still holds it.
-   * KEYS[1] the lock; ARGV[1] the holder's token. Returns 1 when deleted, 0 otherwise.
+   * Deletes a lock only if the caller still holds it (or a key only if it still holds the value the
+   * caller checked).
+   * KEYS[1] the lock; ARGV[1] the holder's token (the expected value). Returns 1 when deleted, 0 otherwise.
    */
   releaseIfToken: `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`,
 
@@ -35,6 +36,15 @@ export const SCRIPTS = {
    */
   clearCloudIfOurs: `if redis.call('get', KEYS[1]) == ARGV[1] then redis.call('del', KEYS[1]) end
 if redis.call('hget', KEYS[2], 'runId') == ARGV[1] then redis.call('del', KEYS[2]) end
+return 1`,
+
+  /**
+   * Writes a field once, together with more fields, or nothing when it was written already.
+   * KEYS[1] the hash; ARGV[1] the once-field; ARGV[2] its value; ARGV[3..] more field/value pairs.
+   * Returns 1 when written.
+   */
+  startOnce: `if redis.call('hsetnx', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
+for i = 3, #ARGV, 2 do redis.call('hset', KEYS[1], ARGV[i], ARGV[i + 1]) end
 return 1`,
 
   /**

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from '../redis/keys.js';
+import { SCRIPTS } from '../redis/scripts.js';
 import type { Decision, DestroyRequest, Lane, Run, RunKind, RunMeta } from './run.js';
 
 /** How long a finished run's record is kept for cards, `/apollo status` and history. */
@@ -89,13 +90,11 @@ export class RunStore {
   /** Starts the destroy phase unless it was started; writes its queued lanes in the same step. */
   async startDestroy(runId: string, request: DestroyRequest, lanes: Lane[]): Promise<boolean> {
     const key = this.keys.run(runId);
-    const won = (await this.redis.hsetnx(key, 'destroy', JSON.stringify(request))) === 1;
-    if (!won) return false;
-    for (const lane of lanes) await this.saveLane(runId, lane, 'destroy');
-    return true;
+    const fields = lanes.flatMap((lane) => [laneField(lane.name, 'destroy'), JSON.stringify(lane)]);
+    // One script: nobody ever sees a destroy without its lanes, even if this process dies between.
+    return (await this.redis.eval(SCRIPTS.startOnce, 1, key, 'destroy', JSON.stringify(request), ...fields)) === 1;
   }
 
-  /** Marks a phase of the run cancelled (once); returns false when it already was. */
   /** Takes back a decision whose follow-up failed (the queue was down), so the next click can try again. */
   async undoDecision(runId: string): Promise<void> {
     await this.redis.hdel(this.keys.run(runId), 'decision');
@@ -106,6 +105,7 @@ export class RunStore {
     await this.redis.hdel(this.keys.run(runId), 'destroy', ...clouds.map((c) => laneField(c, 'destroy')));
   }
 
+  /** Marks a phase of the run cancelled (once); returns false when it already was. */
   async markCancelled(runId: string, by: string, phase: LanePhase = 'run'): Promise<boolean> {
     return (await this.redis.hsetnx(this.keys.run(runId), cancelField(phase), by)) === 1;
   }

@@ -21,11 +21,12 @@ function stickyLocks(initial: Record<string, LockHolder> = {}) {
       held.set(cloud, holder);
       return { ok: true, holder };
     },
-    async unlockSticky(cloud) {
-      const current = held.get(cloud);
+    async unlockSticky(cloud, expected) {
+      // Like the store: only the lock that was checked is removed.
+      if (held.get(cloud) !== expected) return false;
       held.delete(cloud);
       removed.push(cloud);
-      return current;
+      return true;
     },
     async sticky(cloud) {
       return held.get(cloud);
@@ -127,7 +128,7 @@ describe('unlockCloud', () => {
   it('a lock set without a reason is still audited with its owner', async () => {
     const s = setup({ locks: { aws: { owner: DEPLOYER, since: T0 } } });
     await unlockCloud(s.deps, 'aws', DEPLOYER);
-    expect(s.audit.entries[0]?.reason).toBe(`was locked by ${DEPLOYER}:`);
+    expect(s.audit.entries[0]?.reason).toBe(`was locked by ${DEPLOYER}`);
   });
 
   it('past the hourly limit the lock stays', async () => {

@@ -105,12 +105,16 @@ describe('CloudLocks: sticky locks', () => {
     expect(await redis.pttl(keys.stickyLock(c))).toBe(-1);
   });
 
-  it('unlockSticky returns the lock it removed, and undefined when there was none', async () => {
+  it('unlockSticky removes only the lock the caller checked: one replaced meanwhile stays', async () => {
     const c = cloud();
     const { holder } = await locks.lockSticky(c, 'U0A', 'demo');
-    expect(await locks.unlockSticky(c)).toEqual(holder);
+    const checked = (await locks.sticky(c))!;
+    expect(checked).toEqual(holder);
+    await redis.set(keys.stickyLock(c), JSON.stringify({ owner: 'U0B', reason: 'mine now', since: T0 }));
+    expect(await locks.unlockSticky(c, checked)).toBe(false);
+    expect((await locks.sticky(c))?.owner).toBe('U0B');
+    expect(await locks.unlockSticky(c, (await locks.sticky(c))!)).toBe(true);
     expect(await locks.sticky(c)).toBeUndefined();
-    expect(await locks.unlockSticky(c)).toBeUndefined();
   });
 
   it('state shows both kinds of lock, and neither when free', async () => {
