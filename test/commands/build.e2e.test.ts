@@ -182,11 +182,15 @@ describe('/apollo build, end to end', () => {
     });
 
     it('refuses a forged signature with 401 and does nothing', async () => {
-      const before = h.slack.calls.length;
-      const res = await h.command('build main', 'U0EVE', 'C0APOLLO', 'wrong-secret');
+      const jobs = async () => Object.values(await h.services.buildQueue.getJobCounts()).reduce((x, y) => x + y, 0);
+      const before = await jobs();
+      // Its own channel, so that late edits of earlier tests' cards cannot be mistaken for its doing.
+      const res = await h.command('build main', 'U0EVE', 'C0FORGED', 'wrong-secret');
       expect(res.status).toBe(401);
       await new Promise((r) => setTimeout(r, 200));
-      expect(h.slack.calls.length).toBe(before);
+      expect(h.slack.calls.filter((c) => c.body.channel === 'C0FORGED' || c.method === 'users.info' && c.body.user === 'U0EVE')).toEqual([]);
+      expect(h.repliesTo(res.responseUrl)).toEqual([]);
+      expect(await jobs()).toBe(before);
     });
   });
 

@@ -113,7 +113,8 @@ describe('limits helpers', () => {
   });
 
   it('clamps what it builds', () => {
-    expect(limitViolations([button('b'.repeat(200), 'a'.repeat(300), 'v')] as unknown as KnownBlock[])).toEqual([]);
+    // Inside an actions block, where the limits are checked: a long label and action id are clamped.
+    expect(limitViolations([{ type: 'actions', elements: [button('b'.repeat(200), 'a'.repeat(300), 'v')] }])).toEqual([]);
     expect((button('b'.repeat(200), 'id', 'v').text as { text: string }).text).toHaveLength(75);
     expect(capBlocks(Array.from({ length: 60 }, () => section('a')))).toHaveLength(50);
     expect(codeBlock('y'.repeat(10_000)).length).toBeLessThanOrEqual(LIMITS.sectionText);
