@@ -26,6 +26,9 @@ const WRONG_CHANNEL = 'That button belongs to a run of another channel; act on i
 const ok = (text?: string): Answer => (text === undefined ? { refused: false } : { refused: false, text });
 const no = (text: string): Answer => ({ refused: true, text });
 
+/** A click on a button no handler knows (an old card's, or a forged action id). */
+export const UNKNOWN_BUTTON = ':warning: That button is not one I know (an old card?). Nothing changed.';
+
 /** The text of an answer as sent: refusals marked. */
 export function answerText(answer: Answer): string | undefined {
   if (answer.text === undefined) return undefined;

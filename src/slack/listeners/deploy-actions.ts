@@ -5,7 +5,7 @@ import { destroyDeploy, type DestroyDeployDeps } from '../../actions/destroy-dep
 import { redeploy, type RedeployDeps } from '../../actions/redeploy.js';
 import { uploadLog, type UploadLogDeps } from '../../actions/upload-log.js';
 import { cancelRun, type CancelRunDeps } from '../../actions/cancel-run.js';
-import { answerText, cancelAnswer, decisionAnswer, destroyAnswer, redeployAnswer, uploadLogAnswer, type Answer } from '../../../views/outcomes.js';
+import { UNKNOWN_BUTTON, answerText, cancelAnswer, decisionAnswer, destroyAnswer, redeployAnswer, uploadLogAnswer, type Answer } from '../../../views/outcomes.js';
 import type { RequesterPolicy } from '../../access/requester-policy.js';
 import type { Redactor } from '../../redaction/redactor.js';
 import type { Logger } from '../../logger.js';
@@ -109,6 +109,6 @@ export function registerDeployActions(app: App, services: DeployActionsDeps): vo
   const known = new Set<string>(Object.values(ACTION));
   app.action<BlockAction>({ action_id: new RegExp(`^(?!(${[...known].join('|')})$).*`) }, async ({ ack, respond }) => {
     await ack();
-    await respond({ response_type: 'ephemeral', replace_original: false, text: ':warning: That button is not one I know (an old card?). Nothing changed.' }).catch(() => undefined);
+    await respond({ response_type: 'ephemeral', replace_original: false, text: UNKNOWN_BUTTON }).catch(() => undefined);
   });
 }
