@@ -147,6 +147,8 @@ export interface SandboxSettings {
   stateDir: string;
   /** Files a step must not read (the config file with its secret values). */
   hide?: string[];
+  /** The worker's uid (default: this process's); tests say "not root" without leaving root. */
+  uid?: number;
 }
 
 /**
@@ -161,7 +163,7 @@ export async function createSandbox(settings: SandboxSettings): Promise<StepSand
       ErrorCode.SandboxUnavailable,
       `the step sandbox is not available here (${reason}): run the worker as root on Linux with util-linux (unshare, setpriv), or set worker.sandbox: none to run steps unsandboxed`,
     );
-  if (process.getuid?.() !== 0) throw why('the worker is not root');
+  if ((settings.uid ?? process.getuid?.()) !== 0) throw why('the worker is not root');
   const user = await resolveStepUser(settings.runAs);
   const sandbox = new NamespaceSandbox(user, stateDir, (settings.hide ?? []).map((p) => resolve(p)));
   const probeDir = join(stateDir, 'workspaces', `.probe-${randomUUID()}`);

@@ -1,15 +1,17 @@
 import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { blocksText, Harness } from '../helpers/harness.js';
 import { TestRepo } from '../helpers/git-repo.js';
+import { stepReadableCopy } from '../helpers/step-readable.js';
 import type { KnownBlock } from '@slack/types';
 import { limitViolations } from '../../views/limits.js';
 import { ACTION } from '../../views/deploy-card.js';
 
-const FIXTURES = resolve('test/fixtures/reports');
+// Steps run as an unprivileged user: they read the fixtures from a copy they can enter.
+const FIXTURES = stepReadableCopy('test/fixtures/reports');
 const REQUESTER = 'U0REQUESTER';
 const APPROVER = 'U0APPROVER';
 const GROUP_MEMBER = 'U0GROUPIE';

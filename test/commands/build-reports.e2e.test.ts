@@ -1,9 +1,10 @@
-import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blocksText, Harness } from '../helpers/harness.js';
 import { TestRepo } from '../helpers/git-repo.js';
+import { stepReadableCopy } from '../helpers/step-readable.js';
 
-const FIXTURES = resolve('test/fixtures/reports');
+// Steps run as an unprivileged user: they read the fixtures from a copy they can enter.
+const FIXTURES = stepReadableCopy('test/fixtures/reports');
 
 describe('/apollo build with test reports', () => {
   let h: Harness;
