@@ -109,7 +109,7 @@ async function main(mode: Mode): Promise<void> {
     closers.unshift(() => slackApp.stop());
     logger.info({ port, socketMode: Boolean(env.SLACK_APP_TOKEN) }, `web listening on :${port} (POST /slack/events, GET /healthz)`);
     if (playground) {
-      logger.info(`no SLACK_BOT_TOKEN: playground mode, Slack is simulated on ${playground.apiUrl}. Try: npm run slash -- build HEAD`);
+      logger.info(`no SLACK_BOT_TOKEN: playground mode, Slack is simulated on ${playground.apiUrl}. Try: npm run slash -- build master (any branch, tag or reviewed SHA)`);
     }
   }
 
