@@ -1,4 +1,4 @@
-import type { TestSummary } from '../src/reports/summary.js';
+import type { FindingCount, FindingsDetails, TestSummary } from '../src/reports/summary.js';
 import { escapeMrkdwn } from './limits.js';
 
 /** One line that says what a report found: `46/54 passed, 8 failed`, `23 WARN lines ≤ 52 ✅`. */
@@ -17,6 +17,7 @@ export function summaryLine(summary: TestSummary): string {
     return byChecks ? `${gate} (gate uses WARN checks)` : `${gate} (${checks} WARN checks; gate uses WARN lines)`;
   }
   if (summary.format === 'terraform') return terraformLine(summary);
+  if (summary.details?.format === 'ansible-lint') return ansibleLintLine(summary.details);
   const parts = [`${summary.passed}/${summary.total} passed`];
   if (summary.failed > 0) parts.push(`${summary.failed} failed`);
   if (summary.errors > 0) parts.push(`${summary.errors} errors`);
@@ -37,4 +38,30 @@ function terraformLine(summary: TestSummary): string {
   const changes = details?.changes;
   if (!changes) return 'no resource changes reported';
   return [`${changes.added} added`, `${changes.changed} changed`, `${changes.destroyed} destroyed`].join(', ');
+}
+
+/** Rules named on a card line: the most frequent, as many as fit a glance. */
+const RULES_SHOWN = 3;
+
+/** `ansible-lint: 12 violations (yaml[truthy] 7, no-changed-when 3, …); 11 errors, 1 warning`. */
+function ansibleLintLine(details: FindingsDetails): string {
+  if (details.findings === 0) return 'ansible-lint: no violations';
+  const rules = details.byRule.slice(0, RULES_SHOWN).map(({ name, count }) => `${escapeMrkdwn(name)} ${count}`);
+  if (details.byRule.length > RULES_SHOWN) rules.push('…');
+  const line = `ansible-lint: ${plural(details.findings, 'violation')} (${rules.join(', ')})`;
+  // Warnings do not fail ansible-lint: say how many there are when they are not all one kind.
+  const warnings = countOf(details.bySeverity, 'warning');
+  return warnings > 0 ? `${line}; ${severities(details.bySeverity)}` : line;
+}
+
+function severities(counts: FindingCount[]): string {
+  return counts.map(({ name, count }) => (name === 'info' || name === 'style' ? `${count} ${escapeMrkdwn(name)}` : plural(count, escapeMrkdwn(name)))).join(', ');
+}
+
+function countOf(counts: FindingCount[], name: string): number {
+  return counts.find((entry) => entry.name === name)?.count ?? 0;
+}
+
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
 }

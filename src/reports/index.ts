@@ -1,3 +1,4 @@
+import { parseAnsibleLint } from './ansible-lint.js';
 import { parseDockerBench } from './docker-bench.js';
 import { parseJunit } from './junit.js';
 import { parseRspecJson } from './rspec-json.js';
@@ -18,6 +19,7 @@ export const REPORT_PARSERS: Readonly<Record<ReportFormat, ReportParser>> = {
   junit: parseJunit,
   tap: parseTap,
   terraform: parseTerraform,
+  'ansible-lint': parseAnsibleLint,
 };
 
 export function parseReport(format: ReportFormat, input: string, opts: ParseOptions = {}): TestSummary {

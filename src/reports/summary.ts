@@ -40,8 +40,25 @@ export interface TestSummary {
   extra?: Record<string, number | string | boolean>;
 }
 
+/** A name (a rule, a severity) and how many findings carry it. */
+export interface FindingCount {
+  name: string;
+  count: number;
+}
+
+/**
+ * What a linter or validator found, counted the way the tool counts: every finding once, by its
+ * severity (in the tool's own words, most severe first) and by its rule (most frequent first).
+ */
+export interface FindingsDetails {
+  format: Extract<ReportFormat, 'ansible-lint' | 'shellcheck' | 'packer'>;
+  findings: number;
+  bySeverity: FindingCount[];
+  byRule: FindingCount[];
+}
+
 /** Discriminated by `format`, so a view narrows to the fields its format carries. */
-export type ReportDetails = TerraformDetails;
+export type ReportDetails = TerraformDetails | FindingsDetails;
 
 export interface ParseOptions {
   /** docker-bench: the gate fails when the number of output lines containing WARN is greater than this. */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseAnsibleLint } from '../../src/reports/ansible-lint.js';
 import { parseDockerBench } from '../../src/reports/docker-bench.js';
 import { parseReport, REPORT_PARSERS } from '../../src/reports/index.js';
 import { parseJunit } from '../../src/reports/junit.js';
@@ -19,6 +20,7 @@ describe('parseReport', () => {
     { format: 'junit', fixture: 'bats-apollo-bootstrap-junit.xml', parser: parseJunit },
     { format: 'tap', fixture: 'bats-apollo-bootstrap.tap', parser: parseTap },
     { format: 'terraform', fixture: 'terraform-apply.out', parser: parseTerraform },
+    { format: 'ansible-lint', fixture: 'ansible-lint-site-2015-codeclimate.json', parser: parseAnsibleLint },
   ] as const)('sends $format to its parser with the options', ({ format, fixture, parser }) => {
     const input = readFixture(fixture);
     const opts = { warnThreshold: 10, publicOutputs: ['master_ips'] };

@@ -3,7 +3,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseTerraform } from '../../src/reports/terraform.js';
 import { firstHalf, readFixture, scratchDir } from './fixtures.js';
+import type { TestSummary } from '../../src/reports/summary.js';
 import { needs, onPath, runTool, type ToolRun } from './tools.js';
+
+/** Details are typed per format: narrow to terraform's before reading its outputs. */
+function outputsOf(summary: TestSummary) {
+  return summary.details?.format === 'terraform' ? summary.details.outputs : undefined;
+}
 
 /** Resource counts from terraform's result line, read by splitting words rather than by the parser's regex. */
 function resultCounts(text: string): Record<string, number> | undefined {
@@ -47,7 +53,7 @@ describe('parseTerraform, human output', () => {
     expect(JSON.stringify(hidden)).not.toContain('10.0.0.1');
 
     const shown = parseTerraform(text, { publicOutputs: ['master_ips'] });
-    expect(shown.details?.outputs).toContainEqual({ name: 'master_ips', value: '10.0.0.1,10.0.0.2,10.0.0.3' });
+    expect(outputsOf(shown)).toContainEqual({ name: 'master_ips', value: '10.0.0.1,10.0.0.2,10.0.0.3' });
     expect(JSON.stringify(shown)).not.toContain('c82b5973-fe97-dd34-866c-fc7deb47b882');
   });
 
@@ -237,7 +243,7 @@ describe('parseTerraform, fresh terraform runs', () => {
     expect(apply.stdout).toContain(String.fromCharCode(27)); // coloured, so stripping is exercised
     const applied = parseTerraform(apply.stdout + apply.stderr, { publicOutputs: ['masters', 'db_password'] });
     expect(applied).toMatchObject({ verdict: 'passed', details: { changes: { added: 1, changed: 0, destroyed: 0, operation: 'apply' } } });
-    expect(applied.details?.outputs).toContainEqual({ name: 'masters', value: '[\n  "10.0.0.1",\n  "10.0.0.2",\n]' });
+    expect(outputsOf(applied)).toContainEqual({ name: 'masters', value: '[\n  "10.0.0.1",\n  "10.0.0.2",\n]' });
     expect(applied.notes).toContain('output db_password is sensitive: its value is never shown, even though publicOutputs lists it');
 
     const again = terraform(dir, ['apply', '-input=false', '-auto-approve']);
@@ -247,7 +253,7 @@ describe('parseTerraform, fresh terraform runs', () => {
     expect(output.stdout).toContain('s3cr3t-never-posted'); // terraform itself prints sensitive values here
     const outputs = parseTerraform(output.stdout, { publicOutputs: ['cluster_id', 'db_password'] });
     expect(JSON.stringify(outputs)).not.toContain('s3cr3t-never-posted');
-    expect(outputs.details?.outputs).toContainEqual({ name: 'cluster_id', value: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    expect(outputsOf(outputs)).toContainEqual({ name: 'cluster_id', value: expect.stringMatching(/^[0-9a-f-]{36}$/) });
 
     const destroy = terraform(dir, ['destroy', '-input=false', '-auto-approve', '-json']);
     expect(parseTerraform(destroy.stdout)).toMatchObject({ verdict: 'passed', details: { changes: { added: 0, changed: 0, destroyed: 1, operation: 'destroy' } } });
