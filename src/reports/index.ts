@@ -3,6 +3,7 @@ import { parseDockerBench } from './docker-bench.js';
 import { parseJunit } from './junit.js';
 import { parseRspecJson } from './rspec-json.js';
 import { unparsed, type ParseOptions, type ReportFormat, type TestSummary } from './summary.js';
+import { parseShellcheck } from './shellcheck.js';
 import { parseTap } from './tap.js';
 import { parseTerraform } from './terraform.js';
 
@@ -20,6 +21,7 @@ export const REPORT_PARSERS: Readonly<Record<ReportFormat, ReportParser>> = {
   tap: parseTap,
   terraform: parseTerraform,
   'ansible-lint': parseAnsibleLint,
+  shellcheck: parseShellcheck,
 };
 
 export function parseReport(format: ReportFormat, input: string, opts: ParseOptions = {}): TestSummary {

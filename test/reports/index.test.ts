@@ -5,6 +5,7 @@ import { parseReport, REPORT_PARSERS } from '../../src/reports/index.js';
 import { parseJunit } from '../../src/reports/junit.js';
 import { parseRspecJson } from '../../src/reports/rspec-json.js';
 import { REPORT_FORMATS } from '../../src/reports/summary.js';
+import { parseShellcheck } from '../../src/reports/shellcheck.js';
 import { parseTap } from '../../src/reports/tap.js';
 import { parseTerraform } from '../../src/reports/terraform.js';
 import { readFixture } from './fixtures.js';
@@ -21,6 +22,7 @@ describe('parseReport', () => {
     { format: 'tap', fixture: 'bats-apollo-bootstrap.tap', parser: parseTap },
     { format: 'terraform', fixture: 'terraform-apply.out', parser: parseTerraform },
     { format: 'ansible-lint', fixture: 'ansible-lint-site-2015-codeclimate.json', parser: parseAnsibleLint },
+    { format: 'shellcheck', fixture: 'shellcheck-apollo-bootstrap-2015.json', parser: parseShellcheck },
   ] as const)('sends $format to its parser with the options', ({ format, fixture, parser }) => {
     const input = readFixture(fixture);
     const opts = { warnThreshold: 10, publicOutputs: ['master_ips'] };
