@@ -91,19 +91,7 @@ export class Harness {
     fields: Record<string, string> = {},
   ): Promise<{ status: number; body: string; responseUrl: string }> {
     const responseUrl = this.slack.responseUrl();
-    const raw = new URLSearchParams({
-      token: 'legacy',
-      team_id: 'T0APOLLO',
-      channel_id: channel,
-      channel_name: 'apollo',
-      user_id: user,
-      user_name: user.toLowerCase(),
-      command: '/apollo',
-      text,
-      response_url: responseUrl,
-      trigger_id: '1.2.3',
-      ...fields,
-    }).toString();
+    const raw = slashCommandBody(text, responseUrl, user, channel, fields);
     const res = await fetch(`${this.baseUrl}/slack/events`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', ...signedSlackHeaders(signingSecret, raw) },
@@ -165,6 +153,23 @@ export class Harness {
     if (this.services.settings.redisUrl === TEST_REDIS_URL) await deletePrefix(this.prefix);
     await rm(this.stateDir, { recursive: true, force: true });
   }
+}
+
+/** A slash command's form body, as Slack sends it (unsigned). */
+export function slashCommandBody(text: string, responseUrl: string, user = 'U0REQUEST', channel = 'C0APOLLO', fields: Record<string, string> = {}): string {
+  return new URLSearchParams({
+    token: 'legacy',
+    team_id: 'T0APOLLO',
+    channel_id: channel,
+    channel_name: 'apollo',
+    user_id: user,
+    user_name: user.toLowerCase(),
+    command: '/apollo',
+    text,
+    response_url: responseUrl,
+    trigger_id: '1.2.3',
+    ...fields,
+  }).toString();
 }
 
 /**

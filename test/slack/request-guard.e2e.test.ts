@@ -2,7 +2,7 @@ import { recordFault } from '../helpers/reliability.js';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { blocksText, Harness, SIGNING_SECRET } from '../helpers/harness.js';
+import { blocksText, Harness, SIGNING_SECRET, slashCommandBody } from '../helpers/harness.js';
 import { TestRepo } from '../helpers/git-repo.js';
 import { hmacSha256Hex, signedSlackHeaders } from '../../src/slack/signing.js';
 import { ACTION } from '../../views/actions.js';
@@ -59,18 +59,7 @@ function slowBody(baseUrl: string, path: string, behaviour: 'stall' | 'trickle')
 }
 
 function slashBody(text: string, responseUrl: string, user = 'U0GUARD'): string {
-  return new URLSearchParams({
-    token: 'legacy',
-    team_id: 'T0APOLLO',
-    channel_id: 'C0APOLLO',
-    channel_name: 'apollo',
-    user_id: user,
-    user_name: user.toLowerCase(),
-    command: '/apollo',
-    text,
-    response_url: responseUrl,
-    trigger_id: '1.2.3',
-  }).toString();
+  return slashCommandBody(text, responseUrl, user);
 }
 
 function clickBody(actionId: string, value: string, user: string, responseUrl: string): string {
