@@ -13,7 +13,7 @@ const Principal = z.union([z.literal('*'), SlackId]);
 
 const Report = z
   .strictObject({
-    format: z.enum(REPORT_FORMATS).describe('parser for the output: rspec-json, docker-bench, junit, tap, terraform, ansible-lint (codeclimate or SARIF JSON, parseable or default text) or shellcheck (json, json1 or checkstyle)'),
+    format: z.enum(REPORT_FORMATS).describe('parser for the output: rspec-json, docker-bench, junit, tap, terraform, ansible-lint (codeclimate or SARIF JSON, parseable or default text), shellcheck (json, json1 or checkstyle) or packer (validate)'),
     path: z.string().min(1).optional().describe("file to parse, relative to the step's cwd; without it the step's output is parsed"),
     warnThreshold: z.number().int().min(0).optional().describe('docker-bench: fail when more output lines than this contain WARN'),
     publicOutputs: z.array(z.string()).optional().describe('terraform: output names that may be shown in Slack (others never are)'),

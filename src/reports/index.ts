@@ -1,6 +1,7 @@
 import { parseAnsibleLint } from './ansible-lint.js';
 import { parseDockerBench } from './docker-bench.js';
 import { parseJunit } from './junit.js';
+import { parsePacker } from './packer.js';
 import { parseRspecJson } from './rspec-json.js';
 import { unparsed, type ParseOptions, type ReportFormat, type TestSummary } from './summary.js';
 import { parseShellcheck } from './shellcheck.js';
@@ -22,6 +23,7 @@ export const REPORT_PARSERS: Readonly<Record<ReportFormat, ReportParser>> = {
   terraform: parseTerraform,
   'ansible-lint': parseAnsibleLint,
   shellcheck: parseShellcheck,
+  packer: parsePacker,
 };
 
 export function parseReport(format: ReportFormat, input: string, opts: ParseOptions = {}): TestSummary {
