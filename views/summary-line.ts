@@ -18,6 +18,7 @@ export function summaryLine(summary: TestSummary): string {
   }
   if (summary.format === 'terraform') return terraformLine(summary);
   if (summary.details?.format === 'ansible-lint') return ansibleLintLine(summary.details);
+  if (summary.format === 'lines') return `lines: ${summary.passed} passed, ${summary.failed} failed`;
   if (summary.details?.format === 'packer') return summary.details.findings === 0 ? 'packer: valid' : `packer: ${plural(summary.details.findings, 'error')}`;
   if (summary.details?.format === 'shellcheck') return summary.details.findings === 0 ? 'shellcheck: no findings' : `shellcheck: ${severities(summary.details.bySeverity)}`;
   const parts = [`${summary.passed}/${summary.total} passed`];

@@ -11,12 +11,36 @@ import { Duration } from './duration.js';
 const SlackId = z.string().regex(/^[UWS][A-Z0-9]{2,}$/, 'expected a Slack user id (U…/W…) or usergroup id (S…)');
 const Principal = z.union([z.literal('*'), SlackId]);
 
+/**
+ * A regex counted against each output line. Checked here, so a typo stops the bot at start-up by
+ * its path instead of failing every run; one that matches an empty line would count blank lines.
+ */
+const LinePattern = z.string().superRefine((source, ctx) => {
+  let pattern: RegExp;
+  try {
+    pattern = new RegExp(source);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: `not a valid regular expression: ${(error as Error).message}` });
+    return;
+  }
+  if (pattern.test('')) ctx.addIssue({ code: 'custom', message: 'matches an empty line, so it would count every line' });
+});
+
 const Report = z
   .strictObject({
-    format: z.enum(REPORT_FORMATS).describe('parser for the output: rspec-json, docker-bench, junit, tap, terraform, ansible-lint (codeclimate or SARIF JSON, parseable or default text), shellcheck (json, json1 or checkstyle) or packer (validate)'),
+    format: z.enum(REPORT_FORMATS).describe('parser for the output: rspec-json, docker-bench, junit, tap, terraform, ansible-lint (codeclimate or SARIF JSON, parseable or default text), shellcheck (json, json1 or checkstyle), packer (validate) or lines (passPattern and failPattern)'),
     path: z.string().min(1).optional().describe("file to parse, relative to the step's cwd; without it the step's output is parsed"),
     warnThreshold: z.number().int().min(0).optional().describe('docker-bench: fail when more output lines than this contain WARN'),
     publicOutputs: z.array(z.string()).optional().describe('terraform: output names that may be shown in Slack (others never are)'),
+    passPattern: LinePattern.optional().describe('lines: a regex; each output line matching it is one passed test'),
+    failPattern: LinePattern.optional().describe('lines: a regex; each output line matching it is one failed test (checked before passPattern)'),
+  })
+  .superRefine((report, ctx) => {
+    const lines = report.format === 'lines';
+    for (const key of ['passPattern', 'failPattern'] as const) {
+      if (lines && report[key] === undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'the lines report needs both passPattern and failPattern' });
+      if (!lines && report[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'only the lines report reads this' });
+    }
   })
   .describe('parse the step’s test report into a summary');
 

@@ -169,6 +169,8 @@ async function readReport(options: LaneRunOptions, step: Step, cwd: string, resu
   const opts = {
     ...(report.warnThreshold !== undefined ? { warnThreshold: report.warnThreshold } : {}),
     ...(report.publicOutputs ? { publicOutputs: report.publicOutputs } : {}),
+    ...(report.passPattern !== undefined ? { passPattern: report.passPattern } : {}),
+    ...(report.failPattern !== undefined ? { failPattern: report.failPattern } : {}),
   };
   const parse = (text: string) => {
     options.onReport?.(report.format, text);

@@ -1,6 +1,7 @@
 import { parseAnsibleLint } from './ansible-lint.js';
 import { parseDockerBench } from './docker-bench.js';
 import { parseJunit } from './junit.js';
+import { parseLines } from './lines.js';
 import { parsePacker } from './packer.js';
 import { parseRspecJson } from './rspec-json.js';
 import { unparsed, type ParseOptions, type ReportFormat, type TestSummary } from './summary.js';
@@ -24,6 +25,7 @@ export const REPORT_PARSERS: Readonly<Record<ReportFormat, ReportParser>> = {
   'ansible-lint': parseAnsibleLint,
   shellcheck: parseShellcheck,
   packer: parsePacker,
+  lines: parseLines,
 };
 
 export function parseReport(format: ReportFormat, input: string, opts: ParseOptions = {}): TestSummary {

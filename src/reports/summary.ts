@@ -65,6 +65,10 @@ export interface ParseOptions {
   warnThreshold?: number;
   /** terraform: output names the config marks public; other output values are never shown. */
   publicOutputs?: string[];
+  /** lines: a line matching this regex is one passed test. */
+  passPattern?: string;
+  /** lines: a line matching this regex is one failed test (checked first). */
+  failPattern?: string;
 }
 
 export function unparsed(format: ReportFormat, reason: string): TestSummary {

@@ -3,6 +3,7 @@ import { parseAnsibleLint } from '../../src/reports/ansible-lint.js';
 import { parseDockerBench } from '../../src/reports/docker-bench.js';
 import { parseReport, REPORT_PARSERS } from '../../src/reports/index.js';
 import { parseJunit } from '../../src/reports/junit.js';
+import { parseLines } from '../../src/reports/lines.js';
 import { parsePacker } from '../../src/reports/packer.js';
 import { parseRspecJson } from '../../src/reports/rspec-json.js';
 import { REPORT_FORMATS } from '../../src/reports/summary.js';
@@ -25,9 +26,10 @@ describe('parseReport', () => {
     { format: 'ansible-lint', fixture: 'ansible-lint-site-2015-codeclimate.json', parser: parseAnsibleLint },
     { format: 'shellcheck', fixture: 'shellcheck-apollo-bootstrap-2015.json', parser: parseShellcheck },
     { format: 'packer', fixture: 'packer-validate-vagrant-2015.out', parser: parsePacker },
+    { format: 'lines', fixture: 'bats-apollo-bootstrap.tap', parser: parseLines },
   ] as const)('sends $format to its parser with the options', ({ format, fixture, parser }) => {
     const input = readFixture(fixture);
-    const opts = { warnThreshold: 10, publicOutputs: ['master_ips'] };
+    const opts = { warnThreshold: 10, publicOutputs: ['master_ips'], passPattern: '^ok ', failPattern: '^not ok ' };
     const summary = parseReport(format, input, opts);
     expect(summary.format).toBe(format);
     expect(summary.verdict).not.toBe('unparsed');
