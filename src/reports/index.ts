@@ -1,3 +1,4 @@
+import { terminalText } from '../pipeline/terminal-text.js';
 import { parseAnsibleLint } from './ansible-lint.js';
 import { parseDockerBench } from './docker-bench.js';
 import { parseJunit } from './junit.js';
@@ -11,7 +12,7 @@ import { parseTerraform } from './terraform.js';
 
 /**
  * The report parsers by format name, as `apollo.yml` names them. Each is a pure function of the
- * tool's output exactly as written (read the report file, or keep stdout byte for byte: text parsers
+ * tool's output as written, rendered as plain text (keep stdout byte for byte otherwise: text parsers
  * read a missing final newline as output cut mid-line).
  */
 export type ReportParser = (input: string, opts?: ParseOptions) => TestSummary;
@@ -30,7 +31,8 @@ export const REPORT_PARSERS: Readonly<Record<ReportFormat, ReportParser>> = {
 
 export function parseReport(format: ReportFormat, input: string, opts: ParseOptions = {}): TestSummary {
   try {
-    return REPORT_PARSERS[format](input, opts);
+    // Tools colour and redraw even when not on a TTY; parsers, like the card, read the plain text.
+    return REPORT_PARSERS[format](terminalText(input), opts);
   } catch (error) {
     // Parsers return `unparsed` for every input they cannot read; reaching this is a parser bug, and a
     // bug in reading a report must fail that step's report, not the whole run.

@@ -13,6 +13,7 @@ import type { WorkerDeps } from './worker-deps.js';
 import { renderFailuresThread } from '../../views/failures-thread.js';
 import { CANCEL_REASON } from '../queue/cancel-bus.js';
 import { NO_SANDBOX, type StepNetwork, type StepSandbox } from '../pipeline/sandbox.js';
+import { TerminalTextFilter } from '../pipeline/terminal-text.js';
 import { StreamRedactor } from '../redaction/stream-redactor.js';
 import { sensitiveTerraformValues } from '../redaction/terraform-sensitive.js';
 import type { Redactor } from '../redaction/redactor.js';
@@ -107,7 +108,7 @@ export async function runLaneJob(services: WorkerDeps, job: LaneJob): Promise<La
       ...(settings.killGraceMs !== undefined ? { killGraceMs: settings.killGraceMs } : {}),
       sandbox: job.sandbox ?? NO_SANDBOX,
       ...(job.network ? { network: job.network } : {}),
-      filter: () => new StreamRedactor(redactor),
+      filter: () => new TerminalTextFilter(new StreamRedactor(redactor)),
       onReport: (format, text) => {
         if (format !== 'terraform') return;
         const learned = sensitiveTerraformValues(text);
