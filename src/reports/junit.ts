@@ -2,6 +2,7 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { batsLocation } from './bats-location.js';
 import { unparsed, type ParseOptions, type TestFailure, type TestSummary } from './summary.js';
 import { firstLines, firstNonBlankLine, quote } from './text.js';
+import { decodeEntities } from './xml-entities.js';
 
 /**
  * JUnit XML (bats `--formatter junit`, and most CI test runners). The suite attributes
@@ -28,7 +29,7 @@ const REPEATABLE = new Set(['testsuite', 'testcase', 'failure', 'error', 'skippe
 const parser = new XMLParser({
   ignoreAttributes: false,
   attributeNamePrefix: '@_',
-  // Entities are decoded by `decodeEntities` below, in one pass: the parser's own pass leaves numeric
+  // Entities are decoded by `decodeEntities` (xml-entities.ts), in one pass: the parser's own pass leaves numeric
   // references (bats escapes every ' as &#39;) as they are unless its deprecated HTML mode is on.
   processEntities: false,
   parseTagValue: false,
@@ -171,12 +172,3 @@ function textOf(node: XmlNode): string {
   return text + cdataText;
 }
 
-const NAMED_ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
-
-function decodeEntities(text: string): string {
-  return text.replace(/&(?:#(\d+)|#x([0-9a-fA-F]+)|(lt|gt|amp|quot|apos));/g, (whole, dec?: string, hex?: string, named?: string) => {
-    if (named !== undefined) return NAMED_ENTITIES[named] ?? whole;
-    const codePoint = dec !== undefined ? Number(dec) : parseInt(hex ?? '', 16);
-    return codePoint <= 0x10ffff ? String.fromCodePoint(codePoint) : whole;
-  });
-}

@@ -2,6 +2,7 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { fileLine, summariseFindings, type Finding } from './findings.js';
 import { unparsed, type ParseOptions, type TestSummary } from './summary.js';
 import { firstNonBlankLine, quote } from './text.js';
+import { decodeEntities } from './xml-entities.js';
 
 /**
  * shellcheck's machine formats: `-f json` (a list), `-f json1` (`{"comments": [...]}`) and
@@ -84,16 +85,6 @@ function parseCheckstyle(input: string): TestSummary {
   }
   const merged = findings.some((f) => f.severity === 'info') ? ['checkstyle counts style comments as info'] : [];
   return summarise(findings, merged);
-}
-
-const NAMED_ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
-
-function decodeEntities(text: string): string {
-  return text.replace(/&(?:#(\d+)|#x([0-9a-fA-F]+)|(lt|gt|amp|quot|apos));/g, (whole, dec?: string, hex?: string, named?: string) => {
-    if (named !== undefined) return NAMED_ENTITIES[named] ?? whole;
-    const codePoint = dec !== undefined ? Number(dec) : parseInt(hex ?? '', 16);
-    return codePoint <= 0x10ffff ? String.fromCodePoint(codePoint) : whole;
-  });
 }
 
 function summarise(findings: Finding[], notes: string[]): TestSummary {
