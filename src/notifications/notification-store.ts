@@ -74,8 +74,4 @@ export class NotificationStore {
     const [version, sent] = await this.redis.mget(this.key(ref, 'ver'), this.key(ref, 'sent'));
     return { version: Number(version ?? 0), sent: Number(sent ?? 0) };
   }
-
-  async markSent(ref: RunRef, version: number): Promise<void> {
-    await this.redis.set(this.key(ref, 'sent'), String(version), 'EX', this.ttlSeconds);
-  }
 }

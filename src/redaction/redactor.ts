@@ -327,18 +327,3 @@ export class Redactor {
     return value;
   }
 }
-
-/** The secret values a process knows: env vars named in `secrets:` and cloud env entries marked secret. */
-export function secretValues(config: { secrets: string[]; clouds: Record<string, { env: Record<string, string | { value: string; secret: boolean }> }> }, env: NodeJS.ProcessEnv = process.env): string[] {
-  const values: string[] = [];
-  for (const name of config.secrets) {
-    const value = env[name];
-    if (value) values.push(value);
-  }
-  for (const cloud of Object.values(config.clouds)) {
-    for (const value of Object.values(cloud.env)) {
-      if (typeof value !== 'string' && value.secret) values.push(value.value);
-    }
-  }
-  return values;
-}

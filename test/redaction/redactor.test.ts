@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REDACTED, Redactor, secretValues } from '../../src/redaction/redactor.js';
+import { REDACTED, Redactor } from '../../src/redaction/redactor.js';
 import { sensitiveTerraformValues } from '../../src/redaction/terraform-sensitive.js';
 import { CANARIES, CONFIGURED_SECRET, assertNoCanary, canaryScript } from '../helpers/canaries.js';
 
@@ -52,13 +52,6 @@ describe('redactor', () => {
     expect(JSON.stringify(redactor.redactDeep(blocks))).not.toMatch(/AKIA|s3cr3t/);
   });
 
-  it('collects secret values from `secrets:` env names and secret cloud env entries', () => {
-    const values = secretValues(
-      { secrets: ['DO_TOKEN', 'UNSET'], clouds: { aws: { env: { A: 'plain', B: { value: 'cloud-secret', secret: true }, C: { value: 'visible', secret: false } } } } },
-      { DO_TOKEN: 'do-token-value' },
-    );
-    expect(values.sort()).toEqual(['cloud-secret', 'do-token-value']);
-  });
 });
 
 /** Each shape on its own, in a line where no other rule (no secret-sounding key) would catch it. */
