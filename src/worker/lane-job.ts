@@ -53,7 +53,7 @@ export interface LaneJob {
 /**
  * Runs one lane of a run the same way for builds, deploys and destroys: a fresh checkout, the steps,
  * every state change saved to Redis and shown on the card. The workspace is removed whatever
- * happened; the log is kept on disk and in Redis (for the Logs button).
+ * happened; the (redacted) log is stored in Redis for the Logs button, and its file removed.
  */
 export async function runLaneJob(services: WorkerDeps, job: LaneJob): Promise<Lane> {
   const { runs, notifier, mirror, settings, logs, logger } = services;
