@@ -8,7 +8,8 @@ import { createLogger, type Logger } from './logger.js';
 import { ensureRedis } from './redis/local-server.js';
 import { createServices, type Services } from './services.js';
 import { createSlackApp } from './slack/app.js';
-import { FakeSlack, type SlackCall } from './slack/playground/fake-slack.js';
+import { Playground } from './slack/playground/playground.js';
+import { prepareDemo } from './slack/playground/demo/demo-repo.js';
 import { startWorkers } from './worker/workers.js';
 import { webhookRoutes } from './webhooks/routes.js';
 import { DEFAULT_STALL } from './worker/stall-recovery.js';
@@ -34,18 +35,21 @@ function productionProblem(env: Env, mode: Mode): string | undefined {
   return undefined;
 }
 
-/** ./apollo.yml, or the example pipeline when the operator has not written one yet. */
-function configPath(env: Env, logger: Logger): string {
+/**
+ * ./apollo.yml (or APOLLO_CONFIG). Without one, the playground runs its built-in demo (a local
+ * repository and pipeline that need only bash and git, so it works offline); a bot with a token
+ * falls back to the example pipeline.
+ */
+async function configPath(env: Env, logger: Logger, playground: boolean): Promise<string> {
   if (process.env.APOLLO_CONFIG || existsSync(env.APOLLO_CONFIG)) return env.APOLLO_CONFIG;
+  if (playground) {
+    const demo = await prepareDemo(env.APOLLO_STATE_DIR);
+    logger.info(`no ${env.APOLLO_CONFIG}: playground demo, repository ${demo.repository}, pipeline ${demo.configPath} (copy it to apollo.yml to change it)`);
+    return demo.configPath;
+  }
   const example = resolve(PROJECT_ROOT, 'examples/apollo.yml');
   logger.info(`no ${env.APOLLO_CONFIG}: using ${example} (copy it to apollo.yml to change it)`);
   return example;
-}
-
-function printCall(call: SlackCall): void {
-  const blocks = (call.body.blocks as { text?: { text?: string } }[] | undefined) ?? [];
-  const text = blocks.map((b) => b.text?.text).filter(Boolean).join('\n') || String(call.body.text ?? '');
-  process.stdout.write(`\n[slack ${call.method}${call.body.channel ? ` ${String(call.body.channel)}` : ''}]\n${text}\n`);
 }
 
 async function main(mode: Mode): Promise<void> {
@@ -53,22 +57,23 @@ async function main(mode: Mode): Promise<void> {
   const problem = productionProblem(env, mode);
   if (problem) throw new ApolloError(ErrorCode.EnvInvalid, problem);
   const logger = createLogger(env.LOG_LEVEL);
-  const configFile = configPath(env, logger);
+  const playgroundMode = !env.SLACK_BOT_TOKEN && process.env.NODE_ENV !== 'production';
+  const configFile = await configPath(env, logger, playgroundMode && !env.SLACK_APP_TOKEN);
   const config = loadConfigFile(configFile);
   const redis = await ensureRedis(env.REDIS_URL, env.APOLLO_STATE_DIR);
   if (redis.started) logger.info(redis.started);
 
-  // No bot token: run against a local stand-in of Slack and print what would be posted.
-  let playground: FakeSlack | undefined;
+  // No bot token: run against a local stand-in of Slack, shown in the local client.
+  let playground: Playground | undefined;
   if (!env.SLACK_BOT_TOKEN && env.SLACK_APP_TOKEN) {
     // The playground is HTTP on loopback only; Socket Mode would open Bolt's own server on every interface.
     throw new ApolloError(ErrorCode.EnvInvalid, 'SLACK_APP_TOKEN needs SLACK_BOT_TOKEN (without a bot token the bot runs the local playground, which takes no app token)');
   }
-  if (!env.SLACK_BOT_TOKEN && process.env.NODE_ENV !== 'production') {
-    playground = await new FakeSlack({ onCall: printCall, teamId: 'T0PLAYGROUND' }).start(env.PORT === 0 ? 0 : env.PORT + 1);
+  if (playgroundMode) {
+    playground = await Playground.start(env.PORT === 0 ? 0 : env.PORT + 1);
   }
   const botToken = env.SLACK_BOT_TOKEN ?? 'xoxb-playground';
-  const slackApiUrl = playground?.apiUrl ?? env.SLACK_API_URL;
+  const slackApiUrl = playground?.slack.apiUrl ?? env.SLACK_API_URL;
   const settings = {
     redisUrl: redis.url,
     redisPrefix: env.APOLLO_REDIS_PREFIX,
@@ -100,16 +105,21 @@ async function main(mode: Mode): Promise<void> {
       ...(playground ? { botUserId: 'UAPOLLOBOT' } : {}),
       port: env.PORT,
       ...(playground ? { host: PLAYGROUND_HOST } : {}),
-      routes: webhookRoutes(services, {
-        ...(env.GITHUB_WEBHOOK_SECRET ? { github: env.GITHUB_WEBHOOK_SECRET } : {}),
-        ...(env.CI_WEBHOOK_SECRET ? { ci: env.CI_WEBHOOK_SECRET } : {}),
-      }),
+      routes: [
+        ...webhookRoutes(services, {
+          ...(env.GITHUB_WEBHOOK_SECRET ? { github: env.GITHUB_WEBHOOK_SECRET } : {}),
+          ...(env.CI_WEBHOOK_SECRET ? { ci: env.CI_WEBHOOK_SECRET } : {}),
+        }),
+        // The playground's client (page and API) on the same loopback server as /slack/events.
+        ...(playground && signingSecret ? playground.clientRoutes(signingSecret, logger) : []),
+      ],
     });
     const { port } = await slackApp.start();
     closers.unshift(() => slackApp.stop());
     logger.info({ port, socketMode: Boolean(env.SLACK_APP_TOKEN) }, `web listening on :${port} (POST /slack/events, GET /healthz)`);
     if (playground) {
-      logger.info(`no SLACK_BOT_TOKEN: playground mode, Slack is simulated on ${playground.apiUrl}. Try: npm run slash -- build master (any branch, tag or reviewed SHA)`);
+      logger.info(`no SLACK_BOT_TOKEN: playground mode, Slack is simulated on ${playground.slack.apiUrl}`);
+      process.stdout.write(`\n  apollo playground: open http://${PLAYGROUND_HOST}:${port}/ and type /apollo deploy all main\n\n`);
     }
   }
 

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { signedSlackHeaders } from '../signing.js';
 import { readPlaygroundSecret } from './playground-secret.js';
+import { PLAYGROUND_CHANNEL, PLAYGROUND_TEAM, REQUESTER } from './roster.js';
 
 const port = Number(process.env.PORT ?? 3000);
 const stateDir = process.env.APOLLO_STATE_DIR ?? './.state';
@@ -15,11 +16,11 @@ const text = process.argv.slice(2).join(' ');
 const body = new URLSearchParams({
   command: '/apollo',
   text,
-  user_id: process.env.APOLLO_PLAYGROUND_USER ?? 'U0PLAYGROUND',
-  user_name: 'playground',
-  channel_id: process.env.APOLLO_PLAYGROUND_CHANNEL ?? 'C0PLAYGROUND',
-  channel_name: 'playground',
-  team_id: 'T0PLAYGROUND',
+  user_id: process.env.APOLLO_PLAYGROUND_USER ?? REQUESTER.id,
+  user_name: REQUESTER.name,
+  channel_id: process.env.APOLLO_PLAYGROUND_CHANNEL ?? PLAYGROUND_CHANNEL.id,
+  channel_name: PLAYGROUND_CHANNEL.name,
+  team_id: PLAYGROUND_TEAM,
   response_url: `http://127.0.0.1:${port + 1}/response/${randomUUID()}`,
   trigger_id: '0.0.0',
 }).toString();
@@ -30,4 +31,4 @@ const res = await fetch(`http://127.0.0.1:${port}/slack/events`, {
   body,
 });
 const answer = await res.text();
-process.stdout.write(`${res.status} ${answer || '(acknowledged; replies and cards appear in the bot’s output)'}\n`);
+process.stdout.write(`${res.status} ${answer || '(acknowledged; replies and cards appear in the playground client, at the URL the bot printed)'}\n`);
