@@ -1,4 +1,5 @@
 import type { Config } from '../src/config/schema.js';
+import type { Message } from '../views/limits.js';
 import type { RequestBuildDeps } from '../src/actions/request-build.js';
 import type { RequestDeployDeps } from '../src/actions/request-deploy.js';
 import type { CancelRunDeps } from '../src/actions/cancel-run.js';
@@ -18,7 +19,7 @@ export type CommandDeps = RequestBuildDeps &
   LockCloudDeps & {
     config: Config;
     runs: Pick<RunStore, 'get' | 'recentIds'>;
-    cloudState: Pick<CloudState, 'lastDeploy'>;
+    cloudState: Pick<CloudState, 'lastDeploy' | 'current'>;
     locks: Pick<CloudLocks, 'state'>;
     audit: Pick<AuditLog, 'latest'>;
   };
@@ -27,8 +28,8 @@ export type CommandDeps = RequestBuildDeps &
 export interface CommandContext {
   userId: string;
   channelId: string;
-  /** Sends an ephemeral message to the person who typed the command. */
-  reply: (text: string) => Promise<void>;
+  /** Sends an ephemeral message (text, or Block Kit with buttons) to the person who typed the command. */
+  reply: (message: string | Message) => Promise<void>;
   services: CommandDeps;
 }
 

@@ -4,8 +4,9 @@ import { GitRef } from '../src/git/ref.js';
 import { requestDeploy } from '../src/actions/request-deploy.js';
 import { defineCommand } from './command.js';
 import { parseArgs } from './parse.js';
+import { Duration } from '../src/config/duration.js';
 
-const USAGE = '/apollo deploy <cloud|all|a,b> <commit> [--no-tests | --tests serverspec,docker-bench]';
+const USAGE = '/apollo deploy <cloud|all|a,b> <commit> [--no-tests | --tests serverspec,docker-bench] [--ephemeral | --keep 4h]';
 
 const CloudList = z
   .string()
@@ -20,11 +21,19 @@ export interface DeployArgs {
   clouds: string[];
   ref: string;
   tests?: string[];
+  /** `--ephemeral`: tear down right after the tests. */
+  ephemeral?: boolean;
+  /** `--keep 4h`: destroy automatically this long after the deploy. */
+  keepMs?: number;
 }
+
+const KeepDuration = z.string().regex(/^\d+(\.\d+)?(s|m|h|d)$/, 'expected a lifetime like 90m, 4h or 2d').transform((v) => Duration.parse(v));
 
 export function parseDeployArgs(args: string[], configured: string[]): DeployArgs {
   const positional: string[] = [];
   let tests: string[] | undefined;
+  let ephemeral = false;
+  let keepMs: number | undefined;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (arg === '--no-tests') tests = [];
@@ -32,6 +41,11 @@ export function parseDeployArgs(args: string[], configured: string[]): DeployArg
       const value = arg === '--tests' ? args[++i] : arg.slice('--tests='.length);
       if (!value) throw new ApolloError(ErrorCode.UsageInvalid, '--tests needs a comma list of suites.', { details: [`Usage: \`${USAGE}\``] });
       tests = parseArgs(z.tuple([SuiteList]), [value], USAGE)[0];
+    } else if (arg === '--ephemeral') ephemeral = true;
+    else if (arg === '--keep' || arg.startsWith('--keep=')) {
+      const value = arg === '--keep' ? args[++i] : arg.slice('--keep='.length);
+      if (!value) throw new ApolloError(ErrorCode.UsageInvalid, '--keep needs a lifetime, like 4h.', { details: [`Usage: \`${USAGE}\``] });
+      keepMs = parseArgs(z.tuple([KeepDuration]), [value], USAGE)[0];
     } else if (arg.startsWith('--')) {
       throw new ApolloError(ErrorCode.UsageInvalid, `Unknown option \`${arg.slice(0, 40)}\`.`, { details: [`Usage: \`${USAGE}\``] });
     } else positional.push(arg);
@@ -49,7 +63,10 @@ export function parseDeployArgs(args: string[], configured: string[]): DeployArg
       details: [`Configured clouds: ${configured.map((c) => `\`${c}\``).join(', ') || 'none'} (or \`all\`).`],
     });
   }
-  return { clouds, ref, ...(tests ? { tests } : {}) };
+  if (ephemeral && keepMs !== undefined) {
+    throw new ApolloError(ErrorCode.UsageInvalid, 'Choose `--ephemeral` (torn down after its tests) or `--keep` (destroyed later), not both.', { details: [`Usage: \`${USAGE}\``] });
+  }
+  return { clouds, ref, ...(tests ? { tests } : {}), ...(ephemeral ? { ephemeral } : {}), ...(keepMs !== undefined ? { keepMs } : {}) };
 }
 
 export const deployCommand = defineCommand({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isRunDone, type Run } from '../src/runs/run.js';
-import { renderStatus } from '../views/status.js';
+import { renderStatus, type CloudStatus } from '../views/status.js';
 import { defineCommand } from './command.js';
 import { parseArgs } from './parse.js';
 
@@ -20,7 +20,13 @@ export const statusCommand = defineCommand({
       const run = await runs.get(id);
       if (run && !isRunDone(run)) active.push(run);
     }
-    const clouds = await Promise.all(Object.keys(config.clouds).map(async (cloud) => ({ cloud, last: await cloudState.lastDeploy(cloud) })));
+    const clouds = await Promise.all(
+      Object.keys(config.clouds).map(async (cloud): Promise<CloudStatus> => {
+        const [last, currentId] = await Promise.all([cloudState.lastDeploy(cloud), cloudState.current(cloud)]);
+        const current = currentId ? await runs.get(currentId) : undefined;
+        return { cloud, ...(last ? { last } : {}), ...(current ? { current } : {}) };
+      }),
+    );
     await reply(renderStatus(active, clouds));
   },
 });

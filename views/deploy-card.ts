@@ -1,7 +1,7 @@
 import type { Button, KnownBlock } from '@slack/types';
 import { formatDuration } from '../src/config/duration.js';
 import { shortSha } from '../src/git/ref.js';
-import { laneStatus, lanesDone, runFinishedAt, runStartedAt, runStatus, type Lane, type Run, type StepState } from '../src/runs/run.js';
+import { laneStatus, lanesDone, needsCleanup, runFinishedAt, runStartedAt, runStatus, teardownSteps, type Lane, type Run, type StepState } from '../src/runs/run.js';
 import { STATUS_ICON, STATUS_WORD } from './icons.js';
 import { button, capBlocks, clamp, codeBlock, context, escapeMrkdwn, header, inlineCode, LIMITS, linesToSections, section, type Message } from './limits.js';
 import { mention } from './mention.js';
@@ -36,11 +36,35 @@ function cloudRow(lane: Lane, now: number): string {
   row += laneDuration(lane, now);
   const problem = laneProblem(lane);
   if (problem) row += `\n      ${problem}`;
+  const ephemeral = teardownSteps(lane).length > 0;
+  if (ephemeral && lane.startedAt !== undefined) row += `\n      ${phaseLine('deploy', lane.steps.filter((s) => s.role === undefined), lane)}`;
   for (const step of lane.steps) {
-    const line = suiteLine(step);
+    const line = step.role === 'teardown' ? undefined : suiteLine(step);
     if (line) row += `\n      ${line}`;
   }
+  if (ephemeral && lane.startedAt !== undefined) row += `\n      ${teardownLine(lane)}`;
   return row;
+}
+
+/** An ephemeral lane's deploy steps as one line: how they ended, and where they failed. */
+function phaseLine(label: string, steps: StepState[], lane: Lane): string {
+  const status = laneStatus({ name: lane.name, steps, ...(lane.finishedAt !== undefined ? { finishedAt: lane.finishedAt } : {}), ...(lane.startedAt !== undefined ? { startedAt: lane.startedAt } : {}) });
+  const failed = steps.find((s) => s.status === 'failed' || s.status === 'interrupted' || s.status === 'cancelled');
+  return `${STATUS_ICON[status]} ${label}: ${STATUS_WORD[status]}${failed ? ` at ${escapeMrkdwn(failed.name)}` : ''}`;
+}
+
+/** An ephemeral lane's teardown: done, running, waiting, or not done (the cloud needs cleanup). */
+function teardownLine(lane: Lane): string {
+  const steps = teardownSteps(lane);
+  if (steps.every((s) => s.status === 'passed')) {
+    const summaries = steps.filter((s) => s.summary).map((s) => `${escapeMrkdwn(s.name)}: ${summaryLine(s.summary!)}`);
+    return ['🧹 teardown: ✅ torn down', ...summaries].join(' · ');
+  }
+  if (steps.some((s) => s.status === 'running')) return `🧹 teardown: 🔄 running ${escapeMrkdwn(steps.find((s) => s.status === 'running')!.name)}`;
+  if (lane.finishedAt === undefined) return '🧹 teardown: ⏳ runs after the tests, whatever they do';
+  const failed = steps.find((s) => s.status !== 'passed' && s.status !== 'skipped') ?? steps.find((s) => s.status !== 'passed');
+  const why = failed && failed.status !== 'skipped' ? `${STATUS_WORD[failed.status]} at ${escapeMrkdwn(failed.name)}${failed.reason ? ` (${escapeMrkdwn(failed.reason)})` : ''}` : 'did not run';
+  return `🧹 teardown: ❌ ${why} · ⚠️ *needs cleanup*: click Destroy`;
 }
 
 /**
@@ -62,6 +86,15 @@ export function laneProblem(lane: Lane): string | undefined {
 function suiteLine(step: StepState): string | undefined {
   if (step.summary) return `${STATUS_ICON[step.status]} ${escapeMrkdwn(step.name)}: ${summaryLine(step.summary)}`;
   if (step.status === 'skipped' && step.reason === 'not selected') return `⏭️ ${escapeMrkdwn(step.name)}: skipped (not selected)`;
+  return undefined;
+}
+
+/** How long the deploy lives, when it does not stay until someone destroys it. */
+function lifetimeNote(run: Run): string | undefined {
+  if (run.ephemeral) return '🧹 ephemeral: each cloud is torn down after its tests';
+  if (run.keepMs !== undefined) {
+    return run.keepUntil !== undefined ? `⏲️ destroyed automatically at ${hhmm(run.keepUntil)}` : `⏲️ kept for ${formatDuration(run.keepMs)} after the deploy, then destroyed`;
+  }
   return undefined;
 }
 
@@ -126,7 +159,7 @@ export function renderDeployCard(run: Run, options: DeployCardOptions = {}): Mes
   );
   const where = branchesNote(run.branches);
   if (where) blocks.push(context([where]));
-  const note = testsNote(run, options.testSuites);
+  const note = [testsNote(run, options.testSuites), lifetimeNote(run)].filter(Boolean).join(' · ');
 
   if (!decision) {
     const expires = run.approvalExpiresAt ? `expires at ${hhmm(run.approvalExpiresAt)}` : '';
@@ -171,7 +204,9 @@ export function renderDeployCard(run: Run, options: DeployCardOptions = {}): Mes
   if (!run.cancelledBy && (!deployDone || destroyRunning)) {
     actions.push(button('Cancel', ACTION.cancel, run.id, 'danger', confirmDialog(`Cancel ${run.id}?`, `Stops every running step of ${run.id} now. Resources already created stay until destroyed.`, 'Cancel run')));
   }
-  if (deployDone && options.destroyConfigured && !run.destroy && run.lanes.some((l) => l.startedAt !== undefined)) {
+  // An ephemeral deploy destroys itself: its Destroy is only for the clouds whose teardown failed.
+  const destroyable = run.ephemeral ? run.lanes.some(needsCleanup) : run.lanes.some((l) => l.startedAt !== undefined);
+  if (deployDone && options.destroyConfigured && !run.destroy && destroyable) {
     actions.push(button('Destroy', ACTION.destroy, run.id, 'danger', confirmDialog(`Destroy ${clouds}?`, `Runs the destroy pipeline for ${clouds} (run ${run.id}). This cannot be undone.`, 'Destroy')));
   }
   if (deployDone) actions.push(button('Redeploy', ACTION.redeploy, run.id));

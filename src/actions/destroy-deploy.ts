@@ -1,4 +1,4 @@
-import { newLane, runStatus } from '../runs/run.js';
+import { needsCleanup, newLane, runStatus } from '../runs/run.js';
 import { ApolloError, ErrorCode } from '../errors.js';
 import type { Config } from '../config/schema.js';
 import type { Access } from '../access/access.js';
@@ -46,13 +46,15 @@ export async function destroyDeploy(deps: DestroyDeployDeps, runId: string, user
   const run = await runs.get(runId);
   if (!run || run.kind !== 'deploy') return { kind: 'gone' };
   if (!clickedInRunChannel(run, channel)) return { kind: 'wrong-channel' };
-  if (!config.destroy) return { kind: 'not-configured' };
+  const destroySteps = run.pipeline ? run.pipeline.destroy : config.destroy?.steps;
+  if (!destroySteps?.length) return { kind: 'not-configured' };
   if (run.destroy) return { kind: 'already-started', by: run.destroy.by, at: run.destroy.at };
   if (run.decision?.state !== 'approved') return { kind: 'never-ran' };
   const status = runStatus(run);
   if (status === 'running' || status === 'queued') return { kind: 'still-running' };
   if (!(await access.allows(config.access.destroyers ?? config.access.approvers, user))) return { kind: 'not-destroyer' };
-  const started = run.lanes.filter((l) => l.startedAt !== undefined).map((l) => l.name);
+  // An ephemeral deploy tore its clouds down itself: only a cloud whose teardown failed is left.
+  const started = run.lanes.filter((l) => (run.ephemeral ? needsCleanup(l) : l.startedAt !== undefined)).map((l) => l.name);
   if (started.length === 0) return { kind: 'nothing-deployed' };
   // A newer deploy to the same cloud owns its state now: an old card's Destroy must not touch it.
   const clouds: string[] = [];
@@ -63,7 +65,7 @@ export async function destroyDeploy(deps: DestroyDeployDeps, runId: string, user
     else taken.push({ cloud, ...(current ? { currentRunId: current } : {}) });
   }
   if (clouds.length === 0) return { kind: 'nothing-left', runId, taken };
-  const stepNames = config.destroy.steps.map((s) => s.name);
+  const stepNames = destroySteps.map((s) => s.name);
   const won = await runs.startDestroy(runId, { by: user, at: Date.now(), laneNames: clouds }, clouds.map((c) => newLane(c, stepNames)));
   if (!won) return { kind: 'already-started' };
   try {

@@ -16,6 +16,6 @@ export async function redeploy(deps: RedeployDeps, runId: string, user: string, 
   const run = await deps.runs.get(runId);
   if (!run || run.kind !== 'deploy') return { kind: 'gone' };
   if (!clickedInRunChannel(run, channel)) return { kind: 'wrong-channel' };
-  const result = await requestDeploy(deps, { clouds: run.laneNames, ref: run.sha, requestedBy: user, channel: run.channel, ...(run.tests ? { tests: run.tests } : {}) });
+  const result = await requestDeploy(deps, { clouds: run.laneNames, ref: run.sha, requestedBy: user, channel: run.channel, ...(run.tests ? { tests: run.tests } : {}), ...(run.ephemeral ? { ephemeral: true } : {}), ...(run.keepMs !== undefined ? { keepMs: run.keepMs } : {}) });
   return { kind: 'requested', runId: result.runId, ...(result.cardError ? { cardError: result.cardError } : {}) };
 }

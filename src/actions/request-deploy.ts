@@ -9,11 +9,13 @@ import type { CloudLocks } from '../queue/cloud-locks.js';
 import { audit } from '../audit/record.js';
 import { LimitReachedError } from '../access/user-limits.js';
 import { assertCloudsFree } from './clouds-free.js';
+import { formatDuration } from '../config/duration.js';
+import { deployLaneSteps, serverPipeline } from '../pipeline/run-steps.js';
 import type { AuditTrail, Cards } from './ports.js';
 
 /** What asking for a deploy touches. */
 export interface RequestDeployDeps extends RecordRunDeps, AuditTrail {
-  config: Pick<Config, 'access' | 'clouds' | 'deploy'>;
+  config: Pick<Config, 'access' | 'clouds' | 'deploy' | 'destroy' | 'build'>;
   access: Pick<Access, 'allows'>;
   limits: Pick<UserLimits, 'admitRun' | 'trackRun' | 'releaseRun'>;
   locks: Pick<CloudLocks, 'blocker'>;
@@ -28,7 +30,33 @@ export interface DeployRequest {
   channel: string;
   /** Test suites to run; undefined runs all of deploy.tests. */
   tests?: string[];
+  /** `--ephemeral`; undefined: `deploy.ephemeral`. */
+  ephemeral?: boolean;
+  /** `--keep`; undefined: `deploy.keep`. */
+  keepMs?: number;
 }
+
+/**
+ * How long the deploy lives: torn down by its own lanes (ephemeral), destroyed automatically after
+ * `keepMs`, or kept until someone clicks Destroy. The request's flags win over the config's default.
+ */
+export function deployLifetime(config: Pick<Config, 'deploy' | 'destroy'>, request: Pick<DeployRequest, 'ephemeral' | 'keepMs'>): { ephemeral?: true; keepMs?: number } {
+  const deploy = config.deploy!;
+  const explicit = request.ephemeral === true || request.keepMs !== undefined;
+  const ephemeral = explicit ? request.ephemeral === true : deploy.ephemeral;
+  const keepMs = explicit ? request.keepMs : deploy.keep;
+  if ((ephemeral || keepMs !== undefined) && !config.destroy) {
+    throw new ApolloError(ErrorCode.UsageInvalid, `${ephemeral ? 'An ephemeral deploy' : 'A deploy with a lifetime'} needs a destroy pipeline (\`destroy:\` in apollo.yml), and none is configured.`);
+  }
+  if (keepMs !== undefined && keepMs > deploy.maxKeep) {
+    throw new ApolloError(ErrorCode.UsageInvalid, `--keep may be at most ${formatDuration(deploy.maxKeep)} (\`deploy.maxKeep\`).`);
+  }
+  if (keepMs !== undefined && keepMs < MIN_KEEP_MS) throw new ApolloError(ErrorCode.UsageInvalid, `--keep must be at least ${formatDuration(MIN_KEEP_MS)}.`);
+  return ephemeral ? { ephemeral: true } : keepMs !== undefined ? { keepMs } : {};
+}
+
+/** Shorter lifetimes would be gone before anyone could read the reminder. */
+export const MIN_KEEP_MS = 5_000;
 
 /** The clouds a deploy may name: configured ones, or "all". Throws with the list otherwise. */
 export function resolveClouds(config: Pick<Config, 'clouds'>, requested: string[]): string[] {
@@ -66,7 +94,9 @@ export async function requestDeploy(deps: RequestDeployDeps, request: DeployRequ
   await assertCloudsFree(deps, clouds, request.requestedBy);
   const admitted = await deps.limits.admitRun(request.requestedBy);
   if ('kind' in admitted) throw new LimitReachedError(admitted);
-  const stepNames = [...config.deploy.steps, ...config.deploy.tests].map((s) => s.name);
+  const lifetime = deployLifetime(config, request);
+  const lane = deployLaneSteps(serverPipeline(config), lifetime.ephemeral === true);
+  const stepNames = lane.steps.map((s) => s.name);
   const ttl = config.access.approvalTtl;
   let recorded: { runId: string; sha: string };
   try {
@@ -75,8 +105,8 @@ export async function requestDeploy(deps: RequestDeployDeps, request: DeployRequ
       ref: request.ref,
       requestedBy: request.requestedBy,
       channel: request.channel,
-      lanes: clouds.map((cloud) => newLane(cloud, stepNames)),
-      extra: { approvalExpiresAt: Date.now() + ttl, ...(request.tests ? { tests: request.tests } : {}) },
+      lanes: clouds.map((cloud) => newLane(cloud, stepNames, lane.roles)),
+      extra: { approvalExpiresAt: Date.now() + ttl, ...(request.tests ? { tests: request.tests } : {}), ...lifetime },
       ...(config.access.protectedBranches ? { protectedBranches: config.access.protectedBranches } : {}),
       reservation: admitted.reservation,
     });

@@ -15,6 +15,11 @@ export function parseConfig(raw: unknown, source = 'apollo.yml'): Config {
   const problems: string[] = [];
   const clouds = Object.keys(config.clouds);
   if (config.deploy && clouds.length === 0) problems.push('clouds: required when deploy is set (at least one cloud)');
+  if (config.deploy?.ephemeral && config.deploy.keep !== undefined) problems.push('deploy.keep: a deploy is either ephemeral or kept for a time, not both');
+  if (config.deploy && (config.deploy.ephemeral || config.deploy.keep !== undefined) && !config.destroy) {
+    problems.push(`deploy.${config.deploy.ephemeral ? 'ephemeral' : 'keep'}: needs destroy.steps, which tear the deploy down`);
+  }
+  if (config.deploy?.keep !== undefined && config.deploy.keep > config.deploy.maxKeep) problems.push('deploy.keep: longer than deploy.maxKeep');
   for (const cloud of clouds) {
     if (cloud === 'all') problems.push("clouds.all: 'all' is reserved for deploying to every cloud");
   }

@@ -122,6 +122,13 @@ const Notifications = z.strictObject({
     .default({ pullRequests: true, pushes: false }),
 });
 
+/** A path inside the repository: relative, no `..`, no control characters. */
+const RepoPath = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^(?![/\\])(?!.*(^|\/)\.\.(\/|$))[\w.@+/-]+$/, 'expected a relative path inside the repository, without ..');
+
 export const ConfigSchema = z.strictObject({
   repository: z.string().min(1).describe('git URL or local path of the repository to build and deploy'),
   channel: z.string().min(1).optional().describe('channel id for passive notifications and runs started outside a channel'),
@@ -133,10 +140,20 @@ export const ConfigSchema = z.strictObject({
     .strictObject({
       steps: z.array(Step).min(1),
       tests: z.array(Step).default([]).describe('run after the deploy steps; each may carry a report'),
+      ephemeral: z.boolean().default(false).describe('every deploy tears itself down: each cloud runs `destroy.steps` after its deploy and tests, whatever happened (`--ephemeral` asks for it per deploy)'),
+      keep: Duration.optional().describe('every deploy is destroyed automatically this long after it finishes, e.g. 4h (`--keep 4h` per deploy); without it, deploys stay until someone clicks Destroy'),
+      maxKeep: Duration.default(7 * 86_400_000).describe('the longest `--keep` (and Extend) anyone may ask for (default 7d)'),
+      keepReminder: Duration.default(30 * 60_000).describe("how long before an automatic destroy the card's thread is reminded, with Extend and Destroy now (at most half the lifetime; default 30m)"),
     })
     .optional()
     .describe('`/apollo deploy <cloud|all> <commit>`, once per cloud, in parallel'),
   destroy: Pipeline.optional().describe('the Destroy button, once per deployed cloud'),
+  pipeline: z
+    .strictObject({
+      fromRepo: RepoPath.optional().describe("read build, deploy (steps and tests) and destroy from this file in the commit being run, e.g. .apollo.yml, as wercker.yml was; same schema, nothing else allowed in it (access, clouds, secrets and limits stay here). A commit without the file runs this file's pipeline. Off when unset"),
+    })
+    .default({})
+    .describe('where the steps come from'),
   notifications: Notifications.default({ routes: [], autoBuild: { pullRequests: true, pushes: false } }),
   worker: z
     .strictObject({

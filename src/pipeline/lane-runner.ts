@@ -37,6 +37,11 @@ export interface LaneRunOptions {
   env: Record<string, string>;
   log: RunLog;
   signal?: AbortSignal;
+  /**
+   * Stops the lane's teardown steps (an ephemeral deploy's destroy). A person's cancel is not in it:
+   * the teardown runs after a cancel, as after a failure; only the worker's shutdown stops it.
+   */
+  teardownSignal?: AbortSignal;
   /** Replaces `${cloud}` in step cwd. */
   cloud?: string;
   /** Names of steps not to run (e.g. suites turned off with --no-tests); shown as skipped. */
@@ -72,22 +77,25 @@ export async function runLane(options: LaneRunOptions): Promise<Lane> {
     const step = options.steps[i]!;
     // A failure or a stop has already settled the steps after it.
     if (lane.steps[i]!.status !== 'queued') continue;
-    if (options.signal?.aborted) {
-      lane = stoppedBeforeStep(lane, i, stopCause(options.signal.reason));
+    const teardown = lane.steps[i]!.role === 'teardown';
+    const signal = teardown ? options.teardownSignal : options.signal;
+    if (signal?.aborted) {
+      lane = stoppedBeforeStep(lane, i, stopCause(signal.reason));
       continue;
     }
-    if (options.skip?.has(step.name)) {
+    if (!teardown && options.skip?.has(step.name)) {
       lane = skipStep(lane, i, 'not selected');
       continue;
     }
     lane = stepStarted(lane, i, Date.now());
     await options.onChange(lane);
 
-    const ran = await runOneStep(options, step, (pid) => {
+    const ran = await runOneStep(options, step, signal, (pid) => {
       lane = stepProcessStarted(lane, { host: hostname(), pid });
       void options.onChange(lane);
     });
-    lane = 'stopped' in ran ? stoppedWhileRunning(lane, i, stopCause(options.signal?.reason), ran.stopped) : stepResult(lane, i, ran.result, { suite: options.suites?.has(step.name) ?? false });
+    const suite = !teardown && (lane.steps[i]!.role === 'test' || (options.suites?.has(step.name) ?? false));
+    lane = 'stopped' in ran ? stoppedWhileRunning(lane, i, stopCause(signal?.reason), ran.stopped) : stepResult(lane, i, ran.result, { suite });
     await options.onChange(lane);
   }
   lane = finishLane(lane, Date.now());
@@ -98,7 +106,7 @@ export async function runLane(options: LaneRunOptions): Promise<Lane> {
 /** A step either ran to its end, or was stopped under it (the job was aborted). */
 type StepRun = { result: StepResult } | { stopped: StepEnd };
 
-async function runOneStep(options: LaneRunOptions, step: Step, onStart: (pid: number) => void): Promise<StepRun> {
+async function runOneStep(options: LaneRunOptions, step: Step, signal: AbortSignal | undefined, onStart: (pid: number) => void): Promise<StepRun> {
   const cwdSpec = step.cwd && options.cloud !== undefined ? step.cwd.replaceAll('${cloud}', options.cloud) : step.cwd;
   let cwd: string;
   try {
@@ -119,7 +127,7 @@ async function runOneStep(options: LaneRunOptions, step: Step, onStart: (pid: nu
     env: { ...options.env, ...(step.env ?? {}) },
     timeoutMs: step.timeout ?? DEFAULT_STEP_TIMEOUT_MS,
     log: options.log,
-    ...(options.signal ? { signal: options.signal } : {}),
+    ...(signal ? { signal } : {}),
     ...(options.killGraceMs !== undefined ? { killGraceMs: options.killGraceMs } : {}),
     ...(reportFromStdout ? { captureStdoutLimit: STDOUT_REPORT_LIMIT } : {}),
     onStart,

@@ -10,6 +10,7 @@ export const CANCEL_REASON = 'cancel';
  */
 export class CancelBus {
   private readonly live = new Map<string, Set<AbortController>>();
+  private readonly shutdownOnly = new Set<AbortController>();
   private subscriber: Redis | undefined;
 
   constructor(
@@ -38,22 +39,27 @@ export class CancelBus {
   }
 
   /** A controller for one job of `runId`, aborted when the run is cancelled anywhere. */
-  register(runId: string): { signal: AbortSignal; abort: (reason: string) => void; release: () => void } {
+  register(runId: string): { signal: AbortSignal; shutdownSignal: AbortSignal; abort: (reason: string) => void; release: () => void } {
     const controller = new AbortController();
+    // Aborted by the shutdown only, never by a cancel: an ephemeral deploy's teardown listens to it.
+    const shutdown = new AbortController();
     const set = this.live.get(runId) ?? new Set();
     set.add(controller);
     this.live.set(runId, set);
+    this.shutdownOnly.add(shutdown);
     return {
       signal: controller.signal,
+      shutdownSignal: shutdown.signal,
       abort: (reason) => controller.abort(reason),
       release: () => {
         set.delete(controller);
+        this.shutdownOnly.delete(shutdown);
         if (set.size === 0) this.live.delete(runId);
       },
     };
   }
 
-  /** Aborts every live job of this process (shutdown after the grace period). */
+  /** Aborts every live job of this process (shutdown after the grace period), teardowns included. */
   abortAll(reason: string): number {
     let count = 0;
     for (const set of this.live.values()) {
@@ -62,6 +68,7 @@ export class CancelBus {
         count++;
       }
     }
+    for (const controller of this.shutdownOnly) controller.abort(reason);
     return count;
   }
 

@@ -45,9 +45,17 @@ function withStep(lane: Lane, index: number, change: (step: StepState) => StepSt
   return { ...lane, steps: lane.steps.map((s, i) => (i === index ? change(s) : s)) };
 }
 
-/** The steps after `index` that were waiting become skipped: nothing after a stop runs. */
+/**
+ * The steps after `index` that were waiting become skipped: nothing after a failure or a stop runs,
+ * except an ephemeral deploy's teardown, which runs whatever happened before it. A failure or stop
+ * in the teardown itself skips the rest of it.
+ */
 function skipAfter(lane: Lane, index: number): Lane {
-  return { ...lane, steps: lane.steps.map((s, i) => (i > index && s.status === 'queued' ? { ...s, status: 'skipped' } : s)) };
+  const inTeardown = lane.steps[index]?.role === 'teardown';
+  return {
+    ...lane,
+    steps: lane.steps.map((s, i) => (i > index && s.status === 'queued' && (inTeardown || s.role !== 'teardown') ? { ...s, status: 'skipped' } : s)),
+  };
 }
 
 function withoutProcess(lane: Lane): Lane {

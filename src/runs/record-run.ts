@@ -12,7 +12,7 @@ export interface NewRun {
   channel: string;
   lanes: Lane[];
   /** Kind-specific meta (a deploy's test selection and approval expiry). */
-  extra?: Partial<Pick<RunMeta, 'tests' | 'approvalExpiresAt'>>;
+  extra?: Partial<Pick<RunMeta, 'tests' | 'approvalExpiresAt' | 'ephemeral' | 'keepMs'>>;
   /** When set, the commit must be contained in one of these branches (`access.protectedBranches`). */
   protectedBranches?: string[];
   /** The requester's reserved run slot (UserLimits.admitRun), which this run takes over. */

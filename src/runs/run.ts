@@ -1,4 +1,5 @@
 import type { TestSummary } from '../reports/summary.js';
+import type { PipelineSteps } from '../pipeline/run-steps.js';
 
 /**
  * A run is a value: what was asked, and per lane (the build, or one cloud of a deploy) the steps with
@@ -8,9 +9,16 @@ export type StepStatus = 'queued' | 'running' | 'passed' | 'failed' | 'skipped' 
 export type RunStatus = 'queued' | 'running' | 'passed' | 'failed' | 'interrupted' | 'cancelled';
 export type RunKind = 'build' | 'deploy';
 
+/**
+ * What a step is for in a deploy lane: a test suite (its own verdict), or the teardown of an
+ * ephemeral deploy (runs whatever happened before it). Steps without a role are the deploy itself.
+ */
+export type StepRole = 'test' | 'teardown';
+
 export interface StepState {
   name: string;
   status: StepStatus;
+  role?: StepRole;
   startedAt?: number;
   finishedAt?: number;
   exitCode?: number | null;
@@ -65,6 +73,12 @@ export interface RunMeta {
   tests?: string[];
   /** Deploys: when the approval request expires (epoch ms). */
   approvalExpiresAt?: number;
+  /** Deploys: torn down by the run itself (`--ephemeral`): each cloud's lane ends with the destroy steps. */
+  ephemeral?: boolean;
+  /** The steps read from the repository (`pipeline.fromRepo`) when the run was requested; else the server's. */
+  pipeline?: PipelineSteps;
+  /** Deploys: kept this long after the deploy finishes (`--keep`), then destroyed automatically. */
+  keepMs?: number;
   /**
    * Branches (and tags, as `tag:<name>`) of the repository that contain the commit, when it was
    * requested: only reviewed code is built, and the approval card says where the commit comes from.
@@ -87,6 +101,8 @@ export interface DestroyRequest {
 
 export interface Run extends RunMeta {
   lanes: Lane[];
+  /** Deploys with a lifetime: when the automatic destroy runs (epoch ms), once the deploy finished. */
+  keepUntil?: number;
   decision?: Decision;
   destroy?: DestroyRequest;
   destroyLanes?: Lane[];
@@ -105,6 +121,9 @@ export function isStepDone(step: StepState): boolean {
 export function laneStatus(lane: Lane): RunStatus {
   if (lane.error || lane.blocked) return 'failed';
   const statuses = lane.steps.map((s) => s.status);
+  // A stopped or failed lane is not over while its teardown still has to run (or is running).
+  const tearingDown = lane.finishedAt === undefined && lane.steps.some((s) => s.role === 'teardown' && (s.status === 'queued' || s.status === 'running'));
+  if (tearingDown && statuses.some((s) => s === 'cancelled' || s === 'interrupted' || s === 'failed')) return 'running';
   if (statuses.includes('cancelled')) return 'cancelled';
   if (statuses.includes('interrupted')) return 'interrupted';
   if (statuses.includes('failed')) return lane.finishedAt ? 'failed' : 'running';
@@ -141,8 +160,24 @@ export function lanesDone(lanes: Lane[]): boolean {
   return lanes.every((l) => l.finishedAt !== undefined || l.error !== undefined);
 }
 
-export function newLane(name: string, stepNames: string[]): Lane {
-  return { name, steps: stepNames.map((n) => ({ name: n, status: 'queued' })) };
+/** A lane whose steps are all queued; `roles[i]` is the role of step i, if it has one. */
+export function newLane(name: string, stepNames: string[], roles: (StepRole | undefined)[] = []): Lane {
+  return { name, steps: stepNames.map((n, i) => ({ name: n, status: 'queued', ...(roles[i] ? { role: roles[i] } : {}) })) };
+}
+
+/** The teardown steps of an ephemeral deploy's lane (none for other lanes). */
+export function teardownSteps(lane: Lane): StepState[] {
+  return lane.steps.filter((s) => s.role === 'teardown');
+}
+
+/**
+ * Whether an ephemeral lane may have left something behind: it started (so its deploy steps may
+ * have created resources) and its teardown did not pass.
+ */
+export function needsCleanup(lane: Lane): boolean {
+  const teardown = teardownSteps(lane);
+  if (teardown.length === 0 || lane.startedAt === undefined || lane.finishedAt === undefined) return false;
+  return teardown.some((s) => s.status !== 'passed');
 }
 
 export function runStartedAt(run: Run): number | undefined {

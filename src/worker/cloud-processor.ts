@@ -3,7 +3,8 @@ import { ApolloError, ErrorCode } from '../errors.js';
 import { RUN_LOCK_TTL_MS, type LockHolder } from '../queue/cloud-locks.js';
 import type { CloudJobData, DeployJobData } from '../queue/deploy-flow.js';
 import { postVerdictElsewhere } from '../slack/post-verdict.js';
-import { laneStatus, type Lane, type LaneBlock } from '../runs/run.js';
+import { laneStatus, needsCleanup, type Lane, type LaneBlock } from '../runs/run.js';
+import { deployLaneSteps, serverPipeline } from '../pipeline/run-steps.js';
 import { blockLane } from '../runs/lane.js';
 import type { WorkerDeps } from './worker-deps.js';
 import { runLaneJob } from './lane-job.js';
@@ -26,8 +27,10 @@ export function createCloudProcessor(services: WorkerDeps, sandbox: StepSandbox)
     const lane = (phase === 'destroy' ? run.destroyLanes : run.lanes)?.find((l) => l.name === cloud);
     if (!lane) throw new ApolloError(ErrorCode.RunUnknown, `run ${runId} has no ${phase} lane for ${cloud}`);
     const requestedBy = phase === 'destroy' ? (run.destroy?.by ?? run.requestedBy) : run.requestedBy;
-    const steps = phase === 'destroy' ? (config.destroy?.steps ?? []) : [...(config.deploy?.steps ?? []), ...(config.deploy?.tests ?? [])];
-    const skip = phase === 'deploy' && run.tests ? new Set((config.deploy?.tests ?? []).map((t) => t.name).filter((n) => !run.tests!.includes(n))) : undefined;
+    const pipeline = run.pipeline ?? serverPipeline(config);
+    const steps = phase === 'destroy' ? (pipeline.destroy ?? []) : deployLaneSteps(pipeline, run.ephemeral === true).steps;
+    const suites = (pipeline.deploy?.tests ?? []).map((t) => t.name);
+    const skip = phase === 'deploy' && run.tests ? new Set(suites.filter((n) => !run.tests!.includes(n))) : undefined;
 
     const refuse = async (blocked: LaneBlock): Promise<Lane> => {
       const refused = blockLane(lane, blocked, Date.now());
@@ -93,15 +96,20 @@ export function createCloudProcessor(services: WorkerDeps, sandbox: StepSandbox)
           await locks.releaseRun(cloud, runId);
         },
         ...(skip ? { skip } : {}),
-        ...(phase === 'deploy' ? { suites: new Set((config.deploy?.tests ?? []).map((t) => t.name)) } : {}),
         signal: laneSignal,
+        // The teardown runs after a cancel, but not without the cloud's lock: another deploy may own the cloud then.
+        teardownSignal: signal ? AbortSignal.any([signal, lockLost.signal]) : lockLost.signal,
       });
     } finally {
       clearInterval(renew);
       await locks.releaseRun(cloud, runId);
     }
     const status = laneStatus(result);
-    if (phase === 'deploy' && status === 'passed') {
+    if (phase === 'deploy' && run.ephemeral) {
+      // Torn down by its own lane: nothing is left, unless the teardown failed (the cloud stays this
+      // run's, so `/apollo status` says it needs cleanup and its Destroy can still run).
+      if (result.startedAt !== undefined && !needsCleanup(result)) await cloudState.clearIfOurs(cloud, runId);
+    } else if (phase === 'deploy' && status === 'passed') {
       await cloudState.recordDeploy(cloud, { sha: run.sha, ref: run.ref, by: run.requestedBy, at: Date.now(), runId });
     }
     if (phase === 'destroy' && status === 'passed') {

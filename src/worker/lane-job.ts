@@ -37,6 +37,8 @@ export interface LaneJob {
   skip?: ReadonlySet<string>;
   suites?: ReadonlySet<string>;
   signal?: AbortSignal;
+  /** Stops an ephemeral deploy's teardown steps: the worker's shutdown or a lost lock, never a cancel. */
+  teardownSignal?: AbortSignal;
   /** Where the steps run (the worker's sandbox). */
   sandbox?: StepSandbox;
   /** The steps' network: builds run code from any branch, so by default they get none. */
@@ -105,6 +107,7 @@ export async function runLaneJob(services: WorkerDeps, job: LaneJob): Promise<La
       ...(job.skip ? { skip: job.skip } : {}),
       ...(job.suites ? { suites: job.suites } : {}),
       signal,
+      teardownSignal: job.teardownSignal ? AbortSignal.any([registration.shutdownSignal, job.teardownSignal]) : registration.shutdownSignal,
       ...(settings.killGraceMs !== undefined ? { killGraceMs: settings.killGraceMs } : {}),
       sandbox: job.sandbox ?? NO_SANDBOX,
       ...(job.network ? { network: job.network } : {}),

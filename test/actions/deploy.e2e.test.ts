@@ -9,6 +9,7 @@ import { stepReadableCopy } from '../helpers/step-readable.js';
 import type { KnownBlock } from '@slack/types';
 import { limitViolations } from '../../views/limits.js';
 import { ACTION } from '../../views/deploy-card.js';
+import { ask as askFor, buttons, cardWhere } from '../helpers/deploy-steps.js';
 
 // Steps run as an unprivileged user: they read the fixtures from a copy they can enter.
 const FIXTURES = stepReadableCopy('test/fixtures/reports');
@@ -39,33 +40,8 @@ async function deployHarness(config: ConfigInput): Promise<Harness> {
   return Harness.start({ config, minIntervalMs: 200, fakeSlack: { usergroups: { S0OPS: [GROUP_MEMBER] } } });
 }
 
-/** Sends `/apollo deploy …` and returns the approval card's run id and ts. */
-async function ask(h: Harness, text: string, user = REQUESTER): Promise<{ runId: string; ts: string }> {
-  const before = h.slack.callsOf('chat.postMessage').length;
-  const res = await h.command(text, user);
-  expect(res.status).toBe(200);
-  const card = await h.slack
-    .waitFor(() => h.slack.callsOf('chat.postMessage').slice(before).find((c) => String(c.body.text).startsWith('Deploy request')), 30_000, 'the approval card')
-    .catch((err: unknown) => {
-      throw new Error(`${String(err)}; replies: ${h.repliesTo(res.responseUrl).join(' | ')}`);
-    });
-  const runId = /Deploy request (d\d+)/.exec(String(card.body.text))![1]!;
-  return { runId, ts: String(card.response!.ts) };
-}
-
-async function cardWhere(h: Harness, ts: string, probe: (text: string, body: Record<string, unknown>) => boolean, what: string, timeoutMs = 60_000): Promise<string> {
-  return h.slack.waitFor(() => {
-    const body = h.latestCard(ts);
-    if (!body) return undefined;
-    const text = `${String(body.text)}\n${blocksText(body)}`;
-    return probe(text, body) ? text : undefined;
-  }, timeoutMs, what);
-}
-
-function buttons(body: Record<string, unknown> | undefined): string[] {
-  const blocks = (body?.blocks as { type: string; elements?: { action_id?: string; text?: { text: string } }[] }[]) ?? [];
-  return blocks.filter((b) => b.type === 'actions').flatMap((b) => (b.elements ?? []).map((e) => e.text?.text ?? ''));
-}
+/** Sends `/apollo deploy …` (as the requester, unless said otherwise). */
+const ask = (h: Harness, text: string, user = REQUESTER) => askFor(h, text, user);
 
 describe('deploy with approval (shell steps)', () => {
   let h: Harness;

@@ -144,6 +144,21 @@ export class Harness {
     return this.slack.callsOf('response_url').filter((c) => c.body.response_url_id === id).map((c) => String(c.body.text ?? ''));
   }
 
+  /** The ephemeral replies sent to one command's response_url, whole (text and blocks). */
+  replyBodies(responseUrl: string): Record<string, unknown>[] {
+    const id = responseUrl.split('/').pop();
+    return this.slack.callsOf('response_url').filter((c) => c.body.response_url_id === id).map((c) => c.body);
+  }
+
+  /** Stops the in-process worker as a worker process stops, and starts a new one (a restart). */
+  async restartWorker(): Promise<void> {
+    await this.worker?.close();
+    await this.workerServices?.close();
+    this.worker = undefined;
+    this.workerServices = undefined;
+    await this.startWorker();
+  }
+
   async close(): Promise<void> {
     await this.worker?.close();
     await this.workerServices?.close();

@@ -1,3 +1,4 @@
+import type { Message } from '../../../views/limits.js';
 import type { App } from '@slack/bolt';
 import { prepareCommand, type PreparedCommand } from '../../../commands/index.js';
 import { ApolloError, ErrorCode, isApolloError, isRedisUnavailable } from '../../errors.js';
@@ -17,7 +18,7 @@ const QUEUE_DOWN = new ApolloError(ErrorCode.QueueUnavailable, 'The queue is una
 /** What `/apollo` uses: the commands' dependencies, the requester policy, and how to answer. */
 export type ApolloCommandDeps = CommandDeps & {
   requesters: Pick<RequesterPolicy, 'checkTeam' | 'checkActor'>;
-  redactor: Pick<Redactor, 'redact'>;
+  redactor: Pick<Redactor, 'redact' | 'redactDeep'>;
   logger: Logger;
   /** Whether the queue's Redis answers within `timeoutMs` (a down Redis is said in the ack). */
   queueAnswers(timeoutMs: number): Promise<boolean>;
@@ -45,8 +46,9 @@ export function registerApolloCommand(app: App, services: ApolloCommandDeps, com
       return;
     }
     await ack();
-    const reply = async (text: string) => {
-      await respond({ response_type: 'ephemeral', replace_original: false, text: services.redactor.redact(text) });
+    const reply = async (message: string | Message) => {
+      const { text, blocks } = typeof message === 'string' ? { text: message, blocks: undefined } : message;
+      await respond({ response_type: 'ephemeral', replace_original: false, text: services.redactor.redact(text), ...(blocks ? { blocks: services.redactor.redactDeep(blocks) } : {}) });
     };
     try {
       if (prepared.acts) {
