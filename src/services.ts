@@ -5,6 +5,7 @@ import type { Config } from './config/schema.js';
 import { GitMirror } from './git/mirror.js';
 import type { Logger } from './logger.js';
 import { createBuildQueue } from './queue/build-queue.js';
+import { ExpiryQueue } from './queue/expiry-queue.js';
 import { DeployFlow } from './queue/deploy-flow.js';
 import { CloudLocks } from './queue/cloud-locks.js';
 import { Access } from './access/access.js';
@@ -60,6 +61,8 @@ export interface Services {
   notifier: CardNotifier;
   buildQueue: ReturnType<typeof createBuildQueue>;
   deployFlow: DeployFlow;
+  /** The timers of deploys with a lifetime (reminder, automatic destroy). */
+  expiry: ExpiryQueue;
   locks: CloudLocks;
   access: Access;
   /** Which teams, users and channels may talk to the bot and make it act. */
@@ -118,6 +121,7 @@ export function createServices(
   const queueConnection = createRedis(settings.redisUrl, kind);
   const buildQueue = createBuildQueue(queueConnection, keys);
   const deployFlow = new DeployFlow(queueConnection, keys);
+  const expiry = new ExpiryQueue(queueConnection, keys);
   return {
     config,
     settings,
@@ -133,6 +137,7 @@ export function createServices(
     notifier,
     buildQueue,
     deployFlow,
+    expiry,
     locks: new CloudLocks(redis, keys),
     access: new Access(client, redis, keys),
     requesters: new RequesterPolicy({ client, redis, keys, ...(config.access.teams ? { teams: config.access.teams } : {}) }),
@@ -148,6 +153,7 @@ export function createServices(
     async close() {
       await buildQueue.close();
       await deployFlow.close();
+      await expiry.close();
       queueConnection.disconnect();
       redis.disconnect();
     },

@@ -9,6 +9,7 @@ export const ACTION = {
   redeploy: 'deploy_redeploy',
   logs: 'deploy_logs',
   cancel: 'run_cancel',
+  extend: 'deploy_extend',
 } as const;
 
 /** A Slack confirm dialog for a dangerous button; its texts are raw (plain text, see plainText). */

@@ -91,9 +91,12 @@ function suiteLine(step: StepState): string | undefined {
 
 /** How long the deploy lives, when it does not stay until someone destroys it. */
 function lifetimeNote(run: Run): string | undefined {
+  if (run.destroy) return undefined;
   if (run.ephemeral) return '🧹 ephemeral: each cloud is torn down after its tests';
   if (run.keepMs !== undefined) {
-    return run.keepUntil !== undefined ? `⏲️ destroyed automatically at ${hhmm(run.keepUntil)}` : `⏲️ kept for ${formatDuration(run.keepMs)} after the deploy, then destroyed`;
+    if (run.keepUntil !== undefined) return `⏲️ destroyed automatically at ${hhmm(run.keepUntil)}`;
+    // Once the deploy is over without a lifetime, its timer is off (newer deploys took its clouds).
+    return lanesDone(run.lanes) && run.decision ? undefined : `⏲️ kept for ${formatDuration(run.keepMs)} after the deploy, then destroyed`;
   }
   return undefined;
 }
@@ -193,7 +196,8 @@ export function renderDeployCard(run: Run, options: DeployCardOptions = {}): Mes
     const destroyDone = lanes.length > 0 && lanesDone(lanes);
     const failed = lanes.some((l) => laneStatus(l) !== 'passed');
     const verdict = !destroyDone ? 'running' : failed ? '*destroy failed*' : '*destroyed*';
-    blocks.push(section(`🧨 Destroy requested by ${mention(run.destroy.by)} at ${hhmm(run.destroy.at)}: ${verdict}`));
+    const who = run.destroy.expired ? `🧨 Destroyed automatically, its lifetime over, at ${hhmm(run.destroy.at)}` : `🧨 Destroy requested by ${mention(run.destroy.by)} at ${hhmm(run.destroy.at)}`;
+    blocks.push(section(`${who}: ${verdict}`));
     blocks.push(...linesToSections(lanes.map((l) => cloudRow(l, now))));
     if (destroyDone) blocks.push(...tails(lanes, 'destroy: '));
   }

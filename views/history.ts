@@ -10,6 +10,8 @@ const VERB: Record<AuditEntry['action'], string> = {
   'deploy.rejected': 'rejected deploy',
   'deploy.expired': 'saw expire deploy request',
   'destroy.requested': 'destroyed',
+  'deploy.extended': 'extended the lifetime of',
+  'deploy.lifetime-ended': 'destroyed at the end of its lifetime',
   'run.cancelled': 'cancelled',
   'lock.set': 'locked',
   'lock.removed': 'unlocked',

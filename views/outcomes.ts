@@ -6,6 +6,7 @@ import type { DecisionOutcome } from '../src/actions/decide-deploy.js';
 import type { DestroyOutcome, TakenCloud } from '../src/actions/destroy-deploy.js';
 import type { LockOutcome, UnlockOutcome } from '../src/actions/lock-cloud.js';
 import type { RedeployOutcome } from '../src/actions/redeploy.js';
+import type { ExtendOutcome } from '../src/actions/extend-keep.js';
 import type { UploadLogOutcome } from '../src/actions/upload-log.js';
 import { escapeMrkdwn } from './limits.js';
 import { hhmm, lockMessage } from './lock-message.js';
@@ -133,6 +134,23 @@ export function redeployAnswer(outcome: RedeployOutcome): Answer {
       return no('This deploy no longer exists.');
     case 'wrong-channel':
       return no(WRONG_CHANNEL);
+  }
+}
+
+export function extendAnswer(outcome: ExtendOutcome): Answer {
+  switch (outcome.kind) {
+    case 'extended':
+      return ok(`Extended: it is now destroyed automatically at ${hhmm(outcome.until)}.`);
+    case 'gone':
+      return no('This deploy no longer exists.');
+    case 'wrong-channel':
+      return no(WRONG_CHANNEL);
+    case 'not-kept':
+      return no('This deploy has no lifetime to extend any more (it was destroyed, or newer deploys took its clouds).');
+    case 'not-allowed':
+      return no('Only the requester, the approvers and the destroyers can extend a deploy.');
+    case 'at-most':
+      return no(`It already lives until ${hhmm(outcome.until)}; nothing lives more than ${formatDuration(outcome.maxMs)} from now (\`deploy.maxKeep\`).`);
   }
 }
 

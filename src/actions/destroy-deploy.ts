@@ -1,6 +1,6 @@
-import { needsCleanup, newLane, runStatus } from '../runs/run.js';
+import { needsCleanup, newLane, runStatus, type Run } from '../runs/run.js';
 import { ApolloError, ErrorCode } from '../errors.js';
-import type { Config } from '../config/schema.js';
+import type { Config, Step } from '../config/schema.js';
 import type { Access } from '../access/access.js';
 import type { RunStore } from '../runs/run-store.js';
 import type { CloudState } from '../runs/cloud-state.js';
@@ -9,14 +9,19 @@ import { audit } from '../audit/record.js';
 import { clickedInRunChannel } from '../access/run-channel.js';
 import type { AuditTrail, Cards } from './ports.js';
 
-/** What the Destroy button touches. */
-export interface DestroyDeployDeps extends AuditTrail {
-  config: Pick<Config, 'access' | 'destroy'>;
-  access: Pick<Access, 'allows'>;
-  runs: Pick<RunStore, 'get' | 'startDestroy' | 'undoDestroy'>;
+/** What starting a destroy touches. */
+export interface DestroyCloudsDeps extends AuditTrail {
+  runs: Pick<RunStore, 'startDestroy' | 'undoDestroy' | 'clearKeep'>;
   cloudState: Pick<CloudState, 'current'>;
   deployFlow: Pick<DeployFlow, 'add'>;
   notifier: Pick<Cards, 'refresh'>;
+}
+
+/** What the Destroy button touches. */
+export interface DestroyDeployDeps extends DestroyCloudsDeps {
+  config: Pick<Config, 'access' | 'destroy'>;
+  access: Pick<Access, 'allows'>;
+  runs: Pick<RunStore, 'get' | 'startDestroy' | 'undoDestroy' | 'clearKeep'>;
 }
 
 /** A cloud an old card may no longer destroy, and which run (if any) carries it now. */
@@ -42,7 +47,7 @@ export type DestroyOutcome =
  * each cloud the deploy touched (a failed apply may still have created resources).
  */
 export async function destroyDeploy(deps: DestroyDeployDeps, runId: string, user: string, channel?: string): Promise<DestroyOutcome> {
-  const { runs, config, access, deployFlow, notifier, cloudState } = deps;
+  const { runs, config, access } = deps;
   const run = await runs.get(runId);
   if (!run || run.kind !== 'deploy') return { kind: 'gone' };
   if (!clickedInRunChannel(run, channel)) return { kind: 'wrong-channel' };
@@ -53,6 +58,17 @@ export async function destroyDeploy(deps: DestroyDeployDeps, runId: string, user
   const status = runStatus(run);
   if (status === 'running' || status === 'queued') return { kind: 'still-running' };
   if (!(await access.allows(config.access.destroyers ?? config.access.approvers, user))) return { kind: 'not-destroyer' };
+  return destroyClouds(deps, run, user, destroySteps);
+}
+
+/**
+ * Starts the destroy phase of a finished deploy, for each cloud it still carries, by `by` (a person
+ * who was authorised, or the end of the deploy's lifetime). Once per deploy; the automatic destroy's
+ * timer is off from here on.
+ */
+export async function destroyClouds(deps: DestroyCloudsDeps, run: Run, by: string, destroySteps: Step[], options: { expired?: true } = {}): Promise<DestroyOutcome> {
+  const { runs, deployFlow, notifier, cloudState } = deps;
+  const runId = run.id;
   // An ephemeral deploy tore its clouds down itself: only a cloud whose teardown failed is left.
   const started = run.lanes.filter((l) => (run.ephemeral ? needsCleanup(l) : l.startedAt !== undefined)).map((l) => l.name);
   if (started.length === 0) return { kind: 'nothing-deployed' };
@@ -66,7 +82,7 @@ export async function destroyDeploy(deps: DestroyDeployDeps, runId: string, user
   }
   if (clouds.length === 0) return { kind: 'nothing-left', runId, taken };
   const stepNames = destroySteps.map((s) => s.name);
-  const won = await runs.startDestroy(runId, { by: user, at: Date.now(), laneNames: clouds }, clouds.map((c) => newLane(c, stepNames)));
+  const won = await runs.startDestroy(runId, { by, at: Date.now(), laneNames: clouds, ...options }, clouds.map((c) => newLane(c, stepNames)));
   if (!won) return { kind: 'already-started' };
   try {
     await deployFlow.add(runId, 'destroy', clouds);
@@ -75,7 +91,8 @@ export async function destroyDeploy(deps: DestroyDeployDeps, runId: string, user
     await runs.undoDestroy(runId, clouds);
     throw new ApolloError(ErrorCode.QueueUnavailable, 'The queue is unavailable; nothing was destroyed. Click Destroy again in a minute.', { cause: err });
   }
-  await audit(deps, { action: 'destroy.requested', by: user, runId, commit: run.sha, clouds });
+  await audit(deps, { action: options.expired ? 'deploy.lifetime-ended' : 'destroy.requested', by, runId, commit: run.sha, clouds });
+  await runs.clearKeep(runId).catch(() => undefined); // its timers find the destroy started and do nothing
   notifier.refresh(runId);
   return { kind: 'destroying', clouds, taken };
 }

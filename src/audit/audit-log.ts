@@ -8,6 +8,8 @@ export type AuditAction =
   | 'deploy.rejected'
   | 'deploy.expired'
   | 'destroy.requested'
+  | 'deploy.extended'
+  | 'deploy.lifetime-ended'
   | 'run.cancelled'
   | 'lock.set'
   | 'lock.removed';

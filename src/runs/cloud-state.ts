@@ -27,9 +27,9 @@ export class CloudState {
     return (await this.redis.get(this.keys.cloudCurrent(cloud))) ?? undefined;
   }
 
-  /** A starting deploy takes the cloud over. */
-  async takeOver(cloud: string, runId: string): Promise<void> {
-    await this.redis.set(this.keys.cloudCurrent(cloud), runId);
+  /** A starting deploy takes the cloud over; returns the run that carried it before, if any. */
+  async takeOver(cloud: string, runId: string): Promise<string | undefined> {
+    return (await this.redis.set(this.keys.cloudCurrent(cloud), runId, 'GET')) ?? undefined;
   }
 
   async recordDeploy(cloud: string, deploy: LastDeploy): Promise<void> {

@@ -61,6 +61,7 @@ export class RunStore {
       run.destroy = JSON.parse(hash.destroy) as DestroyRequest;
       run.destroyLanes = read(run.destroy.laneNames, 'destroy');
     }
+    if (hash.keep) run.keepUntil = Number(hash.keep);
     if (hash.cancel) run.cancelledBy = hash.cancel;
     if (hash[cancelField('destroy')]) run.destroyCancelledBy = hash[cancelField('destroy')];
     return run;
@@ -103,6 +104,16 @@ export class RunStore {
   /** Takes back a destroy whose jobs could not be queued, so the button works again. */
   async undoDestroy(runId: string, clouds: string[]): Promise<void> {
     await this.redis.hdel(this.keys.run(runId), 'destroy', ...clouds.map((c) => laneField(c, 'destroy')));
+  }
+
+  /** When a deploy with a lifetime is destroyed automatically (set when it finishes, moved by Extend). */
+  async setKeepUntil(runId: string, at: number): Promise<void> {
+    await this.redis.hset(this.keys.run(runId), 'keep', String(at));
+  }
+
+  /** The automatic destroy is off: the deploy was destroyed, or newer deploys took its clouds. */
+  async clearKeep(runId: string): Promise<void> {
+    await this.redis.hdel(this.keys.run(runId), 'keep');
   }
 
   /** Marks a phase of the run cancelled (once); returns false when it already was. */

@@ -97,6 +97,8 @@ export interface DestroyRequest {
   by: string;
   at: number;
   laneNames: string[];
+  /** Set when nobody clicked: the deploy's lifetime (`--keep`) ended. */
+  expired?: true;
 }
 
 export interface Run extends RunMeta {

@@ -10,6 +10,7 @@ import type { WorkerDeps } from './worker-deps.js';
 import { runLaneJob } from './lane-job.js';
 import type { StepSandbox } from '../pipeline/sandbox.js';
 import { resolveCloudEnv } from '../config/cloud-env.js';
+import { reminderAt } from '../queue/expiry-queue.js';
 
 /**
  * One cloud of a deploy or destroy: takes the cloud's run lock (renewed while running, released
@@ -60,7 +61,8 @@ export function createCloudProcessor(services: WorkerDeps, sandbox: StepSandbox)
         return laneStatus(await refuse({ kind: 'taken-over', cloud, ...(current ? { currentRunId: current } : {}) }));
       }
     } else {
-      await cloudState.takeOver(cloud, runId);
+      const previous = await cloudState.takeOver(cloud, runId);
+      if (previous && previous !== runId) await forgetLifetimeIfGone(services, previous);
     }
 
     // Without its lock the cloud is no longer ours: another deploy could take it. Stop the lane.
@@ -120,9 +122,38 @@ export function createCloudProcessor(services: WorkerDeps, sandbox: StepSandbox)
   };
 }
 
+/**
+ * A newer deploy took one of `runId`'s clouds: when that run carries none of its clouds any more,
+ * its automatic destroy is off (its card and `/apollo status` stop showing an expiry).
+ */
+async function forgetLifetimeIfGone(services: WorkerDeps, runId: string): Promise<void> {
+  const run = await services.runs.get(runId);
+  if (run?.keepUntil === undefined) return;
+  const carried = await Promise.all(run.laneNames.map(async (cloud) => (await services.cloudState.current(cloud)) === runId));
+  if (carried.some(Boolean)) return;
+  await services.runs.clearKeep(runId);
+  services.notifier.refresh(runId);
+}
+
+/**
+ * A kept deploy (`--keep`) that left something on a cloud gets its lifetime now that it finished:
+ * the end is stored on the run, and the reminder and the destroy are scheduled as delayed jobs.
+ */
+async function startLifetime(services: WorkerDeps, runId: string): Promise<void> {
+  const run = await services.runs.get(runId);
+  if (!run || run.keepMs === undefined || run.ephemeral || run.keepUntil !== undefined || run.destroy) return;
+  const carried = await Promise.all(run.lanes.filter((l) => l.startedAt !== undefined).map(async (l) => (await services.cloudState.current(l.name)) === runId));
+  if (!carried.some(Boolean)) return;
+  const at = Date.now() + run.keepMs;
+  await services.runs.setKeepUntil(runId, at);
+  await services.expiry.schedule(runId, at, reminderAt(at, run.keepMs, services.config.deploy?.keepReminder ?? 0));
+  services.notifier.refresh(runId);
+}
+
 /** The parent of a deploy or destroy flow runs once every cloud is done: it sends the final card. */
 export function createDeployProcessor(services: WorkerDeps) {
   return async (job: Job<DeployJobData>): Promise<void> => {
+    if (job.data.phase === 'deploy') await startLifetime(services, job.data.runId);
     await services.notifier.flush(job.data.runId);
     await postVerdictElsewhere(services, job.data.runId, job.data.phase);
   };

@@ -13,6 +13,9 @@ import type { Redactor } from '../redaction/redactor.js';
 import type { SlackPoster } from '../slack/slack-poster.js';
 import type { CardNotifier } from '../slack/card-notifier.js';
 import type { VerdictDeps } from '../slack/post-verdict.js';
+import type { ExpiryQueue } from '../queue/expiry-queue.js';
+import type { DeployFlow } from '../queue/deploy-flow.js';
+import type { AuditEntry } from '../audit/audit-log.js';
 
 /** The worker's own settings (a subset of the process's runtime settings). */
 export interface WorkerSettings {
@@ -40,6 +43,10 @@ export interface WorkerDeps extends VerdictDeps {
   redactor: Redactor;
   slack: SlackPoster;
   notifier: Pick<CardNotifier, 'refresh' | 'flush'>;
+  expiry: Pick<ExpiryQueue, 'schedule'>;
+  /** The automatic destroy starts a destroy flow and audits it, as the Destroy button does. */
+  deployFlow: Pick<DeployFlow, 'add'>;
+  audit: { append(entry: Omit<AuditEntry, 'at'>): Promise<void> };
   /** The stall watcher's cursor and BullMQ's key prefix. */
   keys: Pick<Keys, 'stallCursor' | 'bullPrefix'>;
   redis: Pick<Redis, 'get' | 'set'>;

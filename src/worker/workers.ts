@@ -4,6 +4,8 @@ import { CLOUD_QUEUE, DEPLOY_QUEUE, type CloudJobData, type DeployJobData } from
 import { createRedis } from '../redis/connection.js';
 import type { Services } from '../services.js';
 import { createBuildProcessor } from './build-processor.js';
+import { createExpiryProcessor } from './expiry-processor.js';
+import { EXPIRY_QUEUE, type ExpiryJobData } from '../queue/expiry-queue.js';
 import { createCloudProcessor, createDeployProcessor } from './cloud-processor.js';
 import { DEFAULT_STALL, watchStalls } from './stall-recovery.js';
 import { createSandbox, NO_SANDBOX, type StepSandbox } from '../pipeline/sandbox.js';
@@ -43,7 +45,7 @@ export async function startWorkers(services: Services, options: WorkerOptions = 
     sandbox = NO_SANDBOX;
   }
   logger[sandbox.kind === 'none' ? 'warn' : 'info'](sandbox.describe());
-  const connections = [0, 1, 2].map(() => createRedis(settings.redisUrl, 'blocking'));
+  const connections = [0, 1, 2, 3].map(() => createRedis(settings.redisUrl, 'blocking'));
   const subscriber = createRedis(settings.redisUrl, 'blocking');
   const listening = services.cancelBus.listen(subscriber).catch((err: unknown) => logger.error({ err }, 'could not subscribe to cancel requests'));
   const stall = settings.stall ?? DEFAULT_STALL;
@@ -72,6 +74,8 @@ export async function startWorkers(services: Services, options: WorkerOptions = 
       concurrency: Math.max(config.worker.concurrency, Object.keys(config.clouds).length),
     }),
     new Worker<DeployJobData, void>(DEPLOY_QUEUE, createDeployProcessor(services), { ...common, maxStalledCount: 1, connection: connections[2]!, concurrency: 4 }),
+    // Kept deploys' reminders and automatic destroys: delayed jobs, due whichever worker is up then.
+    new Worker<ExpiryJobData, string>(EXPIRY_QUEUE, createExpiryProcessor(services), { ...common, maxStalledCount: 1, connection: connections[3]!, concurrency: 2 }),
   ];
   for (const worker of workers) {
     worker.on('failed', (job, err) => logger.error({ err, queue: worker.name, jobId: job?.id }, 'job failed'));

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { requestDeploy, resolveClouds, type RequestDeployDeps } from '../../src/actions/request-deploy.js';
+import { deployLifetime, requestDeploy, resolveClouds, type RequestDeployDeps } from '../../src/actions/request-deploy.js';
 import { CloudsLockedError } from '../../src/actions/clouds-free.js';
 import { LimitReachedError, type LimitReached } from '../../src/access/user-limits.js';
 import { ApolloError, ErrorCode } from '../../src/errors.js';
@@ -236,5 +236,24 @@ describe('requestDeploy', () => {
     expect(await requestDeploy(s.deps, { clouds: ['aws'], ref: 'main', requestedBy: DEPLOYER, channel: CHANNEL })).toEqual({ runId: 'd1', cardError: 'channel_not_found' });
     expect(s.opened).toHaveLength(1);
     expect(s.logger.warnings.map((w) => w.msg)).toEqual(['could not post the approval card']);
+  });
+});
+
+describe('deployLifetime', () => {
+  const config = (deploy: Record<string, unknown> = {}, destroy = true) =>
+    testConfig({ clouds: { aws: {} }, deploy: { steps: [{ name: 'apply', run: 'true' }], ...deploy }, ...(destroy ? { destroy: { steps: [{ name: 'destroy', run: 'true' }] } } : {}) });
+
+  it("takes the request's flag over the config's default", () => {
+    expect(deployLifetime(config(), {})).toEqual({});
+    expect(deployLifetime(config({ ephemeral: true }), {})).toEqual({ ephemeral: true });
+    expect(deployLifetime(config({ keep: '4h' }), {})).toEqual({ keepMs: 4 * 3_600_000 });
+    expect(deployLifetime(config({ ephemeral: true }), { keepMs: 60_000 })).toEqual({ keepMs: 60_000 });
+    expect(deployLifetime(config({ keep: '4h' }), { ephemeral: true })).toEqual({ ephemeral: true });
+  });
+
+  it('refuses a lifetime without a destroy pipeline, past maxKeep, or too short to be reminded of', () => {
+    expect(() => deployLifetime(config({}, false), { ephemeral: true })).toThrow(/needs a destroy pipeline/);
+    expect(() => deployLifetime(config({ maxKeep: '1d' }), { keepMs: 2 * 86_400_000 })).toThrow(/at most 1 days|at most 24h/);
+    expect(() => deployLifetime(config(), { keepMs: 1000 })).toThrow(/at least 5s/);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { prepareCommand } from '../../commands/index.js';
 import { splitCommand } from '../../commands/parse.js';
+import { parseDeployArgs } from '../../commands/deploy.js';
 import { ApolloError, ErrorCode } from '../../src/errors.js';
 import { parseConfig } from '../../src/config/load.js';
 
@@ -52,6 +53,16 @@ describe('command parser', () => {
     expect(usageError('deploy aws 4d124eb --tests').message).toMatch(/--tests needs/);
     expect(usageError('deploy aws 4d124eb --force').message).toMatch(/Unknown option `--force`/);
     expect(usageError('deploy AWS;rm 4d124eb').message).toMatch(/expected a cloud name/);
+  });
+
+  it('parses --ephemeral and --keep, never both', () => {
+    expect(parseDeployArgs(['aws', '4d124eb', '--ephemeral'], ['aws'])).toEqual({ clouds: ['aws'], ref: '4d124eb', ephemeral: true });
+    expect(parseDeployArgs(['aws', '4d124eb', '--keep', '4h'], ['aws'])).toEqual({ clouds: ['aws'], ref: '4d124eb', keepMs: 4 * 3_600_000 });
+    expect(parseDeployArgs(['aws', '--keep=90m', '4d124eb'], ['aws']).keepMs).toBe(90 * 60_000);
+    expect(usageError('deploy aws 4d124eb --keep').message).toMatch(/--keep needs a lifetime/);
+    expect(usageError('deploy aws 4d124eb --keep 4').message).toMatch(/expected a lifetime like 90m, 4h or 2d/);
+    expect(usageError('deploy aws 4d124eb --keep $(id)').message).toMatch(/expected a lifetime/);
+    expect(usageError('deploy aws 4d124eb --ephemeral --keep 4h').message).toMatch(/not both/);
   });
 
   it('parses lock, unlock, locks and status', () => {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseConfigText, loadConfigFile } from '../../src/config/load.js';
+import { parseConfig, parseConfigText, loadConfigFile } from '../../src/config/load.js';
 import { parseEnv } from '../../src/config/env.js';
 import { ApolloError } from '../../src/errors.js';
 
@@ -67,6 +67,23 @@ access:
     expect(problems('repository: x\nbuild: { steps: [{name: a, run: b}] }\nclouds: { all: {} }')).toEqual([
       "clouds.all: 'all' is reserved for deploying to every cloud",
     ]);
+  });
+
+  it('refuses a lifetime without a destroy pipeline, both lifetimes at once, and a keep past maxKeep', () => {
+    const base = { repository: '/r', build: { steps: [{ name: 'b', run: 'true' }] }, clouds: { aws: {} } };
+    const lifetimeProblems = (deploy: Record<string, unknown>, destroy = false) => {
+      try {
+        parseConfig({ ...base, deploy: { steps: [{ name: 'a', run: 'true' }], ...deploy }, ...(destroy ? { destroy: { steps: [{ name: 'd', run: 'true' }] } } : {}) });
+        return [];
+      } catch (err) {
+        return (err as ApolloError).details;
+      }
+    };
+    expect(lifetimeProblems({ ephemeral: true })).toEqual(['deploy.ephemeral: needs destroy.steps, which tear the deploy down']);
+    expect(lifetimeProblems({ keep: '4h' })).toEqual(['deploy.keep: needs destroy.steps, which tear the deploy down']);
+    expect(lifetimeProblems({ ephemeral: true, keep: '4h' }, true)).toEqual(['deploy.keep: a deploy is either ephemeral or kept for a time, not both']);
+    expect(lifetimeProblems({ keep: '8d' }, true)).toEqual(['deploy.keep: longer than deploy.maxKeep']);
+    expect(lifetimeProblems({ ephemeral: true }, true)).toEqual([]);
   });
 
   it('says where a missing file should come from', () => {

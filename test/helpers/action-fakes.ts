@@ -109,7 +109,7 @@ export function fakeLocks(blockers: Record<string, { kind: 'run' | 'sticky'; hol
   };
 }
 
-type RunsPort = Pick<RunStore, 'get' | 'decide' | 'undoDecision' | 'startDestroy' | 'undoDestroy' | 'markCancelled' | 'saveLane' | 'nextId' | 'create' | 'delete'>;
+type RunsPort = Pick<RunStore, 'get' | 'decide' | 'undoDecision' | 'startDestroy' | 'undoDestroy' | 'markCancelled' | 'saveLane' | 'nextId' | 'create' | 'delete' | 'setKeepUntil' | 'clearKeep'>;
 
 export interface MemoryRuns extends RunsPort {
   /** The stored runs, by id; tests may change them to set up a race. */
@@ -190,6 +190,14 @@ export function memoryRuns(...runs: Run[]): MemoryRuns {
     async create(meta: RunMeta, lanes: Lane[]) {
       record('create', [meta, lanes]);
       stored.set(meta.id, { ...meta, lanes });
+    },
+    async setKeepUntil(runId, at) {
+      record('setKeepUntil', [runId, at]);
+      must(runId).keepUntil = at;
+    },
+    async clearKeep(runId) {
+      record('clearKeep', [runId]);
+      delete must(runId).keepUntil;
     },
     async delete(runId) {
       record('delete', [runId]);

@@ -15,7 +15,7 @@ import {
   stoppedBeforeStep,
   stoppedWhileRunning,
 } from '../../src/runs/lane.js';
-import { laneStatus, newLane, type Lane } from '../../src/runs/run.js';
+import { laneStatus, needsCleanup, newLane, type Lane } from '../../src/runs/run.js';
 
 const T0 = Date.UTC(2026, 10, 26, 9, 0, 0);
 const statuses = (lane: Lane) => lane.steps.map((s) => s.status);
@@ -76,6 +76,32 @@ describe('lane transitions', () => {
     const done = finishLane(stepResult(stepStarted(lane, 2, T0 + 6), 2, { status: 'passed', finishedAt: T0 + 7, exitCode: 0 }, { suite: true }), T0 + 8);
     expect(statuses(done)).toEqual(['passed', 'failed', 'passed']);
     expect(laneStatus(done)).toBe('failed');
+  });
+
+  it("an ephemeral lane's teardown is neither skipped by a failure nor by a cancel, and keeps the lane running until it ran", () => {
+    const ephemeral = () => startLane(newLane('aws', ['apply', 'smoke', 'destroy'], [undefined, 'test', 'teardown']), T0);
+    const failed = stepResult(stepStarted(ephemeral(), 0, T0), 0, { status: 'failed', finishedAt: T0 + 1, exitCode: 1 });
+    expect(statuses(failed)).toEqual(['failed', 'skipped', 'queued']);
+    expect(laneStatus(failed)).toBe('running');
+    const cancelled = stoppedWhileRunning(stepStarted(ephemeral(), 0, T0), 0, { kind: 'cancelled' }, { finishedAt: T0 + 1 });
+    expect(statuses(cancelled)).toEqual(['cancelled', 'skipped', 'queued']);
+    expect(laneStatus(cancelled)).toBe('running');
+    const tornDown = finishLane(stepResult(stepStarted(cancelled, 2, T0 + 2), 2, { status: 'passed', finishedAt: T0 + 3, exitCode: 0 }), T0 + 3);
+    expect(laneStatus(tornDown)).toBe('cancelled');
+    expect(needsCleanup(tornDown)).toBe(false);
+  });
+
+  it('a failed or stopped teardown skips the rest of the teardown, and the cloud needs cleanup', () => {
+    let lane = startLane(newLane('aws', ['apply', 'destroy', 'forget'], [undefined, 'teardown', 'teardown']), T0);
+    lane = stepResult(stepStarted(lane, 0, T0), 0, { status: 'passed', finishedAt: T0 + 1, exitCode: 0 });
+    lane = finishLane(stepResult(stepStarted(lane, 1, T0 + 1), 1, { status: 'failed', finishedAt: T0 + 2, exitCode: 3 }), T0 + 2);
+    expect(statuses(lane)).toEqual(['passed', 'failed', 'skipped']);
+    expect(laneStatus(lane)).toBe('failed');
+    expect(needsCleanup(lane)).toBe(true);
+    // A lane that never started left nothing behind.
+    expect(needsCleanup(cancelLane(newLane('aws', ['apply', 'destroy'], [undefined, 'teardown']), 'U1', T0))).toBe(false);
+    // Nor does a lane without a teardown need one.
+    expect(needsCleanup(finishLane(startLane(newLane('aws', ['apply']), T0), T0 + 1))).toBe(false);
   });
 
   it('a step not asked for is skipped, and says why', () => {

@@ -5,7 +5,8 @@ import { destroyDeploy, type DestroyDeployDeps } from '../../actions/destroy-dep
 import { redeploy, type RedeployDeps } from '../../actions/redeploy.js';
 import { uploadLog, type UploadLogDeps } from '../../actions/upload-log.js';
 import { cancelRun, type CancelRunDeps } from '../../actions/cancel-run.js';
-import { UNKNOWN_BUTTON, answerText, cancelAnswer, decisionAnswer, destroyAnswer, redeployAnswer, uploadLogAnswer, type Answer } from '../../../views/outcomes.js';
+import { UNKNOWN_BUTTON, answerText, cancelAnswer, decisionAnswer, destroyAnswer, extendAnswer, redeployAnswer, uploadLogAnswer, type Answer } from '../../../views/outcomes.js';
+import { extendKeep, type ExtendKeepDeps } from '../../actions/extend-keep.js';
 import type { RequesterPolicy } from '../../access/requester-policy.js';
 import type { Redactor } from '../../redaction/redactor.js';
 import type { Logger } from '../../logger.js';
@@ -60,7 +61,8 @@ export type DeployActionsDeps = DecideDeployDeps &
   DestroyDeployDeps &
   CancelRunDeps &
   UploadLogDeps &
-  RedeployDeps & { requesters: Pick<RequesterPolicy, 'checkActor'>; redactor: Pick<Redactor, 'redact'>; logger: Logger };
+  RedeployDeps &
+  ExtendKeepDeps & { requesters: Pick<RequesterPolicy, 'checkActor'>; redactor: Pick<Redactor, 'redact'>; logger: Logger };
 
 async function answer(deps: DeployActionsDeps, respond: RespondFn, outcome: Answer): Promise<void> {
   const text = answerText(outcome);
@@ -104,6 +106,7 @@ export function registerDeployActions(app: App, services: DeployActionsDeps): vo
     return uploadLogAnswer(await uploadLog(services, runId, lane, phase, user, channel));
   });
   handle(ACTION.redeploy, async ({ user, value, channel }) => redeployAnswer(await redeploy(services, parseValue(RunId, value), user, channel)));
+  handle(ACTION.extend, async ({ user, value, channel }) => extendAnswer(await extendKeep(services, parseValue(RunId, value), user, channel)));
 
   // Anything else (an old card's button, a forged action id) gets an answer instead of a timeout.
   const known = new Set<string>(Object.values(ACTION));

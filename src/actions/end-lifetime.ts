@@ -1,0 +1,32 @@
+import type { Config } from '../config/schema.js';
+import type { RunStore } from '../runs/run-store.js';
+import { runStatus } from '../runs/run.js';
+import { destroyClouds, type DestroyCloudsDeps, type DestroyOutcome } from './destroy-deploy.js';
+
+/** What the automatic destroy touches: what a destroy does, without a person to authorise. */
+export interface EndLifetimeDeps extends DestroyCloudsDeps {
+  config: Pick<Config, 'destroy'>;
+  runs: DestroyCloudsDeps['runs'] & Pick<RunStore, 'get'>;
+}
+
+/** Who the card and the audit say destroyed a deploy whose lifetime ended. */
+export const LIFETIME_ACTOR = 'apollo (lifetime ended)';
+
+export type EndLifetimeOutcome = { kind: 'stale'; why: string } | DestroyOutcome;
+
+/**
+ * The timer of a kept deploy fired: its lifetime ended at `at`, so its clouds are destroyed, as if
+ * Destroy had been clicked. Nothing happens when the timer is stale: the lifetime was extended, the
+ * deploy was destroyed already, or newer deploys took its clouds (destroyClouds skips those).
+ */
+export async function endLifetime(deps: EndLifetimeDeps, runId: string, at: number): Promise<EndLifetimeOutcome> {
+  const run = await deps.runs.get(runId);
+  if (!run) return { kind: 'stale', why: 'the run is gone' };
+  if (run.destroy) return { kind: 'stale', why: 'already destroyed' };
+  if (run.keepUntil !== at) return { kind: 'stale', why: run.keepUntil === undefined ? 'no lifetime any more' : 'extended' };
+  const status = runStatus(run);
+  if (status === 'running' || status === 'queued') return { kind: 'stale', why: 'still running' };
+  const steps = run.pipeline ? run.pipeline.destroy : deps.config.destroy?.steps;
+  if (!steps?.length) return { kind: 'not-configured' };
+  return destroyClouds(deps, run, LIFETIME_ACTOR, steps, { expired: true });
+}

@@ -1,0 +1,36 @@
+import type { Job } from 'bullmq';
+import type { ExpiryJobData } from '../queue/expiry-queue.js';
+import { endLifetime } from '../actions/end-lifetime.js';
+import { renderKeepReminder } from '../../views/keep-reminder.js';
+import type { WorkerDeps } from './worker-deps.js';
+
+/**
+ * The timers of kept deploys. `remind` posts the reminder in the card's thread (once per lifetime's
+ * end); `expire` destroys the clouds the deploy still carries. Both check the run when they fire,
+ * so an Extend, a destroy or a takeover since makes them do nothing. The job's result says what
+ * it did, for the queue's history.
+ */
+export function createExpiryProcessor(services: WorkerDeps) {
+  return async (job: Job<ExpiryJobData>): Promise<string> => {
+    const { runId, kind, at } = job.data;
+    if (kind === 'expire') {
+      const outcome = await endLifetime(services, runId, at);
+      return outcome.kind === 'stale' ? `stale: ${outcome.why}` : outcome.kind;
+    }
+    const run = await services.runs.get(runId);
+    if (!run || run.destroy) return 'stale: already destroyed';
+    if (run.keepUntil !== at) return 'stale: extended';
+    const ours = await Promise.all(run.laneNames.map(async (cloud) => ((await services.cloudState.current(cloud)) === runId ? cloud : undefined)));
+    const clouds = ours.filter((c): c is string => c !== undefined);
+    if (clouds.length === 0) return 'stale: newer deploys took its clouds';
+    if (!run.message) return 'no card to remind in';
+    if (!(await services.once.claim('keep-reminder', runId, String(at)))) return 'already reminded';
+    try {
+      await services.slack.postMessage(run.message.channel, renderKeepReminder(run, clouds), run.message.ts);
+    } catch (err) {
+      await services.once.release('keep-reminder', runId, String(at)); // the retry may post it
+      throw err;
+    }
+    return 'reminded';
+  };
+}
