@@ -5,6 +5,7 @@
 export const ErrorCode = {
   ConfigInvalid: 'apollo_config_invalid',
   ConfigMissing: 'apollo_config_missing',
+  PipelineInvalid: 'apollo_repo_pipeline_invalid',
   EnvInvalid: 'apollo_env_invalid',
   UsageInvalid: 'apollo_usage_invalid',
   RefInvalid: 'apollo_ref_invalid',

@@ -108,6 +108,19 @@ function testsNote(run: Run, suites: string[] | undefined): string | undefined {
   return `tests: ${run.tests.map(escapeMrkdwn).join(', ')}${skipped.length ? ` · skipped: ${skipped.map(escapeMrkdwn).join(', ')}` : ''}`;
 }
 
+/** Where the steps come from when the commit carries its own pipeline file (`pipeline.fromRepo`). */
+export function pipelineSourceNote(run: Run): string | undefined {
+  if (!run.pipeline?.source) return undefined;
+  const names = (steps: { name: string }[] | undefined) => (steps ?? []).map((s) => escapeMrkdwn(clamp(s.name, 40))).join(', ');
+  const parts = [`📄 steps from ${inlineCode(run.pipeline.source)} in this commit`];
+  if (run.kind === 'deploy' && run.pipeline.deploy) {
+    parts.push(`deploy: ${names(run.pipeline.deploy.steps)}`);
+    if (run.pipeline.deploy.tests.length > 0) parts.push(`tests: ${names(run.pipeline.deploy.tests)}`);
+    if (run.pipeline.destroy?.length) parts.push(`destroy: ${names(run.pipeline.destroy)}`);
+  }
+  return clamp(parts.join(' · '), 1000);
+}
+
 /** How many branch and tag names the card lists; the rest are counted. */
 export const MAX_BRANCHES_SHOWN = 5;
 const MAX_BRANCH_NAME = 60;
@@ -162,7 +175,10 @@ export function renderDeployCard(run: Run, options: DeployCardOptions = {}): Mes
   );
   const where = branchesNote(run.branches);
   if (where) blocks.push(context([where]));
-  const note = [testsNote(run, options.testSuites), lifetimeNote(run)].filter(Boolean).join(' · ');
+  const source = pipelineSourceNote(run);
+  if (source) blocks.push(context([source]));
+  const suites = run.pipeline ? (run.pipeline.deploy?.tests ?? []).map((t) => t.name) : options.testSuites;
+  const note = [testsNote(run, suites), lifetimeNote(run)].filter(Boolean).join(' · ');
 
   if (!decision) {
     const expires = run.approvalExpiresAt ? `expires at ${hhmm(run.approvalExpiresAt)}` : '';
@@ -210,7 +226,8 @@ export function renderDeployCard(run: Run, options: DeployCardOptions = {}): Mes
   }
   // An ephemeral deploy destroys itself: its Destroy is only for the clouds whose teardown failed.
   const destroyable = run.ephemeral ? run.lanes.some(needsCleanup) : run.lanes.some((l) => l.startedAt !== undefined);
-  if (deployDone && options.destroyConfigured && !run.destroy && destroyable) {
+  const destroyConfigured = run.pipeline ? (run.pipeline.destroy?.length ?? 0) > 0 : options.destroyConfigured;
+  if (deployDone && destroyConfigured && !run.destroy && destroyable) {
     actions.push(button('Destroy', ACTION.destroy, run.id, 'danger', confirmDialog(`Destroy ${clouds}?`, `Runs the destroy pipeline for ${clouds} (run ${run.id}). This cannot be undone.`, 'Destroy')));
   }
   if (deployDone) actions.push(button('Redeploy', ACTION.redeploy, run.id));

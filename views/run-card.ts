@@ -7,7 +7,7 @@ import { button, capBlocks, clamp, codeBlock, context, escapeMrkdwn, header, inl
 import { summaryLine } from './summary-line.js';
 import { mention } from './mention.js';
 import { ACTION, confirmDialog } from './actions.js';
-import { laneProblem } from './deploy-card.js';
+import { laneProblem, pipelineSourceNote } from './deploy-card.js';
 
 const BAR_WIDTH = 12;
 
@@ -77,6 +77,14 @@ export function renderRunCard(run: Run, now: number = Date.now()): Message {
   const single = run.lanes.length === 1 && run.kind === 'build';
   const lines = single ? run.lanes[0]!.steps.map((s) => stepLine(s, now)) : run.lanes.map((l) => laneRow(l, now));
   blocks.push(...linesToSections(lines));
+  const error = single ? run.lanes[0]!.error : undefined;
+  if (error !== undefined) {
+    // A lane that could not run (its checkout failed, the commit's pipeline file is invalid): its own words, the details as code.
+    const [first = '', ...rest] = error.split('\n');
+    blocks.push(section(`❌ ${escapeMrkdwn(first)}${rest.length > 0 ? `\n${codeBlock(rest.join('\n'))}` : ''}`));
+  }
+  const source = pipelineSourceNote(run);
+  if (source) blocks.push(context([source]));
   const notes = run.lanes.filter((l) => l.note).map((l) => `⚠️ ${single ? '' : `${escapeMrkdwn(l.name)}: `}${escapeMrkdwn(l.note!)}`);
   if (notes.length > 0) blocks.push(context(notes));
 

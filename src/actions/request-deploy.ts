@@ -11,11 +11,14 @@ import { LimitReachedError } from '../access/user-limits.js';
 import { assertCloudsFree } from './clouds-free.js';
 import { formatDuration } from '../config/duration.js';
 import { deployLaneSteps, serverPipeline } from '../pipeline/run-steps.js';
+import { pipelineForCommit } from '../pipeline/repo-pipeline.js';
+import type { GitMirror } from '../git/mirror.js';
 import type { AuditTrail, Cards } from './ports.js';
 
 /** What asking for a deploy touches. */
 export interface RequestDeployDeps extends RecordRunDeps, AuditTrail {
-  config: Pick<Config, 'access' | 'clouds' | 'deploy' | 'destroy' | 'build'>;
+  config: Pick<Config, 'access' | 'clouds' | 'deploy' | 'destroy' | 'build' | 'pipeline'>;
+  mirror: RecordRunDeps['mirror'] & Pick<GitMirror, 'readFile'>;
   access: Pick<Access, 'allows'>;
   limits: Pick<UserLimits, 'admitRun' | 'trackRun' | 'releaseRun'>;
   locks: Pick<CloudLocks, 'blocker'>;
@@ -40,12 +43,13 @@ export interface DeployRequest {
  * How long the deploy lives: torn down by its own lanes (ephemeral), destroyed automatically after
  * `keepMs`, or kept until someone clicks Destroy. The request's flags win over the config's default.
  */
-export function deployLifetime(config: Pick<Config, 'deploy' | 'destroy'>, request: Pick<DeployRequest, 'ephemeral' | 'keepMs'>): { ephemeral?: true; keepMs?: number } {
-  const deploy = config.deploy!;
+export function deployLifetime(config: Pick<Config, 'deploy' | 'destroy'> & Partial<Pick<Config, 'pipeline'>>, request: Pick<DeployRequest, 'ephemeral' | 'keepMs'>): { ephemeral?: true; keepMs?: number } {
+  const deploy = config.deploy ?? { ephemeral: false, keep: undefined, maxKeep: 7 * 86_400_000 };
   const explicit = request.ephemeral === true || request.keepMs !== undefined;
   const ephemeral = explicit ? request.ephemeral === true : deploy.ephemeral;
   const keepMs = explicit ? request.keepMs : deploy.keep;
-  if ((ephemeral || keepMs !== undefined) && !config.destroy) {
+  // A repository's pipeline may bring its own destroy steps: that is checked once the commit is known.
+  if ((ephemeral || keepMs !== undefined) && !config.destroy && config.pipeline?.fromRepo === undefined) {
     throw new ApolloError(ErrorCode.UsageInvalid, `${ephemeral ? 'An ephemeral deploy' : 'A deploy with a lifetime'} needs a destroy pipeline (\`destroy:\` in apollo.yml), and none is configured.`);
   }
   if (keepMs !== undefined && keepMs > deploy.maxKeep) {
@@ -53,6 +57,16 @@ export function deployLifetime(config: Pick<Config, 'deploy' | 'destroy'>, reque
   }
   if (keepMs !== undefined && keepMs < MIN_KEEP_MS) throw new ApolloError(ErrorCode.UsageInvalid, `--keep must be at least ${formatDuration(MIN_KEEP_MS)}.`);
   return ephemeral ? { ephemeral: true } : keepMs !== undefined ? { keepMs } : {};
+}
+
+/** The suites `--tests` names must be the pipeline's. */
+function checkSuites(known: string[], requested: string[] | undefined): void {
+  const unknown = (requested ?? []).filter((t) => !known.includes(t));
+  if (unknown.length > 0) {
+    throw new ApolloError(ErrorCode.UsageInvalid, `Unknown test suite${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}.`, {
+      details: [`Configured suites: ${known.join(', ') || 'none'}.`],
+    });
+  }
 }
 
 /** Shorter lifetimes would be gone before anyone could read the reminder. */
@@ -77,26 +91,15 @@ export function resolveClouds(config: Pick<Config, 'clouds'>, requested: string[
  */
 export async function requestDeploy(deps: RequestDeployDeps, request: DeployRequest): Promise<{ runId: string; cardError?: string }> {
   const { config, access, approvals, notifier } = deps;
-  if (!config.deploy) throw new ApolloError(ErrorCode.UsageInvalid, 'No deploy pipeline is configured (`deploy:` in apollo.yml).');
+  if (!config.deploy && config.pipeline.fromRepo === undefined) throw new ApolloError(ErrorCode.UsageInvalid, 'No deploy pipeline is configured (`deploy:` in apollo.yml).');
   if (!(await access.allows(config.access.deployers, request.requestedBy))) {
     throw new ApolloError(ErrorCode.NotAllowed, 'You are not allowed to request deploys (`access.deployers`).');
   }
   const clouds = resolveClouds(config, request.clouds);
-  if (request.tests) {
-    const known = config.deploy.tests.map((t) => t.name);
-    const unknown = request.tests.filter((t) => !known.includes(t));
-    if (unknown.length > 0) {
-      throw new ApolloError(ErrorCode.UsageInvalid, `Unknown test suite${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}.`, {
-        details: [`Configured suites: ${known.join(', ') || 'none'}.`],
-      });
-    }
-  }
   await assertCloudsFree(deps, clouds, request.requestedBy);
   const admitted = await deps.limits.admitRun(request.requestedBy);
   if ('kind' in admitted) throw new LimitReachedError(admitted);
   const lifetime = deployLifetime(config, request);
-  const lane = deployLaneSteps(serverPipeline(config), lifetime.ephemeral === true);
-  const stepNames = lane.steps.map((s) => s.name);
   const ttl = config.access.approvalTtl;
   let recorded: { runId: string; sha: string };
   try {
@@ -105,7 +108,17 @@ export async function requestDeploy(deps: RequestDeployDeps, request: DeployRequ
       ref: request.ref,
       requestedBy: request.requestedBy,
       channel: request.channel,
-      lanes: clouds.map((cloud) => newLane(cloud, stepNames, lane.roles)),
+      // The steps are the commit's own when `pipeline.fromRepo` says so: the approver sees and
+      // approves those. A broken file refuses the request, with every problem by path.
+      lanes: async (sha) => {
+        const pipeline = await pipelineForCommit(config, deps.mirror, sha);
+        const steps = pipeline ?? serverPipeline(config);
+        if (!steps.deploy) throw new ApolloError(ErrorCode.UsageInvalid, `No deploy pipeline is configured (\`deploy:\` in apollo.yml${config.pipeline.fromRepo ? ` or ${config.pipeline.fromRepo}` : ''}).`);
+        checkSuites(steps.deploy.tests.map((t) => t.name), request.tests);
+        if ((lifetime.ephemeral || lifetime.keepMs !== undefined) && !steps.destroy?.length) throw new ApolloError(ErrorCode.UsageInvalid, `${lifetime.ephemeral ? 'An ephemeral deploy' : 'A deploy with a lifetime'} needs a destroy pipeline, and this commit has none.`);
+        const lane = deployLaneSteps(steps, lifetime.ephemeral === true);
+        return { lanes: clouds.map((cloud) => newLane(cloud, lane.steps.map((s) => s.name), lane.roles)), ...(pipeline ? { pipeline } : {}) };
+      },
       extra: { approvalExpiresAt: Date.now() + ttl, ...(request.tests ? { tests: request.tests } : {}), ...lifetime },
       ...(config.access.protectedBranches ? { protectedBranches: config.access.protectedBranches } : {}),
       reservation: admitted.reservation,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RE2JS } from 're2js';
 import { REPORT_FORMATS } from './report-formats.js';
 import { Duration } from './duration.js';
 
@@ -15,15 +16,15 @@ const Principal = z.union([z.literal('*'), SlackId]);
  * A regex counted against each output line. Checked here, so a typo stops the bot at start-up by
  * its path instead of failing every run; one that matches an empty line would count blank lines.
  */
-const LinePattern = z.string().superRefine((source, ctx) => {
-  let pattern: RegExp;
+const LinePattern = z.string().max(500).superRefine((source, ctx) => {
+  let pattern: RE2JS;
   try {
-    pattern = new RegExp(source);
+    pattern = RE2JS.compile(source);
   } catch (error) {
-    ctx.addIssue({ code: 'custom', message: `not a valid regular expression: ${(error as Error).message}` });
+    ctx.addIssue({ code: 'custom', message: `not a valid RE2 regular expression (no lookaround or backreferences): ${(error as Error).message}` });
     return;
   }
-  if (pattern.test('')) ctx.addIssue({ code: 'custom', message: 'matches an empty line, so it would count every line' });
+  if (pattern.matcher('').find()) ctx.addIssue({ code: 'custom', message: 'matches an empty line, so it would count every line' });
 });
 
 const Report = z
@@ -54,7 +55,7 @@ export const Step = z.strictObject({
 }).meta({ id: 'step' });
 export type Step = z.infer<typeof Step>;
 
-const Pipeline = z.strictObject({
+export const Pipeline = z.strictObject({
   steps: z.array(Step).min(1).describe('run in order; the first failure skips the rest'),
 });
 

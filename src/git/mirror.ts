@@ -14,8 +14,8 @@ export interface CommitInfo {
 
 const GIT_ENV = { GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: 'true', LC_ALL: 'C' };
 
-async function git(args: string[], cwd?: string) {
-  return execa('git', args, { cwd, env: GIT_ENV, reject: false, timeout: 300_000, stdin: 'ignore' });
+async function git(args: string[], cwd?: string, options: { stripFinalNewline?: boolean } = {}) {
+  return execa('git', args, { cwd, env: GIT_ENV, reject: false, timeout: 300_000, stdin: 'ignore', ...options });
 }
 
 /**
@@ -178,6 +178,22 @@ export class GitMirror {
     if (result.exitCode !== 0) throw new ApolloError(ErrorCode.RefUnknown, `commit ${sha} is not in ${this.displayName}`);
     const [full = sha, subject = '', author = ''] = result.stdout.split('\0');
     return { sha: full.trim(), subject: subject.trim(), author: author.trim() };
+  }
+
+  /**
+   * The text of `path` in commit `sha` (a file the repository carries, such as its pipeline), or
+   * undefined when the commit has no such file. Refused past `maxBytes`: the file is not trusted.
+   */
+  async readFile(sha: string, path: string, maxBytes: number): Promise<string | undefined> {
+    const spec = `${sha}:${path}`;
+    const type = await git(['cat-file', '-t', spec], this.path);
+    if (type.exitCode !== 0) return undefined;
+    if (type.stdout.trim() !== 'blob') throw new ApolloError(ErrorCode.PipelineInvalid, `${path} in ${sha.slice(0, 7)} is not a file`);
+    const size = await git(['cat-file', '-s', spec], this.path);
+    if (Number(size.stdout.trim()) > maxBytes) throw new ApolloError(ErrorCode.PipelineInvalid, `${path} in ${sha.slice(0, 7)} is larger than ${maxBytes} bytes`);
+    const blob = await git(['cat-file', 'blob', spec], this.path, { stripFinalNewline: false });
+    if (blob.exitCode !== 0) throw new ApolloError(ErrorCode.GitFailed, `could not read ${path} in ${sha.slice(0, 7)}: ${lastLine(blob.stderr)}`);
+    return blob.stdout;
   }
 
   /** Makes sure `sha` is present (a worker may run on another machine than the web process). */

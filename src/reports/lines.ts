@@ -1,3 +1,4 @@
+import { RE2JS } from 're2js';
 import { FIRST_FINDINGS } from './findings.js';
 import { unparsed, type ParseOptions, type TestSummary } from './summary.js';
 import { endsMidLine, quote, splitLines } from './text.js';
@@ -13,11 +14,12 @@ const NAME_CHARS = 200;
 
 export function parseLines(input: string, opts: ParseOptions = {}): TestSummary {
   if (opts.passPattern === undefined || opts.failPattern === undefined) return unparsed('lines', 'the lines report needs both passPattern and failPattern');
-  let pass: RegExp;
-  let fail: RegExp;
+  // RE2 matches in linear time: a pattern from a repository's pipeline file cannot stall the worker.
+  let pass: RE2JS;
+  let fail: RE2JS;
   try {
-    pass = new RegExp(opts.passPattern);
-    fail = new RegExp(opts.failPattern);
+    pass = RE2JS.compile(opts.passPattern);
+    fail = RE2JS.compile(opts.failPattern);
   } catch (error) {
     return unparsed('lines', `a pattern does not compile: ${(error as Error).message}`);
   }
@@ -26,8 +28,8 @@ export function parseLines(input: string, opts: ParseOptions = {}): TestSummary 
   let passed = 0;
   const failing: string[] = [];
   for (const line of splitLines(input)) {
-    if (fail.test(line)) failing.push(line.trim());
-    else if (pass.test(line)) passed++;
+    if (fail.matcher(line).find()) failing.push(line.trim());
+    else if (pass.matcher(line).find()) passed++;
   }
   if (passed + failing.length === 0) {
     return unparsed('lines', `no line matched passPattern ${quote(opts.passPattern)} or failPattern ${quote(opts.failPattern)}`);

@@ -3,6 +3,7 @@ import type { UserLimits } from '../access/user-limits.js';
 import type { RunStore } from './run-store.js';
 import { reviewedCommit } from '../git/reviewed-commit.js';
 import type { Lane, RunKind, RunMeta } from './run.js';
+import type { PipelineSteps } from '../pipeline/run-steps.js';
 
 export interface NewRun {
   kind: RunKind;
@@ -10,7 +11,11 @@ export interface NewRun {
   ref: string;
   requestedBy: string;
   channel: string;
-  lanes: Lane[];
+  /**
+   * The run's lanes, or how to plan them once the commit is known (its pipeline may come from the
+   * commit itself, `pipeline.fromRepo`): the lanes, and the steps to keep on the run.
+   */
+  lanes: Lane[] | ((sha: string) => Promise<{ lanes: Lane[]; pipeline?: PipelineSteps }>);
   /** Kind-specific meta (a deploy's test selection and approval expiry). */
   extra?: Partial<Pick<RunMeta, 'tests' | 'approvalExpiresAt' | 'ephemeral' | 'keepMs'>>;
   /** When set, the commit must be contained in one of these branches (`access.protectedBranches`). */
@@ -30,10 +35,11 @@ export interface RecordRunDeps {
 }
 
 /** Resolves the commit, takes a run id and stores the run: the one way a build or deploy is recorded. */
-export async function recordRun(deps: RecordRunDeps, run: NewRun): Promise<{ runId: string; sha: string }> {
+export async function recordRun(deps: RecordRunDeps, run: NewRun): Promise<{ runId: string; sha: string; lanes: Lane[] }> {
   const { mirror, runs } = deps;
   const { sha, branches } = await reviewedCommit(mirror, run.ref, run.protectedBranches);
   const commit = await mirror.commitInfo(sha);
+  const planned = typeof run.lanes === 'function' ? await run.lanes(sha) : { lanes: run.lanes };
   const runId = await runs.nextId(run.kind);
   // Counted against its requester from the moment it exists (webhook-started runs are not a person's).
   if (/^[UW][A-Z0-9]{2,}$/.test(run.requestedBy)) await deps.limits.trackRun(run.requestedBy, runId, run.reservation);
@@ -48,11 +54,12 @@ export async function recordRun(deps: RecordRunDeps, run: NewRun): Promise<{ run
       requestedBy: run.requestedBy,
       channel: run.channel,
       createdAt: Date.now(),
-      laneNames: run.lanes.map((l) => l.name),
+      laneNames: planned.lanes.map((l) => l.name),
       branches: branches.slice(0, MAX_BRANCHES_KEPT),
       ...run.extra,
+      ...(planned.pipeline ? { pipeline: planned.pipeline } : {}),
     },
-    run.lanes,
+    planned.lanes,
   );
-  return { runId, sha };
+  return { runId, sha, lanes: planned.lanes };
 }

@@ -25,7 +25,7 @@ export function createBuildProcessor(services: WorkerDeps, sandbox: StepSandbox)
       run,
       lane: start,
       phase: 'run',
-      steps: services.config.build.steps,
+      steps: run.pipeline?.build ?? services.config.build.steps,
       requestedBy: run.requestedBy,
       // Builds run code from any branch: no cloud env, no secrets, and by default no network.
       sandbox,

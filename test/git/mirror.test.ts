@@ -98,3 +98,17 @@ describe('GitMirror: only branches and tags', () => {
     recordFault({ suite: 'review', fault: 'unreviewed code asked for: pull/1/head, refs/pull/1/head, HEAD, a fork SHA (full and short), a force-pushed-away SHA', tried: 6, lost: 0, duplicates: 0, leaks: 0, note: 'all refused' });
   });
 });
+
+describe('GitMirror.readFile', () => {
+  it("reads a file of a commit, says when it is absent, and refuses a directory or a file over the limit", async () => {
+    const repo = await TestRepo.create({ '.apollo.yml': 'build: {}\n', 'big.yml': 'x'.repeat(2000), 'dir/file': 'y' }, 'Files');
+    const stateDir = await mkdtemp(join(tmpdir(), 'apollo-readfile-'));
+    const mirror = new GitMirror(repo.path, stateDir);
+    const { sha } = await mirror.resolve('main');
+    expect(await mirror.readFile(sha, '.apollo.yml', 1000)).toBe('build: {}\n');
+    expect(await mirror.readFile(sha, 'missing.yml', 1000)).toBeUndefined();
+    await expect(mirror.readFile(sha, 'big.yml', 1000)).rejects.toThrow(/larger than 1000 bytes/);
+    await expect(mirror.readFile(sha, 'dir', 1000)).rejects.toThrow(/is not a file/);
+    await rm(stateDir, { recursive: true, force: true });
+  });
+});

@@ -55,13 +55,17 @@ export function fakeLogger(): { warn: (obj: unknown, msg?: string) => void; warn
 }
 
 /** Resolves refs from a table: a ref missing from it is unknown, as the mirror would say. */
-export function fakeMirror(refs: Record<string, { sha: string; branches: string[] }> = { main: { sha: SHA, branches: ['main'] }, [SHA]: { sha: SHA, branches: ['main'] } }): Pick<
-  GitMirror,
-  'resolve' | 'commitInfo'
-> & { resolved: string[] } {
+export function fakeMirror(
+  refs: Record<string, { sha: string; branches: string[] }> = { main: { sha: SHA, branches: ['main'] }, [SHA]: { sha: SHA, branches: ['main'] } },
+  /** Files of the commits, by path (the same for every commit). */
+  files: Record<string, string> = {},
+): Pick<GitMirror, 'resolve' | 'commitInfo' | 'readFile'> & { resolved: string[] } {
   const resolved: string[] = [];
   return {
     resolved,
+    async readFile(_sha, path) {
+      return files[path];
+    },
     async resolve(ref) {
       resolved.push(ref);
       const found = refs[ref];

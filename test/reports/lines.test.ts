@@ -47,7 +47,9 @@ describe('parseLines', () => {
 
   it('is refused at config load, by path, when a pattern does not compile, matches an empty line or is missing', () => {
     expect(configProblems("{format: lines, passPattern: '^ok', failPattern: '^not ok'}")).toEqual([]);
-    expect(configProblems("{format: lines, passPattern: '(ok', failPattern: '^not ok'}")).toEqual([expect.stringMatching(/^build\.steps\[0\]\.report\.passPattern: not a valid regular expression: /)]);
+    expect(configProblems("{format: lines, passPattern: '(ok', failPattern: '^not ok'}")).toEqual([expect.stringMatching(/^build\.steps\[0\]\.report\.passPattern: not a valid RE2 regular expression /)]);
+    // RE2 has no lookaround or backreferences: every pattern matches in linear time.
+    expect(configProblems("{format: lines, passPattern: '^(?=ok)', failPattern: '^not ok'}")).toEqual([expect.stringMatching(/passPattern: not a valid RE2 regular expression \(no lookaround or backreferences\)/)]);
     expect(configProblems("{format: lines, passPattern: '^ok', failPattern: 'x*'}")).toEqual(['build.steps[0].report.failPattern: matches an empty line, so it would count every line']);
     expect(configProblems("{format: lines, passPattern: '^ok'}")).toEqual(['build.steps[0].report.failPattern: the lines report needs both passPattern and failPattern']);
     expect(configProblems("{format: tap, passPattern: '^ok'}")).toEqual(['build.steps[0].report.passPattern: only the lines report reads this']);
@@ -64,5 +66,10 @@ describe('parseLines', () => {
     } finally {
       scratch.remove();
     }
+  });
+
+  it('matches in linear time, so a catastrophic pattern from a repository cannot stall the worker', () => {
+    const summary = parseLines(`${'a'.repeat(20_000)}!\nok 1\n`, { passPattern: '^ok ', failPattern: '^(a+)+$' });
+    expect(summary).toMatchObject({ verdict: 'passed', passed: 1, failed: 0 });
   });
 });

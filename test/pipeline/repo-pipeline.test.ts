@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { parseRepoPipeline, pipelineForCommit, REPO_PIPELINE_MAX_BYTES } from '../../src/pipeline/repo-pipeline.js';
+import { ApolloError, ErrorCode } from '../../src/errors.js';
+import { fakeMirror, SHA, testConfig } from '../helpers/action-fakes.js';
+
+function problems(text: string): string[] {
+  try {
+    parseRepoPipeline(text, '.apollo.yml');
+  } catch (err) {
+    expect(err).toBeInstanceOf(ApolloError);
+    expect((err as ApolloError).code).toBe(ErrorCode.PipelineInvalid);
+    return [(err as ApolloError).message, ...(err as ApolloError).details];
+  }
+  throw new Error('expected the file to be refused');
+}
+
+describe('parseRepoPipeline', () => {
+  it('refuses every key only the server may set, whatever the rest says', () => {
+    const refused = problems('secrets: [X]\nworker: { sandbox: none }\npipeline: { fromRepo: x }\nrepository: /etc\nbuild: { steps: [{ name: a, run: b }] }');
+    expect(refused[0]).toBe('.apollo.yml is invalid:');
+    expect(refused.slice(1).map((p) => p.split(':')[0]).sort()).toEqual(['pipeline', 'repository', 'secrets', 'worker']);
+  });
+
+  it('names YAML errors by line and unknown keys by path', () => {
+    expect(problems('build: { steps: [ }')[0]).toBe('.apollo.yml is not valid YAML:');
+    expect(problems('build: { steps: [{ name: a, run: b, sudo: true }] }').join('\n')).toMatch(/build\.steps\[0\]: unknown key "sudo"|sudo/);
+    expect(problems('deploy: { steps: [{ name: a, run: b }], ephemeral: true }').join('\n')).toMatch(/ephemeral/);
+  });
+
+  it('keeps the number of steps bounded', () => {
+    const many = Array.from({ length: 51 }, (_, i) => `    - { name: s${i}, run: 'true' }`).join('\n');
+    expect(problems(`build:\n  steps:\n${many}`).join('\n')).toMatch(/build\.steps/);
+  });
+});
+
+describe('pipelineForCommit', () => {
+  const config = (fromRepo?: string) =>
+    testConfig({
+      ...(fromRepo ? { pipeline: { fromRepo } } : {}),
+      clouds: { aws: {} },
+      deploy: { steps: [{ name: 'server apply', run: 'true' }] },
+      destroy: { steps: [{ name: 'server destroy', run: 'true' }] },
+    });
+
+  it('is off without pipeline.fromRepo, and the server pipeline runs for a commit without the file', async () => {
+    expect(await pipelineForCommit(config(), fakeMirror(undefined, { '.apollo.yml': 'build: { steps: [{ name: a, run: b }] }' }), SHA)).toBeUndefined();
+    expect(await pipelineForCommit(config('.apollo.yml'), fakeMirror(), SHA)).toBeUndefined();
+  });
+
+  it("takes the file's sections over the server's, one by one", async () => {
+    const pipeline = await pipelineForCommit(config('.apollo.yml'), fakeMirror(undefined, { '.apollo.yml': 'deploy: { steps: [{ name: repo apply, run: x }] }' }), SHA);
+    expect(pipeline?.build.map((s) => s.name)).toEqual(['compile']);
+    expect(pipeline?.deploy?.steps.map((s) => s.name)).toEqual(['repo apply']);
+    expect(pipeline?.destroy?.map((s) => s.name)).toEqual(['server destroy']);
+    expect(pipeline?.source).toBe('.apollo.yml');
+  });
+
+  it('refuses a path that leaves the repository at config load', () => {
+    expect(() => testConfig({ pipeline: { fromRepo: '../etc/passwd' } })).toThrow(/relative path inside the repository/);
+    expect(() => testConfig({ pipeline: { fromRepo: '/etc/passwd' } })).toThrow(/relative path inside the repository/);
+    expect(REPO_PIPELINE_MAX_BYTES).toBe(65536);
+  });
+});
