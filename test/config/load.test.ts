@@ -20,7 +20,8 @@ describe('apollo.yml', () => {
     expect(config.build.steps.map((s) => s.name)).toContain('ansible-lint site.yml');
     expect(config.build.steps.filter((s) => s.run.startsWith('packer validate'))).toHaveLength(4);
     expect(Object.keys(config.clouds)).toEqual(['aws', 'digitalocean']);
-    expect(config.deploy?.tests.find((t) => t.name === 'docker-bench-security')?.report?.warnThreshold).toBe(52);
+    expect(config.deploy?.ephemeral).toBe(true);
+    expect(config.destroy?.steps.map((s) => s.name)).toEqual(['apollo-down']);
     expect(config.build.steps[0]!.timeout).toBe(600_000);
     expect(config.access.approvalTtl).toBe(3_600_000);
   });
