@@ -119,7 +119,7 @@ async function main(mode: Mode): Promise<void> {
     logger.info({ port, socketMode: Boolean(env.SLACK_APP_TOKEN) }, `web listening on :${port} (POST /slack/events, GET /healthz)`);
     if (playground) {
       logger.info(`no SLACK_BOT_TOKEN: playground mode, Slack is simulated on ${playground.slack.apiUrl}`);
-      process.stdout.write(`\n  apollo playground: open http://${PLAYGROUND_HOST}:${port}/ and type /apollo deploy all main\n\n`);
+      process.stdout.write(`\n  apollo playground: open http://${PLAYGROUND_HOST}:${port}/ and type /apollo deploy all HEAD\n\n`);
     }
   }
 

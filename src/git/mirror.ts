@@ -70,6 +70,7 @@ export class GitMirror {
         throw new ApolloError(ErrorCode.GitFailed, `could not clone ${this.displayName}`, { details: [lastLine(result.stderr)] });
       }
     }
+    await this.followDefaultBranch(tmp);
     this.fetchedAt = Date.now();
     try {
       await rename(tmp, this.path);
@@ -91,6 +92,7 @@ export class GitMirror {
         if (result.exitCode !== 0) {
           throw new ApolloError(ErrorCode.GitFailed, `could not fetch ${this.displayName}`, { details: [lastLine(result.stderr)] });
         }
+        await this.followDefaultBranch(this.path);
         this.fetchedAt = Date.now();
       } finally {
         this.fetching = undefined;
@@ -99,8 +101,25 @@ export class GitMirror {
     return this.fetching;
   }
 
+  /**
+   * Points the mirror's HEAD at the remote's default branch (`git ls-remote --symref`), so that
+   * `HEAD` names that branch's tip; left as it is when the remote does not say or names no branch.
+   */
+  private async followDefaultBranch(dir: string): Promise<void> {
+    const remote = await git(['ls-remote', '--symref', 'origin', 'HEAD'], dir);
+    const branch = /^ref: (refs\/heads\/\S+)\tHEAD$/m.exec(remote.stdout)?.[1];
+    if (remote.exitCode === 0 && branch) await git(['symbolic-ref', 'HEAD', branch], dir);
+  }
+
   private async lookup(ref: string): Promise<string | undefined> {
-    // A name is a branch or a tag, nothing else (no `HEAD`, no `pull/1/head`, no reflog syntax).
+    // `HEAD` is the remote's default branch, and only that: a branch tip, reviewed like any other.
+    if (ref === 'HEAD') {
+      const head = await git(['symbolic-ref', '--quiet', 'HEAD'], this.path);
+      const branch = head.stdout.trim();
+      if (head.exitCode !== 0 || !branch.startsWith('refs/heads/')) return undefined;
+      ref = branch.slice('refs/heads/'.length);
+    }
+    // A name is a branch or a tag, nothing else (no `pull/1/head`, no reflog syntax).
     let named: string | undefined;
     for (const candidate of [`refs/heads/${ref}`, `refs/tags/${ref}`]) {
       const result = await git(['rev-parse', '--verify', '--quiet', '--end-of-options', `${candidate}^{commit}`], this.path);

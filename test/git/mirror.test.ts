@@ -66,7 +66,19 @@ describe('GitMirror: only branches and tags', () => {
     expect((await mirror.resolve('v1.0')).sha).toBe(main);
     await expect(mirror.resolve('pull/1/head')).rejects.toMatchObject({ code: 'apollo_ref_unknown' });
     await expect(mirror.resolve('refs/pull/1/head')).rejects.toMatchObject({ code: 'apollo_ref_unknown' });
-    await expect(mirror.resolve('HEAD')).rejects.toMatchObject({ code: 'apollo_ref_unknown' });
+  });
+
+  it("resolves HEAD as the remote's default branch, and as nothing else", async () => {
+    expect(await mirror.resolve('HEAD')).toEqual({ sha: main, branches: ['main', 'tag:v1.0'] });
+    // The remote moves its default branch: HEAD follows it on the next fetch.
+    const git = (args: string[]) => execa('git', args, { cwd: repo.path, env: ENV });
+    await git(['checkout', '--quiet', '-b', 'trunk']);
+    await git(['commit', '--quiet', '--allow-empty', '-m', 'trunk work']);
+    const trunk = (await git(['rev-parse', 'HEAD'])).stdout.trim();
+    expect((await mirror.resolve('HEAD')).sha).toBe(trunk);
+    await git(['checkout', '--quiet', 'main']);
+    await git(['branch', '--quiet', '-D', 'trunk']);
+    expect((await mirror.resolve('HEAD')).sha).toBe(main);
   });
 
   it('refuses a fork’s commit by SHA, full or abbreviated', async () => {
@@ -95,7 +107,7 @@ describe('GitMirror: only branches and tags', () => {
     await git(['branch', '--quiet', '-D', 'feature']);
     // The object is still in the mirror; no branch or tag contains it any more.
     await expect(mirror.resolve(gone)).rejects.toMatchObject({ code: 'apollo_ref_not_reviewed' });
-    recordFault({ suite: 'review', fault: 'unreviewed code asked for: pull/1/head, refs/pull/1/head, HEAD, a fork SHA (full and short), a force-pushed-away SHA', tried: 6, lost: 0, duplicates: 0, leaks: 0, note: 'all refused' });
+    recordFault({ suite: 'review', fault: 'unreviewed code asked for: pull/1/head, refs/pull/1/head, a fork SHA (full and short), a force-pushed-away SHA', tried: 5, lost: 0, duplicates: 0, leaks: 0, note: 'all refused' });
   });
 });
 

@@ -42,7 +42,7 @@ describe.skipIf(skip !== undefined)('the playground client: the tour', () => {
   const card = (): Locator => page.locator('#messages .msg').filter({ has: page.locator('.sk-header', { hasText: /Deploy .* sim-east, sim-west/ }) });
 
   it('starts from the URL it prints', async () => {
-    expect(playground.output()).toContain(`open ${playground.url} and type /apollo deploy all main`);
+    expect(playground.output()).toContain(`open ${playground.url} and type /apollo deploy all HEAD`);
     await expect.poll(() => page.title()).toBe('apollo playground');
   });
 
@@ -62,7 +62,7 @@ describe.skipIf(skip !== undefined)('the playground client: the tour', () => {
   it('deploys, refuses a self-approval, approves, ticks live, shows the failure thread and a log, and destroys', async () => {
     await page.evaluate(() => ((globalThis as unknown as { notReloaded: boolean }).notReloaded = true));
     await actAs('alice');
-    await type('/apollo deploy all main');
+    await type('/apollo deploy all HEAD');
     await card().waitFor(PATIENCE);
     const approve = card().getByRole('button', { name: 'Approve' });
     await approve.waitFor();
