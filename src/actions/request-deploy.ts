@@ -96,10 +96,12 @@ export async function requestDeploy(deps: RequestDeployDeps, request: DeployRequ
     throw new ApolloError(ErrorCode.NotAllowed, 'You are not allowed to request deploys (`access.deployers`).');
   }
   const clouds = resolveClouds(config, request.clouds);
+  // Without a repository pipeline the suites are known now: refuse before anything is reserved.
+  if (config.pipeline.fromRepo === undefined && config.deploy) checkSuites(config.deploy.tests.map((t) => t.name), request.tests);
+  const lifetime = deployLifetime(config, request);
   await assertCloudsFree(deps, clouds, request.requestedBy);
   const admitted = await deps.limits.admitRun(request.requestedBy);
   if ('kind' in admitted) throw new LimitReachedError(admitted);
-  const lifetime = deployLifetime(config, request);
   const ttl = config.access.approvalTtl;
   let recorded: { runId: string; sha: string };
   try {

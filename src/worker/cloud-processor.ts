@@ -79,6 +79,20 @@ export function createCloudProcessor(services: WorkerDeps, sandbox: StepSandbox)
         .catch(() => undefined);
     }, RUN_LOCK_TTL_MS / 3);
     const laneSignal = signal ? AbortSignal.any([signal, lockLost.signal]) : lockLost.signal;
+    /** What the cloud carries once this lane is over. */
+    const recordOutcome = async (final: Lane) => {
+      const status = laneStatus(final);
+      if (phase === 'deploy' && run.ephemeral) {
+        // Torn down by its own lane: nothing is left, unless the teardown failed (the cloud stays this
+        // run's, so `/apollo status` says it needs cleanup and its Destroy can still run).
+        if (final.startedAt !== undefined && !needsCleanup(final)) await cloudState.clearIfOurs(cloud, runId);
+      } else if (phase === 'deploy' && status === 'passed') {
+        await cloudState.recordDeploy(cloud, { sha: run.sha, ref: run.ref, by: run.requestedBy, at: Date.now(), runId });
+      } else if (phase === 'destroy' && status === 'passed') {
+        // Nothing of this run is left on the cloud: forget it, unless a newer run took over meanwhile.
+        await cloudState.clearIfOurs(cloud, runId);
+      }
+    };
     // Only this cloud's env, read now: another cloud's credentials never reach these steps.
     const cloudEnv = resolveCloudEnv(config, cloud);
     let result: Lane;
@@ -93,8 +107,9 @@ export function createCloudProcessor(services: WorkerDeps, sandbox: StepSandbox)
         env: cloudEnv.env,
         secrets: cloudEnv.secrets,
         sandbox,
-        beforeFinish: async () => {
+        beforeFinish: async (final) => {
           clearInterval(renew);
+          await recordOutcome(final);
           await locks.releaseRun(cloud, runId);
         },
         ...(skip ? { skip } : {}),
@@ -106,19 +121,7 @@ export function createCloudProcessor(services: WorkerDeps, sandbox: StepSandbox)
       clearInterval(renew);
       await locks.releaseRun(cloud, runId);
     }
-    const status = laneStatus(result);
-    if (phase === 'deploy' && run.ephemeral) {
-      // Torn down by its own lane: nothing is left, unless the teardown failed (the cloud stays this
-      // run's, so `/apollo status` says it needs cleanup and its Destroy can still run).
-      if (result.startedAt !== undefined && !needsCleanup(result)) await cloudState.clearIfOurs(cloud, runId);
-    } else if (phase === 'deploy' && status === 'passed') {
-      await cloudState.recordDeploy(cloud, { sha: run.sha, ref: run.ref, by: run.requestedBy, at: Date.now(), runId });
-    }
-    if (phase === 'destroy' && status === 'passed') {
-      // Nothing of this run is left on the cloud: forget it, unless a newer run took over meanwhile.
-      await cloudState.clearIfOurs(cloud, runId);
-    }
-    return status;
+    return laneStatus(result);
   };
 }
 

@@ -46,10 +46,11 @@ export interface LaneJob {
   /** Secret values only this lane knows (its cloud's env), redacted on top of the configured ones. */
   secrets?: string[];
   /**
-   * Runs once, just before the lane's final state is saved (and so before any card shows it done):
-   * a cloud's lock is released here, so that nobody who sees "passed" is told the cloud is in use.
+   * Runs once, with the lane's final state, just before it is saved (and so before any card shows
+   * it done): a cloud's lock is released and what the cloud carries is recorded here, so that nobody
+   * who sees "passed" or "destroyed" is told otherwise by `/apollo status` or a lock.
    */
-  beforeFinish?: () => Promise<void>;
+  beforeFinish?: (lane: Lane) => Promise<void>;
 }
 
 /**
@@ -67,7 +68,7 @@ export async function runLaneJob(services: WorkerDeps, job: LaneJob): Promise<La
   let redactor: Redactor = job.secrets?.length ? services.redactor.withValues(job.secrets) : services.redactor;
   let finishing: Promise<void> | undefined;
   const save = async (next: Lane) => {
-    if (next.finishedAt !== undefined && job.beforeFinish) await (finishing ??= job.beforeFinish());
+    if (next.finishedAt !== undefined && job.beforeFinish) await (finishing ??= job.beforeFinish(next));
     lane = next;
     // Redacted before it is stored: secrets stay out of Redis, and no view can cut one in half.
     await runs.saveLane(run.id, redactLane(redactor, next), phase);
