@@ -25,7 +25,7 @@ const ATTACK = `
 echo "uid=$(id -u)"
 echo "--- parent environ"; cat /proc/$PPID/environ 2>&1 | tr '\\0' '\\n' | head -50
 echo "--- every environ"; for f in /proc/[0-9]*/environ; do tr '\\0' '\\n' < "$f" 2>/dev/null; done | head -200
-echo "--- processes"; ls /proc | grep -E '^[0-9]+$' | wc -l
+echo "--- processes: $(ls /proc | grep -cE '^[0-9]+$')"
 echo "--- config"; cat "$CONFIG_FILE" 2>&1
 echo "--- state"; ls -la "$STATE_DIR" 2>&1; cat "$STATE_DIR"/logs/*/* 2>&1
 echo "--- redis"; redis-cli -h 127.0.0.1 -p "$REDIS_PORT" set pwned-by-step 1 2>&1
@@ -120,7 +120,8 @@ describe('steps run in a sandbox', () => {
       expect(log, canary).not.toContain(canary);
     }
     // Its own namespace: a handful of processes, none of them the worker.
-    const processes = Number(/--- processes\n(\d+)/.exec(log)![1]);
+    // (On one line: stdout and stderr are separate pipes, and an earlier stderr line may land between two lines.)
+    const processes = Number(/--- processes: (\d+)/.exec(log)![1]);
     expect(processes).toBeLessThan(10);
     // Builds get a network of their own by default: not even the host's 127.0.0.1 is there.
     expect(log).toMatch(/Network is unreachable/);
