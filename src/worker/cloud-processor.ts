@@ -10,6 +10,7 @@ import type { WorkerDeps } from './worker-deps.js';
 import { runLaneJob } from './lane-job.js';
 import type { StepSandbox } from '../pipeline/sandbox.js';
 import { resolveCloudEnv } from '../config/cloud-env.js';
+import { recordRun } from './run-metrics.js';
 
 /**
  * One cloud of a deploy or destroy: takes the cloud's run lock (renewed while running, released
@@ -123,6 +124,8 @@ export function createCloudProcessor(services: WorkerDeps, sandbox: StepSandbox)
 /** The parent of a deploy or destroy flow runs once every cloud is done: it sends the final card. */
 export function createDeployProcessor(services: WorkerDeps) {
   return async (job: Job<DeployJobData>): Promise<void> => {
+    const run = await services.runs.get(job.data.runId);
+    if (run) recordRun(job.data.phase, run, (job.data.phase === 'destroy' ? run.destroyLanes : run.lanes) ?? []);
     await services.notifier.flush(job.data.runId);
     await postVerdictElsewhere(services, job.data.runId, job.data.phase);
   };
