@@ -10,7 +10,9 @@ export type AuditAction =
   | 'destroy.requested'
   | 'run.cancelled'
   | 'lock.set'
-  | 'lock.removed';
+  | 'lock.removed'
+  | 'queue.retried'
+  | 'queue.cleaned';
 
 export interface AuditEntry {
   action: AuditAction;
@@ -21,6 +23,10 @@ export interface AuditEntry {
   commit?: string;
   clouds?: string[];
   reason?: string;
+  /** Queue dashboard actions: the queue, and the job (one job) or the state (every job in it). */
+  queue?: string;
+  jobId?: string;
+  jobState?: string;
 }
 
 /**
