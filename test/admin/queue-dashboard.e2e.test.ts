@@ -34,7 +34,7 @@ describe('queue dashboard at /admin/queues', () => {
   });
 
   it('answers 401 without the credentials, or with a wrong password or user', async () => {
-    for (const headers of [{}, { authorization: basic('ops', 'wrong password!') }, { authorization: basic('admin', PASSWORD) }, { authorization: 'Bearer x' }]) {
+    for (const headers of [{}, { authorization: basic('ops', 'wrong password!') }, { authorization: basic('admin', PASSWORD) }, { authorization: 'Bearer x' }] as Record<string, string>[]) {
       const res = await fetch(`${on.baseUrl}/admin/queues/api/queues`, { headers });
       expect(res.status).toBe(401);
       expect(res.headers.get('www-authenticate')).toMatch(/^Basic realm="apollo queues"/);
