@@ -115,11 +115,13 @@ export async function startWorkers(services: Services, options: WorkerOptions = 
  * id; and how long the job waited for a worker is observed (from when it could first run).
  */
 function observed<D extends { runId: string }, R>(queue: string, processor: (job: Job<D>, token?: string, signal?: AbortSignal) => Promise<R>, options: { wait?: boolean } = {}): Processor<D, R> {
-  return (job, token, signal) => {
+  const run = (job: Job<D>, token?: string, signal?: AbortSignal) => {
     if (options.wait !== false) {
       const readyAt = job.timestamp + (job.opts.delay ?? 0);
       queueWait.observe({ queue }, Math.max(0, Date.now() - readyAt) / 1000);
     }
     return withLogContext({ runId: job.data.runId, queue, ...(job.id ? { jobId: job.id } : {}) }, () => processor(job, token, signal));
   };
+  // BullMQ tracks an AbortSignal only for processors that take one (by their arity): keep it as it was.
+  return processor.length >= 3 ? (job, token, signal) => run(job, token, signal) : (job, token) => run(job, token);
 }
