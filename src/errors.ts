@@ -29,6 +29,13 @@ export const ErrorCode = {
   PathOutsideWorkspace: 'apollo_path_outside_workspace',
   RateLimited: 'apollo_rate_limited',
   Internal: 'apollo_internal_error',
+  // Start-up: each is one line naming the fix (src/main.ts prints it; `apollo doctor` checks for it).
+  PortInUse: 'apollo_port_in_use',
+  RedisAuthFailed: 'apollo_redis_auth_failed',
+  SlackUnreachable: 'apollo_slack_unreachable',
+  SlackAuthFailed: 'apollo_slack_auth_failed',
+  ToolMissing: 'apollo_tool_missing',
+  StateDirUnwritable: 'apollo_state_dir_unwritable',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

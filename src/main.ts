@@ -15,6 +15,14 @@ import { webhookRoutes } from './webhooks/routes.js';
 import { DEFAULT_STALL } from './worker/stall-recovery.js';
 import { createPlaygroundSecret } from './slack/playground/playground-secret.js';
 import { ApolloError, ErrorCode } from './errors.js';
+import { botTools, checkSlackAuth, checkStateDir, checkTool, startupError } from './doctor/checks.js';
+import { runDoctor } from './doctor/doctor.js';
+import { addGaugeSource, startProcessMetrics } from './metrics/metrics.js';
+import { readLocks, readQueues } from './metrics/collectors.js';
+import { metricsHandler } from './metrics/metrics-handler.js';
+import { startMetricsServer } from './metrics/metrics-server.js';
+import { DASHBOARD_PATH, queueDashboardRoutes } from './admin/queue-dashboard.js';
+import { redisAnswers } from './redis/connection.js';
 
 type Mode = 'all' | 'web' | 'worker';
 
@@ -52,16 +60,37 @@ async function configPath(env: Env, logger: Logger, playground: boolean): Promis
   return example;
 }
 
+/**
+ * Slack must answer before the bot takes anything on: an unreachable SLACK_API_URL or a refused
+ * token stops start-up with one line. Slack merely having trouble (a 5xx) is only a warning: the
+ * notifier retries, and a bot that refused to start would be down for longer than Slack.
+ */
+async function checkSlack(env: Env, logger: Logger): Promise<void> {
+  if (!env.SLACK_BOT_TOKEN) return;
+  const { check } = await checkSlackAuth(env.SLACK_BOT_TOKEN, env.SLACK_API_URL);
+  if (check.ok) logger.info(check.what);
+  else if (check.code) throw startupError(check);
+  else logger.warn(`${check.what}: ${check.fix ?? ''}`);
+}
+
 async function main(mode: Mode): Promise<void> {
   const env = parseEnv();
   const problem = productionProblem(env, mode);
   if (problem) throw new ApolloError(ErrorCode.EnvInvalid, problem);
-  const logger = createLogger(env.LOG_LEVEL);
+  const logger = createLogger(env.LOG_LEVEL, { format: env.LOG_FORMAT });
+  startProcessMetrics(mode);
+  // Each start-up problem an operator can meet is one line naming its fix, checked before it bites.
+  const stateDir = await checkStateDir(env.APOLLO_STATE_DIR);
+  if (!stateDir.ok) throw startupError(stateDir);
   const playgroundMode = !env.SLACK_BOT_TOKEN && process.env.NODE_ENV !== 'production';
   const configFile = await configPath(env, logger, playgroundMode && !env.SLACK_APP_TOKEN);
   const config = loadConfigFile(configFile);
   const redis = await ensureRedis(env.REDIS_URL, env.APOLLO_STATE_DIR);
   if (redis.started) logger.info(redis.started);
+  for (const tool of botTools(mode)) {
+    const found = await checkTool(tool);
+    if (!found.ok) throw startupError(found);
+  }
 
   // No bot token: run against a local stand-in of Slack, shown in the local client.
   let playground: Playground | undefined;
@@ -88,14 +117,31 @@ async function main(mode: Mode): Promise<void> {
   const workerServices: Services | undefined = mode === 'web' ? undefined : createServices(config, settings, logger, 'worker', { mirror: services.mirror });
   await services.ready();
   await workerServices?.ready();
+  // Queue depth and locks are read from Redis when scraped, by whichever process is scraped.
+  addGaugeSource(readQueues([services.buildQueue, services.deployFlow.cloudQueue, services.deployFlow.deployQueue]));
+  addGaugeSource(readLocks(() => services.locks.counts(Object.keys(config.clouds))));
+  const metricsOptions = { ...(env.METRICS_TOKEN ? { token: env.METRICS_TOKEN } : {}), onError: (err: unknown) => logger.error({ err }, 'metrics scrape failed') };
   const closers: (() => Promise<void>)[] = [];
+  let slackChecked = false;
   if (mode === 'all' || mode === 'worker') {
-    const worker = await startWorkers(workerServices!, { playgroundSandboxFallback: playground !== undefined });
+    const worker = await startWorkers(workerServices!, {
+      playgroundSandboxFallback: playground !== undefined,
+      beforeTakingJobs: async () => {
+        await checkSlack(env, logger);
+        slackChecked = true;
+      },
+    });
     closers.push(() => worker.close());
     logger.info({ concurrency: config.worker.concurrency }, 'worker started');
+    if (env.WORKER_METRICS_PORT !== undefined) {
+      const metricsServer = await startMetricsServer({ ...metricsOptions, port: env.WORKER_METRICS_PORT, healthy: () => redisAnswers(workerServices!.redis, 1000) });
+      closers.push(() => metricsServer.close());
+      logger.info({ port: metricsServer.port }, `worker metrics on :${metricsServer.port} (GET /metrics, GET /healthz)`);
+    }
   }
   if (mode === 'all' || mode === 'web') {
     // The playground's secret is random per start (npm run slash reads it from the state dir).
+    if (!slackChecked) await checkSlack(env, logger);
     const signingSecret = env.SLACK_SIGNING_SECRET ?? (playground ? await createPlaygroundSecret(env.APOLLO_STATE_DIR) : undefined);
     const slackApp = createSlackApp(services, {
       botToken,
@@ -105,7 +151,17 @@ async function main(mode: Mode): Promise<void> {
       ...(playground ? { botUserId: 'UAPOLLOBOT' } : {}),
       port: env.PORT,
       ...(playground ? { host: PLAYGROUND_HOST } : {}),
+      casedPrefixes: [DASHBOARD_PATH],
       routes: [
+        { path: '/metrics', method: ['GET'], handler: metricsHandler(metricsOptions) },
+        // The queue dashboard exists only with a password: off by default, never open.
+        ...(env.APOLLO_ADMIN_PASSWORD
+          ? queueDashboardRoutes(services, {
+              queues: [services.buildQueue, services.deployFlow.cloudQueue, services.deployFlow.deployQueue],
+              user: env.APOLLO_ADMIN_USER,
+              password: env.APOLLO_ADMIN_PASSWORD,
+            })
+          : []),
         ...webhookRoutes(services, {
           ...(env.GITHUB_WEBHOOK_SECRET ? { github: env.GITHUB_WEBHOOK_SECRET } : {}),
           ...(env.CI_WEBHOOK_SECRET ? { ci: env.CI_WEBHOOK_SECRET } : {}),
@@ -116,7 +172,10 @@ async function main(mode: Mode): Promise<void> {
     });
     const { port } = await slackApp.start();
     closers.unshift(() => slackApp.stop());
-    logger.info({ port, socketMode: Boolean(env.SLACK_APP_TOKEN) }, `web listening on :${port} (POST /slack/events, GET /healthz)`);
+    logger.info(
+      { port, socketMode: Boolean(env.SLACK_APP_TOKEN) },
+      `web listening on :${port} (POST /slack/events, GET /healthz, GET /metrics${env.APOLLO_ADMIN_PASSWORD ? `, ${DASHBOARD_PATH}` : ''})`,
+    );
     if (playground) {
       logger.info(`no SLACK_BOT_TOKEN: playground mode, Slack is simulated on ${playground.slack.apiUrl}`);
       process.stdout.write(`\n  apollo playground: open http://${PLAYGROUND_HOST}:${port}/ and type /apollo deploy all HEAD\n\n`);
@@ -142,12 +201,13 @@ async function main(mode: Mode): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 }
 
-const mode = (process.argv[2] ?? 'all') as Mode;
-if (!['all', 'web', 'worker'].includes(mode)) {
-  console.error(`usage: tsx src/main.ts [all|web|worker] (got ${mode})`);
+const mode = (process.argv[2] ?? 'all') as Mode | 'doctor';
+if (!['all', 'web', 'worker', 'doctor'].includes(mode)) {
+  console.error(`usage: tsx src/main.ts [all|web|worker|doctor] (got ${mode})`);
   process.exit(2);
 }
-main(mode).catch((err: unknown) => {
+const started = mode === 'doctor' ? runDoctor().then(({ ok }) => process.exit(ok ? 0 : 1)) : main(mode);
+started.catch((err: unknown) => {
   // Start-up problems are the operator's to fix: one clear message, never a stack trace.
   if (isApolloError(err)) console.error([`apollo: ${err.message}`, ...err.details.map((d) => `  ${d}`)].join('\n'));
   else console.error(`apollo: ${err instanceof Error ? err.message : String(err)}`);

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { Redis } from 'ioredis';
-import { WebClient, type WebClientOptions } from '@slack/web-api';
+import type { WebClientOptions } from '@slack/web-api';
+import { MeteredWebClient } from './slack/metered-web-client.js';
 import type { Config } from './config/schema.js';
 import { GitMirror } from './git/mirror.js';
 import type { Logger } from './logger.js';
@@ -110,7 +111,8 @@ export function createServices(
   const kind = role === 'web' ? 'failFast' : 'blocking';
   const redis = createRedis(settings.redisUrl, kind);
   const runs = new RunStore(redis, keys);
-  const client = new WebClient(settings.botToken, slackClientOptions(settings.slackApiUrl));
+  // Counted: calls by method and outcome, HTTP attempts by status (apollo_slack_api_*).
+  const client = new MeteredWebClient(settings.botToken, slackClientOptions(settings.slackApiUrl));
   const redactor = new Redactor(configuredSecretValues(config));
   const slack = new SlackPoster(client, redactor);
   const notifier = new CardNotifier({ redis, keys, runs, slack, logger }, {

@@ -13,13 +13,13 @@ const EDGES = ['src/slack/guarded-listener.ts', 'src/slack/health-route.ts'];
 const COMPOSITION = ['src/services.ts', 'src/main.ts', 'src/slack/app.ts', 'src/worker/workers.ts', 'src/webhooks/routes.ts'];
 
 const LAYERS: { name: string; owns: (path: string) => boolean }[] = [
-  { name: 'foundation', owns: (p) => /^src\/(errors|logger)\.ts$/.test(p) || /^src\/(config|redis|http)\//.test(p) },
+  { name: 'foundation', owns: (p) => /^src\/(errors|logger)\.ts$/.test(p) || /^src\/(config|redis|http|metrics)\//.test(p) },
   { name: 'domain', owns: (p) => /^src\/(git|reports|redaction|runs|pipeline|logs|audit|access|queue|notifications)\//.test(p) },
   { name: 'actions', owns: (p) => p.startsWith('src/actions/') },
   { name: 'views', owns: (p) => p.startsWith('views/') },
   { name: 'slack', owns: (p) => p.startsWith('src/slack/') && !EDGES.includes(p) && !COMPOSITION.includes(p) && !p.startsWith('src/slack/listeners/') && !p.startsWith('src/slack/playground/') },
-  { name: 'edges', owns: (p) => !COMPOSITION.includes(p) && (EDGES.includes(p) || p.startsWith('commands/') || p.startsWith('src/slack/listeners/') || p.startsWith('src/webhooks/') || p.startsWith('src/worker/')) },
-  { name: 'composition', owns: (p) => COMPOSITION.includes(p) || p.startsWith('src/slack/playground/') },
+  { name: 'edges', owns: (p) => !COMPOSITION.includes(p) && (EDGES.includes(p) || p.startsWith('commands/') || p.startsWith('src/slack/listeners/') || p.startsWith('src/webhooks/') || p.startsWith('src/worker/') || p.startsWith('src/admin/')) },
+  { name: 'composition', owns: (p) => COMPOSITION.includes(p) || p.startsWith('src/slack/playground/') || p.startsWith('src/doctor/') },
 ];
 
 const ROOT = resolve('.');

@@ -15,6 +15,8 @@ const VERB: Record<AuditEntry['action'], string> = {
   'run.cancelled': 'cancelled',
   'lock.set': 'locked',
   'lock.removed': 'unlocked',
+  'queue.retried': 'retried from the queue dashboard',
+  'queue.cleaned': 'cleaned from the queue dashboard',
 };
 
 /** One line per audit entry, newest first: `26 Nov 09:12 UTC · @ana approved deploy d13 (4d124eb) to aws`. */
@@ -27,6 +29,7 @@ export function renderHistory(entries: AuditEntry[], cloud?: string): string {
     if (e.runId) parts.push(`\`${e.runId}\``);
     if (e.commit) parts.push(`(\`${shortSha(e.commit)}\`)`);
     if (e.clouds?.length) parts.push(`${e.action.startsWith('lock') ? '' : 'to '}${e.clouds.map((c) => `*${escapeMrkdwn(c)}*`).join(', ')}`.trim());
+    if (e.queue) parts.push(e.jobId ? `job \`${escapeMrkdwn(e.jobId)}\` of ${escapeMrkdwn(e.queue)}` : `every ${escapeMrkdwn(e.jobState ?? '')} job of ${escapeMrkdwn(e.queue)}`);
     if (e.reason) parts.push(`— ${escapeMrkdwn(e.reason.slice(0, 200))}`);
     return `• ${parts.join(' ')}`;
   });

@@ -12,7 +12,9 @@ export type AuditAction =
   | 'deploy.lifetime-ended'
   | 'run.cancelled'
   | 'lock.set'
-  | 'lock.removed';
+  | 'lock.removed'
+  | 'queue.retried'
+  | 'queue.cleaned';
 
 export interface AuditEntry {
   action: AuditAction;
@@ -23,6 +25,10 @@ export interface AuditEntry {
   commit?: string;
   clouds?: string[];
   reason?: string;
+  /** Queue dashboard actions: the queue, and the job (one job) or the state (every job in it). */
+  queue?: string;
+  jobId?: string;
+  jobState?: string;
 }
 
 /**

@@ -22,6 +22,11 @@ export const EnvSchema = z.object({
   APOLLO_JOB_LOCK_MS: z.coerce.number().int().min(1000).optional().describe('BullMQ job lock duration (default 30000)'),
   APOLLO_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).optional().describe('how often workers look for stalled jobs (default 30000)'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['auto', 'pretty', 'json']).default('auto').describe('auto: pretty on a terminal, JSON otherwise'),
+  METRICS_TOKEN: z.string().min(16, 'use at least 16 characters').optional().describe('when set, /metrics needs `Authorization: Bearer <token>`'),
+  WORKER_METRICS_PORT: Port.optional().describe('the worker serves /metrics and /healthz on this port (unset: no HTTP in the worker)'),
+  APOLLO_ADMIN_PASSWORD: z.string().min(12, 'use at least 12 characters').optional().describe('turns the queue dashboard at /admin/queues on, behind basic auth'),
+  APOLLO_ADMIN_USER: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, . _ - (at most 64)').default('admin').describe('basic-auth user of /admin/queues; audited as admin:<user>'),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

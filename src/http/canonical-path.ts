@@ -4,6 +4,11 @@ export interface CanonicalTarget {
   path: string;
   /** The query string as sent (with its `?`), or empty: no route reads it. */
   search: string;
+  /**
+   * The same path with its case as sent, for the few routes that serve names where case matters
+   * (the queue dashboard's files and queue names). Routers still match on `path`.
+   */
+  casedPath: string;
 }
 
 /** Absolute-form targets (`http://host/path`), which HTTP/1.1 servers must accept from proxies. */
@@ -44,9 +49,10 @@ export function canonicalTarget(target: string): CanonicalTarget | undefined {
   for (const segment of decoded.replaceAll('\\', '/').split('/')) {
     if (segment === '' || segment === '.') continue;
     if (segment === '..') segments.pop();
-    else segments.push(segment.toLowerCase());
+    else segments.push(segment);
   }
   // Re-serialised by the URL parser Bolt routes with, so what Bolt parses is exactly what was checked.
-  const path = new URL(`/${segments.join('/')}`, 'http://localhost').pathname;
-  return { path, search };
+  const casedPath = new URL(`/${segments.join('/')}`, 'http://localhost').pathname;
+  const path = new URL(`/${segments.map((s) => s.toLowerCase()).join('/')}`, 'http://localhost').pathname;
+  return { path, search, casedPath };
 }

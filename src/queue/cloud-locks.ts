@@ -81,6 +81,12 @@ export class CloudLocks {
     return { ...(run ? { run } : {}), ...(sticky ? { sticky } : {}) };
   }
 
+  /** How many of `clouds` hold a run lock and how many a sticky one now (the locks gauge). */
+  async counts(clouds: readonly string[]): Promise<{ run: number; sticky: number }> {
+    const states = await Promise.all(clouds.map((cloud) => this.state(cloud)));
+    return { run: states.filter((s) => s.run).length, sticky: states.filter((s) => s.sticky).length };
+  }
+
   /** Why `user` may not deploy to `cloud` now, or undefined when nothing stands in the way. */
   async blocker(cloud: string, user: string, exceptRunId?: string): Promise<{ kind: 'run' | 'sticky'; holder: LockHolder } | undefined> {
     const { run, sticky } = await this.state(cloud);

@@ -2,23 +2,13 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { execa } from 'execa';
-import { Redis } from 'ioredis';
-import { redisAnswers } from './connection.js';
+import { probeRedis, redisAuthError } from './probe.js';
 
 const INSTALL_HINT =
   'Redis is not reachable at %URL% and redis-server is not installed. Install it (apt-get install redis-server) or set REDIS_URL to a running Redis.';
 
 async function answers(url: string): Promise<boolean> {
-  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, connectTimeout: 1000, retryStrategy: () => null });
-  probe.on('error', () => undefined);
-  try {
-    await probe.connect();
-    return await redisAnswers(probe, 1000);
-  } catch {
-    return false;
-  } finally {
-    probe.disconnect();
-  }
+  return (await probeRedis(url)).kind === 'ok';
 }
 
 /** Where a private Redis's password is kept (owner-only; the step sandbox hides the state dir). */
@@ -55,10 +45,13 @@ export interface EnsuredRedis {
  * `requirePassword: false` is for the test suite's own throwaway server only.
  */
 export async function ensureRedis(url: string, stateDir: string, options: { requirePassword?: boolean } = {}): Promise<EnsuredRedis> {
-  if (await answers(url)) return { url };
+  const first = await probeRedis(url);
+  if (first.kind === 'ok') return { url };
   const parsed = new URL(url);
   const saved = parsed.password ? undefined : await savedPassword(stateDir);
   if (saved && (await answers(withPassword(url, saved)))) return { url: withPassword(url, saved) };
+  // Something answers but refuses us: starting another server on its port would only hide that.
+  if (first.kind === 'auth') throw redisAuthError(url, first.reason);
   const local = ['127.0.0.1', 'localhost', '::1', '[::1]'].includes(parsed.hostname);
   const hasServer = (await execa('redis-server', ['--version'], { reject: false })).exitCode === 0;
   if (!local || !hasServer) throw new Error(INSTALL_HINT.replace('%URL%', url));

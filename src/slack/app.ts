@@ -1,9 +1,12 @@
 import { App, HTTPReceiver, LogLevel, type CustomRoute } from '@slack/bolt';
 import { createServer, type Server } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { listen } from '../http/listen.js';
+import { currentLogContext, withLogContext } from '../logger.js';
 import { guardedListener, type GuardOptions } from './guarded-listener.js';
 import { DEFAULT_BODY_TIMEOUT_MS } from '../http/body-deadline.js';
 import { RedisReplayGuard } from './replay-guard.js';
-import { ErrorCode } from '../errors.js';
+import { ApolloError, ErrorCode } from '../errors.js';
 import type { Services } from '../services.js';
 import { slackClientOptions } from '../services.js';
 import { healthRoute } from './health-route.js';
@@ -25,6 +28,14 @@ export interface SlackAppOptions {
   bodyTimeoutMs?: number;
   /** The address to listen on (HTTP mode); default every interface. The playground uses 127.0.0.1. */
   host?: string;
+  /** Route prefixes whose paths keep their case (see GuardOptions.casedPrefixes). */
+  casedPrefixes?: string[];
+}
+
+/** What the app listens for: the one slash command and the buttons (slack/manifest.yml declares the same). */
+export function registerListeners(app: App, services: Services): void {
+  registerApolloCommand(app, services);
+  registerDeployActions(app, services);
 }
 
 export interface SlackApp {
@@ -76,13 +87,18 @@ export function createSlackApp(services: Services, options: SlackAppOptions): Sl
       signingSecret: options.signingSecret,
       replay: new RedisReplayGuard(services.redis, services.keys),
       bodyTimeoutMs: options.bodyTimeoutMs,
+      ...(options.casedPrefixes ? { casedPrefixes: options.casedPrefixes } : {}),
     };
   }
   app.error(async (err) => {
     services.logger.error({ err }, 'unhandled error in a Slack listener');
   });
-  registerApolloCommand(app, services);
-  registerDeployActions(app, services);
+  // Socket Mode events arrive without an HTTP request: they get their own id for the log lines.
+  app.use(async ({ next }) => {
+    if (currentLogContext().reqId) return next();
+    return withLogContext({ reqId: randomUUID() }, next);
+  });
+  registerListeners(app, services);
 
   let server: Server | undefined;
   return {
@@ -98,15 +114,18 @@ export function createSlackApp(services: Services, options: SlackAppOptions): Sl
         const backstopMs = (options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS) + 5000;
         const http = createServer({ headersTimeout: backstopMs, requestTimeout: backstopMs, connectionsCheckingInterval: 1000 }, listener);
         server = http;
-        await new Promise<void>((resolve, reject) => {
-          http.once('error', reject);
-          if (options.host) http.listen(options.port, options.host, () => resolve());
-          else http.listen(options.port, () => resolve());
-        });
-        const address = http.address();
-        return { port: typeof address === 'object' && address ? address.port : options.port };
+        const port = await listen(http, options.port, { ...(options.host ? { host: options.host } : {}), variable: 'PORT' });
+        return { port };
       }
-      await app.start();
+      try {
+        await app.start();
+      } catch (err) {
+        // Socket Mode's own server (health, webhooks, metrics) takes PORT too.
+        if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+          throw new ApolloError(ErrorCode.PortInUse, `port ${options.port} is already in use (another apollo, or another program, listens there): stop it or set PORT to a free port`);
+        }
+        throw err;
+      }
       return { port: options.port };
     },
     async stop() {

@@ -1,6 +1,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { HTTPModuleFunctions, LogLevel, type Logger as BoltLogger } from '@slack/bolt';
-import type { Logger } from '../logger.js';
+import { randomUUID } from 'node:crypto';
+import { withLogContext, type Logger } from '../logger.js';
 import { ErrorCode } from '../errors.js';
 import { armBodyDeadline, DEFAULT_BODY_TIMEOUT_MS } from '../http/body-deadline.js';
 import { canonicalTarget } from '../http/canonical-path.js';
@@ -27,6 +28,17 @@ export interface GuardOptions {
   bodyTimeoutMs?: number;
   /** Default `/slack/events` (Bolt's endpoint). */
   slackPath?: string;
+  /**
+   * Paths under these prefixes (lower case, e.g. `/admin/queues`) reach their route with the case
+   * they were sent in: the queue dashboard serves files and queue names whose case matters.
+   */
+  casedPrefixes?: string[];
+}
+
+/** A proxy's X-Request-Id when it is a plain token; otherwise a fresh one. */
+function requestId(req: IncomingMessage): string {
+  const given = singleHeader(req, 'x-request-id');
+  return given && /^[A-Za-z0-9._:-]{1,100}$/.test(given) ? given : randomUUID();
 }
 
 function answer(req: IncomingMessage, res: ServerResponse, status: number, error: string, message: string): void {
@@ -94,7 +106,7 @@ function boltLogger(logger: Logger): BoltLogger {
  * otherwise it has been answered. The order matters: the signature is checked on the raw bytes
  * before anything reads them as JSON, and a replay is answered before Bolt can act on it twice.
  */
-async function admitSlackRequest(req: IncomingMessage, res: ServerResponse, logger: Logger, options: Required<Omit<GuardOptions, 'slackPath'>>): Promise<boolean> {
+async function admitSlackRequest(req: IncomingMessage, res: ServerResponse, logger: Logger, options: Required<Omit<GuardOptions, 'slackPath' | 'casedPrefixes'>>): Promise<boolean> {
   let raw: Buffer;
   try {
     raw = await readRawBody(req, SLACK_BODY_LIMIT, options.bodyTimeoutMs);
@@ -151,14 +163,18 @@ export function guardedListener(inner: RequestListener, logger: Logger, options:
   const slackPath = options.slackPath ?? '/slack/events';
   const vetting = { signingSecret: options.signingSecret, replay: options.replay, bodyTimeoutMs: options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS };
   return (req: IncomingMessage, res: ServerResponse) => {
-    void (async () => {
+    // Every line logged while this request is handled carries its id; the answer says it too.
+    const reqId = requestId(req);
+    res.setHeader('x-request-id', reqId);
+    void withLogContext({ reqId }, async () => {
       armBodyDeadline(req, res, vetting.bodyTimeoutMs);
       const target = canonicalTarget(req.url ?? '/');
       if (!target) {
         answer(req, res, 400, ErrorCode.PayloadInvalid, 'The request path is not valid.');
         return;
       }
-      req.url = `${target.path}${target.search}`;
+      const cased = (options.casedPrefixes ?? []).some((p) => target.path === p || target.path.startsWith(`${p}/`));
+      req.url = `${cased ? target.casedPath : target.path}${target.search}`;
       if (req.method === 'POST' && target.path === slackPath && !(await admitSlackRequest(req, res, logger, vetting))) return;
       try {
         await inner(req, res);
@@ -166,7 +182,7 @@ export function guardedListener(inner: RequestListener, logger: Logger, options:
         // What Bolt's own server does: an unknown path is a 404, anything else a 500.
         HTTPModuleFunctions.defaultDispatchErrorHandler({ error: error as Error, logger: boltLogger(logger), request: req, response: res });
       }
-    })().catch((err: unknown) => {
+    }).catch((err: unknown) => {
       logger.error({ err, url: req.url }, 'request handling failed');
       answer(req, res, 500, ErrorCode.Internal, 'Something went wrong on our side; nothing changed.');
     });

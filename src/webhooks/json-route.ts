@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CustomRoute } from '@slack/bolt';
 import type { Logger } from '../logger.js';
 import { isWebhookError, WebhookErrorCode } from './webhook-error.js';
+import { webhookDeliveries } from '../metrics/metrics.js';
 
 /** What a webhook handler decided: the answer to send, and the work that may wait until it is sent. */
 export interface WebhookAnswer {
@@ -37,6 +38,9 @@ async function serve(path: string, logger: Logger, handle: WebhookHandler, req: 
   } catch (err) {
     answer = errorAnswer(path, logger, err);
   }
+  // The result as the sender sees it: `accepted`, `duplicate`, `ignored`… or the error code.
+  const result = answer.body.result ?? (typeof answer.body.error === 'string' ? answer.body.error : String(answer.status));
+  webhookDeliveries.inc({ source: path.split('/').at(-1) ?? path, result });
   try {
     send(res, answer);
   } catch (err) {

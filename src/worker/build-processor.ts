@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import { signalLeftoverGroup } from '../pipeline/process-groups.js';
 import { postVerdictElsewhere } from '../slack/post-verdict.js';
 import type { StepSandbox } from '../pipeline/sandbox.js';
+import { recordRun } from './run-metrics.js';
 
 /** Runs a build: `build.steps` in a fresh checkout of the commit, the card kept up to date. */
 export function createBuildProcessor(services: WorkerDeps, sandbox: StepSandbox) {
@@ -32,6 +33,7 @@ export function createBuildProcessor(services: WorkerDeps, sandbox: StepSandbox)
       network: services.config.worker.buildNetwork,
       ...(signal ? { signal } : {}),
     });
+    recordRun('build', run, [lane]);
     await services.notifier.flush(run.id);
     await postVerdictElsewhere(services, run.id, 'build');
     return lane.error || lane.steps.some((s) => s.status === 'failed') ? 'failed' : 'passed';

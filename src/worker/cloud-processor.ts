@@ -11,6 +11,7 @@ import { runLaneJob } from './lane-job.js';
 import type { StepSandbox } from '../pipeline/sandbox.js';
 import { resolveCloudEnv } from '../config/cloud-env.js';
 import { reminderAt } from '../queue/expiry-queue.js';
+import { recordRun } from './run-metrics.js';
 
 /**
  * One cloud of a deploy or destroy: takes the cloud's run lock (renewed while running, released
@@ -157,6 +158,8 @@ async function startLifetime(services: WorkerDeps, runId: string): Promise<void>
 export function createDeployProcessor(services: WorkerDeps) {
   return async (job: Job<DeployJobData>): Promise<void> => {
     if (job.data.phase === 'deploy') await startLifetime(services, job.data.runId);
+    const run = await services.runs.get(job.data.runId);
+    if (run) recordRun(job.data.phase, run, (job.data.phase === 'destroy' ? run.destroyLanes : run.lanes) ?? []);
     await services.notifier.flush(job.data.runId);
     await postVerdictElsewhere(services, job.data.runId, job.data.phase);
   };

@@ -17,6 +17,7 @@ import { TerminalTextFilter } from '../pipeline/terminal-text.js';
 import { StreamRedactor } from '../redaction/stream-redactor.js';
 import { sensitiveTerraformValues } from '../redaction/terraform-sensitive.js';
 import type { Redactor } from '../redaction/redactor.js';
+import { recordSteps } from './run-metrics.js';
 
 /** How often a running job re-reads its cancel flag, in case a pub/sub message was lost. */
 const CANCEL_POLL_MS = 2000;
@@ -134,6 +135,7 @@ export async function runLaneJob(services: WorkerDeps, job: LaneJob): Promise<La
     await rm(log.path, { force: true }).catch(() => undefined);
     await rmdir(dirname(log.path)).catch(() => undefined); // the run's other lanes may still be writing theirs
   }
+  recordSteps(phase === 'destroy' ? 'destroy' : run.kind, lane);
   // The thread gets the lane as stored: redacted with everything this lane learned.
   await postFailures(services, run.id, redactLane(redactor, lane), job.cloud ? `${job.cloud}${phase === 'destroy' ? ' (destroy)' : ''}` : run.kind).catch((err: unknown) =>
     logger.warn({ err, runId: run.id }, 'could not post failures in the thread'),

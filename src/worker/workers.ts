@@ -1,4 +1,6 @@
-import { Worker } from 'bullmq';
+import { Worker, type Job, type Processor } from 'bullmq';
+import { withLogContext } from '../logger.js';
+import { queueWait } from '../metrics/metrics.js';
 import { BUILD_QUEUE, type BuildJobData } from '../queue/build-queue.js';
 import { CLOUD_QUEUE, DEPLOY_QUEUE, type CloudJobData, type DeployJobData } from '../queue/deploy-flow.js';
 import { createRedis } from '../redis/connection.js';
@@ -21,6 +23,11 @@ export interface WorkerHandle {
  * them. Each BullMQ worker gets its own blocking connection.
  */
 export interface WorkerOptions {
+  /**
+   * Runs once the sandbox is proven and before any job is taken (main.ts checks Slack here), so
+   * that a worker which cannot work stops before it holds anything.
+   */
+  beforeTakingJobs?: () => Promise<void>;
   /**
    * The local playground only: when the sandbox cannot be had (not root), run steps unsandboxed
    * and say so, instead of refusing to start. Never in production (main.ts decides).
@@ -45,6 +52,7 @@ export async function startWorkers(services: Services, options: WorkerOptions = 
     sandbox = NO_SANDBOX;
   }
   logger[sandbox.kind === 'none' ? 'warn' : 'info'](sandbox.describe());
+  await options.beforeTakingJobs?.();
   const connections = [0, 1, 2, 3].map(() => createRedis(settings.redisUrl, 'blocking'));
   const subscriber = createRedis(settings.redisUrl, 'blocking');
   const listening = services.cancelBus.listen(subscriber).catch((err: unknown) => logger.error({ err }, 'could not subscribe to cancel requests'));
@@ -64,8 +72,8 @@ export async function startWorkers(services: Services, options: WorkerOptions = 
   await Promise.all(stallWatchers.map((w) => w.ready));
   const workers = [
     // Builds only read: one retry after a lost worker is safe (and the card says so).
-    new Worker<BuildJobData, string>(BUILD_QUEUE, createBuildProcessor(services, sandbox), { ...common, maxStalledCount: 1, connection: connections[0]!, concurrency: config.worker.concurrency }),
-    new Worker<CloudJobData, string>(CLOUD_QUEUE, createCloudProcessor(services, sandbox), {
+    new Worker<BuildJobData, string>(BUILD_QUEUE, observed(BUILD_QUEUE, createBuildProcessor(services, sandbox)), { ...common, maxStalledCount: 1, connection: connections[0]!, concurrency: config.worker.concurrency }),
+    new Worker<CloudJobData, string>(CLOUD_QUEUE, observed(CLOUD_QUEUE, createCloudProcessor(services, sandbox)), {
       ...common,
       // Deploys and destroys are never re-run behind anyone's back: a lost one is shown interrupted.
       maxStalledCount: 0,
@@ -73,12 +81,13 @@ export async function startWorkers(services: Services, options: WorkerOptions = 
       // Clouds of one deploy run in parallel: at least as many slots as clouds.
       concurrency: Math.max(config.worker.concurrency, Object.keys(config.clouds).length),
     }),
-    new Worker<DeployJobData, void>(DEPLOY_QUEUE, createDeployProcessor(services), { ...common, maxStalledCount: 1, connection: connections[2]!, concurrency: 4 }),
-    // Kept deploys' reminders and automatic destroys: delayed jobs, due whichever worker is up then.
-    new Worker<ExpiryJobData, string>(EXPIRY_QUEUE, createExpiryProcessor(services), { ...common, maxStalledCount: 1, connection: connections[3]!, concurrency: 2 }),
+    // A parent waits for its children by design: its wait is not a queue's.
+    new Worker<DeployJobData, void>(DEPLOY_QUEUE, observed(DEPLOY_QUEUE, createDeployProcessor(services), { wait: false }), { ...common, maxStalledCount: 1, connection: connections[2]!, concurrency: 4 }),
+    // Kept deploys' reminders and automatic destroys: delayed jobs, due whichever worker is up then; their wait is their delay.
+    new Worker<ExpiryJobData, string>(EXPIRY_QUEUE, observed(EXPIRY_QUEUE, createExpiryProcessor(services), { wait: false }), { ...common, maxStalledCount: 1, connection: connections[3]!, concurrency: 2 }),
   ];
   for (const worker of workers) {
-    worker.on('failed', (job, err) => logger.error({ err, queue: worker.name, jobId: job?.id }, 'job failed'));
+    worker.on('failed', (job, err) => logger.error({ err, queue: worker.name, jobId: job?.id, runId: (job?.data as { runId?: string } | undefined)?.runId }, 'job failed'));
     worker.on('error', (err) => logger.warn({ err, queue: worker.name }, 'worker error'));
   }
   return {
@@ -103,4 +112,20 @@ export async function startWorkers(services: Services, options: WorkerOptions = 
       for (const c of connections) c.disconnect();
     },
   };
+}
+
+/**
+ * A processor as the workers run it: every log line of the job carries its run id, queue and job
+ * id; and how long the job waited for a worker is observed (from when it could first run).
+ */
+function observed<D extends { runId: string }, R>(queue: string, processor: (job: Job<D>, token?: string, signal?: AbortSignal) => Promise<R>, options: { wait?: boolean } = {}): Processor<D, R> {
+  const run = (job: Job<D>, token?: string, signal?: AbortSignal) => {
+    if (options.wait !== false) {
+      const readyAt = job.timestamp + (job.opts.delay ?? 0);
+      queueWait.observe({ queue }, Math.max(0, Date.now() - readyAt) / 1000);
+    }
+    return withLogContext({ runId: job.data.runId, queue, ...(job.id ? { jobId: job.id } : {}) }, () => processor(job, token, signal));
+  };
+  // BullMQ tracks an AbortSignal only for processors that take one (by their arity): keep it as it was.
+  return processor.length >= 3 ? (job, token, signal) => run(job, token, signal) : (job, token) => run(job, token);
 }

@@ -100,7 +100,8 @@ describe('deploys with a lifetime (--keep)', () => {
   }, 120_000);
 
   it('a manual destroy and a newer deploy taking the cloud over both turn the timer off', async () => {
-    const first = await ask(h, `deploy gcp ${sha} --keep 6s`, REQUESTER);
+    // Long enough that the takeover below happens first, even on a loaded machine.
+    const first = await ask(h, `deploy gcp ${sha} --keep 30s`, REQUESTER);
     await h.click(ACTION.approve, first.runId, APPROVER, { ts: first.ts });
     await cardWhere(h, first.ts, (t) => t.includes('⏲️ destroyed automatically at'), 'the first card with its expiry', 60_000);
     const firstEnd = (await h.services.runs.get(first.runId))!.keepUntil!;

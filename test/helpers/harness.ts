@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import type { CustomRoute } from '@slack/bolt';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../src/config/load.js';
@@ -26,6 +27,10 @@ export interface HarnessOptions {
   webhooks?: WebhookSecrets;
   /** How long a request body may take (default: the app's own, 10 s). */
   bodyTimeoutMs?: number;
+  /** More routes on the web server, built from the web services (the queue dashboard). */
+  routes?: (services: Services) => CustomRoute[];
+  /** Route prefixes that keep their case (GuardOptions.casedPrefixes). */
+  casedPrefixes?: string[];
 }
 
 /**
@@ -65,7 +70,8 @@ export class Harness {
       slackApiUrl: h.slack.apiUrl,
       port: 0,
       botUserId: 'UAPOLLOBOT',
-      routes: webhookRoutes(h.services, options.webhooks ?? {}),
+      routes: [...webhookRoutes(h.services, options.webhooks ?? {}), ...(options.routes?.(h.services) ?? [])],
+      ...(options.casedPrefixes ? { casedPrefixes: options.casedPrefixes } : {}),
       ...(options.bodyTimeoutMs !== undefined ? { bodyTimeoutMs: options.bodyTimeoutMs } : {}),
     });
     const { port } = await h.app.start();

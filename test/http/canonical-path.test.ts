@@ -19,11 +19,19 @@ describe('canonicalTarget', () => {
       '/slack/events#fragment',
       'http://evil.example/slack/events',
     ];
-    for (const spelling of spellings) expect(canonicalTarget(spelling), spelling).toEqual({ path: '/slack/events', search: '' });
+    for (const spelling of spellings) expect(canonicalTarget(spelling), spelling).toMatchObject({ path: '/slack/events', search: '' });
   });
 
   it('keeps the query string as sent', () => {
-    expect(canonicalTarget('/webhooks/github/?a=%2F&b')).toEqual({ path: '/webhooks/github', search: '?a=%2F&b' });
+    expect(canonicalTarget('/webhooks/github/?a=%2F&b')).toMatchObject({ path: '/webhooks/github', search: '?a=%2F&b' });
+  });
+
+  it('keeps the case as sent beside the routed path, resolved the same way', () => {
+    expect(canonicalTarget('//Admin/queues/./static/locales/en-US/../en-GB/messages.json?x')).toEqual({
+      path: '/admin/queues/static/locales/en-gb/messages.json',
+      casedPath: '/Admin/queues/static/locales/en-GB/messages.json',
+      search: '?x',
+    });
   });
 
   it('maps the root and anything climbing above it to /', () => {

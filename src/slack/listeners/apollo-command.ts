@@ -8,6 +8,7 @@ import type { CommandDeps } from '../../../commands/command.js';
 import type { Redactor } from '../../redaction/redactor.js';
 import type { Logger } from '../../logger.js';
 import { refusalText } from '../../../views/refusal.js';
+import { commandAck } from '../../metrics/metrics.js';
 
 const QUEUE_DOWN = new ApolloError(ErrorCode.QueueUnavailable, 'The queue is unavailable (Redis is not answering); try again in a minute. Nothing was queued.');
 
@@ -25,24 +26,30 @@ export type ApolloCommandDeps = CommandDeps & {
 };
 
 export function registerApolloCommand(app: App, services: ApolloCommandDeps, commandName = '/apollo'): void {
-  app.command(commandName, async ({ command, ack, respond }) => {
+  app.command(commandName, async ({ command, ack: boltAck, respond }) => {
+    // Slack gives up on an ack after 3 s: how close each one comes is a metric.
+    const started = process.hrtime.bigint();
+    const ack = async (answer?: Parameters<typeof boltAck>[0], outcome = 'ok') => {
+      await boltAck(answer);
+      commandAck.observe({ outcome }, Number(process.hrtime.bigint() - started) / 1e9);
+    };
     const requester = commandRequester(command as unknown as Record<string, unknown>);
     // Another team or enterprise gets nothing but the refusal, not even help.
     const foreign = await services.requesters.checkTeam(requester);
     if (foreign) {
-      await ack({ response_type: 'ephemeral', text: refusalText(foreign) });
+      await ack({ response_type: 'ephemeral', text: refusalText(foreign) }, 'refused');
       return;
     }
     let prepared: PreparedCommand;
     try {
       prepared = prepareCommand(command.text ?? '', services.config);
     } catch (err) {
-      await ack({ response_type: 'ephemeral', text: services.redactor.redact(errorText(err)) });
+      await ack({ response_type: 'ephemeral', text: services.redactor.redact(errorText(err)) }, 'invalid');
       return;
     }
     // Everything but help needs Redis: when it is down, say so in the ack (within Slack's 3 s) rather than hang.
     if (prepared.name !== 'help' && !(await services.queueAnswers(1000))) {
-      await ack({ response_type: 'ephemeral', text: errorText(QUEUE_DOWN) });
+      await ack({ response_type: 'ephemeral', text: errorText(QUEUE_DOWN) }, 'queue_down');
       return;
     }
     await ack();

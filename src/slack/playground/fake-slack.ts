@@ -30,6 +30,8 @@ export interface FakeSlackOptions {
   users?: Record<string, Record<string, unknown>>;
   /** The workspace the fake's bot is installed in (auth.test's team_id). Default T0APOLLO. */
   teamId?: string;
+  /** Channels the bot is a member of (conversations.info's is_member). Default: every channel. */
+  memberOf?: string[];
 }
 
 /**
@@ -152,6 +154,11 @@ export class FakeSlack {
         return this.options.socketUrl ? { ok: true, url: this.options.socketUrl } : { ok: false, error: 'not_allowed_token_type' };
       case 'auth.test':
         return { ok: true, user_id: 'UAPOLLOBOT', bot_id: 'B0APOLLO', team_id: this.options.teamId ?? 'T0APOLLO', user: 'apollo' };
+      case 'conversations.info': {
+        const id = String(body.channel ?? '');
+        if (!/^[CG][A-Z0-9]{2,}$/.test(id)) return { ok: false, error: 'channel_not_found' };
+        return { ok: true, channel: { id, name: id.toLowerCase(), is_member: this.options.memberOf?.includes(id) ?? true } };
+      }
       case 'users.info': {
         const id = String(body.user ?? '');
         if (!/^[UW][A-Z0-9]{2,}$/.test(id)) return { ok: false, error: 'user_not_found' };
