@@ -12,7 +12,11 @@ export const Duration = z
     if (typeof value === 'number') return Math.round(value * 1000);
     const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(value)!;
     return Math.round(Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS]);
-  });
+  })
+  // A timer takes at most 2^31-1 ms; past that Node fires it at once (a 30d timeout would end every step).
+  .refine((ms) => ms <= MAX_TIMER_MS, { message: 'at most 24 days' });
+
+export const MAX_TIMER_MS = 2_147_483_647;
 
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.max(0, Math.round(ms))}ms`;

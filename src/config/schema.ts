@@ -50,7 +50,7 @@ export const Step = z.strictObject({
   run: z.string().min(1).describe('bash script (operator-written); user input arrives only as APOLLO_* environment variables'),
   cwd: z.string().min(1).optional().describe('working directory relative to the checkout; `${cloud}` is replaced in deploy/destroy'),
   timeout: Duration.optional().describe('e.g. 90s, 10m, 1h (default 30m); the whole process group is killed when it expires'),
-  env: z.record(z.string(), z.string()).optional().describe('extra environment for this step'),
+  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name'), z.string()).optional().describe('extra environment for this step'),
   report: Report.optional(),
 }).meta({ id: 'step' });
 export type Step = z.infer<typeof Step>;

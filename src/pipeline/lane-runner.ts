@@ -121,7 +121,7 @@ async function runOneStep(options: LaneRunOptions, step: Step, signal: AbortSign
   const sandbox = options.sandbox ?? NO_SANDBOX;
   const result = await runStepProcess({
     script: step.run,
-    command: sandbox.command(step.run, cwd, options.workspace.dir, options.network ?? 'host'),
+    command: sandbox.command(step.run, cwd, options.workspace.dir, options.network ?? 'host', { ...options.env, ...(step.env ?? {}) }),
     ...(options.filter ? { filter: options.filter() } : {}),
     cwd,
     env: { ...options.env, ...(step.env ?? {}) },

@@ -9,6 +9,13 @@ import { serverPipeline, type PipelineSteps } from './run-steps.js';
 /** A repository's pipeline file is read whole; anything bigger is not a pipeline. */
 export const REPO_PIPELINE_MAX_BYTES = 64 * 1024;
 const MAX_STEPS = 50;
+/** A repository's step may not hold a worker longer than this (the server's own steps may). */
+export const REPO_STEP_MAX_TIMEOUT_MS = 2 * 3_600_000;
+
+/** A step of a repository file: the server's schema, with a bounded timeout and a one-line name. */
+const RepoStep = Step.extend({
+  name: z.string().min(1).max(80).regex(/^[^\n\r\t]+$/, 'expected one line'),
+}).refine((step) => (step.timeout ?? 0) <= REPO_STEP_MAX_TIMEOUT_MS, { message: 'at most 2h in a repository pipeline', path: ['timeout'] });
 
 /**
  * What a repository may say about its own pipeline: the steps, with the server's step schema. Not
@@ -16,14 +23,14 @@ const MAX_STEPS = 50;
  * stay in the server's apollo.yml, so a pull request can never grant itself access or credentials.
  */
 const RepoPipeline = z.strictObject({
-  build: Pipeline.extend({ steps: z.array(Step).min(1).max(MAX_STEPS) }).optional(),
+  build: Pipeline.extend({ steps: z.array(RepoStep).min(1).max(MAX_STEPS) }).optional(),
   deploy: z
     .strictObject({
-      steps: z.array(Step).min(1).max(MAX_STEPS),
-      tests: z.array(Step).max(MAX_STEPS).default([]),
+      steps: z.array(RepoStep).min(1).max(MAX_STEPS),
+      tests: z.array(RepoStep).max(MAX_STEPS).default([]),
     })
     .optional(),
-  destroy: Pipeline.extend({ steps: z.array(Step).min(1).max(MAX_STEPS) }).optional(),
+  destroy: Pipeline.extend({ steps: z.array(RepoStep).min(1).max(MAX_STEPS) }).optional(),
 });
 
 /** Keys of apollo.yml a repository file may not carry, and why. */
@@ -35,7 +42,13 @@ export function parseRepoPipeline(text: string, source: string): Omit<PipelineSt
   if (doc.errors.length > 0) {
     throw new ApolloError(ErrorCode.PipelineInvalid, `${source} is not valid YAML:`, { details: doc.errors.map((e) => e.message.split('\n')[0] ?? e.message) });
   }
-  const raw: unknown = doc.toJS() ?? {};
+  let raw: unknown;
+  try {
+    // Aliases are few in a pipeline: a file that expands them into millions of nodes is refused.
+    raw = doc.toJS({ maxAliasCount: 20 }) ?? {};
+  } catch (err) {
+    throw new ApolloError(ErrorCode.PipelineInvalid, `${source} is not a pipeline:`, { details: [err instanceof Error ? err.message.split('\n')[0]! : String(err)] });
+  }
   const problems: string[] = [];
   if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
     for (const key of Object.keys(raw)) {

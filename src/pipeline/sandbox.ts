@@ -8,7 +8,16 @@ import { ApolloError, ErrorCode } from '../errors.js';
 export interface StepCommand {
   file: string;
   args: string[];
+  /** The environment of the process started (the step's own, unless the sandbox carries it itself). */
+  env: Record<string, string>;
 }
+
+/**
+ * The only environment a root process of the sandbox ever has: fixed, with no variable a step (or
+ * a repository's pipeline file) chose. `LD_PRELOAD`, `BASH_ENV` or `PATH` in a root process's
+ * environment would run the step's code as root before privileges are dropped.
+ */
+export const ROOT_ENV: Readonly<Record<string, string>> = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' };
 
 /**
  * Where steps run. `namespaces`: as an unprivileged user in their own PID and mount namespaces;
@@ -20,7 +29,7 @@ export interface StepSandbox {
    * Runs `script` with bash in `cwd`, a directory inside the lane's checkout `workspaceDir`;
    * `network: 'none'` gives the step a network namespace of its own, with nothing in it.
    */
-  command(script: string, cwd: string, workspaceDir: string, network?: StepNetwork): StepCommand;
+  command(script: string, cwd: string, workspaceDir: string, network: StepNetwork, env: Record<string, string>): StepCommand;
   /** Hands a fresh checkout to the step user, so its steps can write in it and nowhere else of ours. */
   adopt(dir: string): Promise<void>;
   /** One line for the start-up log. */
@@ -37,9 +46,11 @@ export interface StepUser {
 }
 
 /**
- * The sandbox's PID 1, run by `unshare` as root inside fresh PID and mount namespaces, with the
- * step's environment. Positional arguments, never interpolated: $1 checkout, $2 step cwd,
- * $3 state dir, $4 uid, $5 gid, $6 the step's script, then paths to hide (the config file).
+ * The sandbox's PID 1, run by `unshare` as root inside fresh PID and mount namespaces, with
+ * ROOT_ENV only. Positional arguments, never interpolated: $1 checkout, $2 step cwd, $3 state dir,
+ * $4 uid, $5 gid, $6 the step's script, $7 how many paths to hide (the config file), those paths,
+ * then the step's environment as NAME=VALUE words, which only `env -i` reads, after `setpriv` has
+ * dropped to the step user: no root process ever has a variable the step chose.
  *
  * - The state dir (mirror, logs, other checkouts, the private Redis) is covered by an empty tmpfs;
  *   the checkout is bound back at its own path from the shell's cwd, which still refers to the real
@@ -52,8 +63,10 @@ export interface StepUser {
  *   children included.
  */
 const INIT = `set -eu
-ws=$1 cwd=$2 state=$3 uid=$4 gid=$5 script=$6
-shift 6
+ws=$1 cwd=$2 state=$3 uid=$4 gid=$5 script=$6 nhidden=$7
+shift 7
+hidden=("\${@:1:$nhidden}")
+shift "$nhidden"
 cd "$ws"
 mkdir -p "$state"
 mount -t tmpfs -o mode=0755,size=256m apollo-sandbox "$state"
@@ -61,12 +74,12 @@ mkdir -p "$ws" "$state/home" "$state/tmp"
 chown "$uid:$gid" "$state/home" "$state/tmp"
 chmod 0700 "$state/home" "$state/tmp"
 mount --no-canonicalize --bind . "$ws"
-for hidden in "$@"; do
-  if [ -f "$hidden" ]; then mount --bind /dev/null "$hidden"; fi
+for path in "\${hidden[@]}"; do
+  if [ -f "$path" ]; then mount --bind /dev/null "$path"; fi
 done
 cd "$cwd"
 trap 'kill -TERM -1 2>/dev/null || true' TERM
-setpriv --reuid="$uid" --regid="$gid" --clear-groups --no-new-privs -- env HOME="$state/home" TMPDIR="$state/tmp" bash -c "$script" &
+setpriv --reuid="$uid" --regid="$gid" --clear-groups --no-new-privs -- env -i -- "$@" HOME="$state/home" TMPDIR="$state/tmp" bash -c "$script" &
 child=$!
 set +e
 while :; do
@@ -75,6 +88,9 @@ while :; do
   kill -0 "$child" 2>/dev/null || break
 done
 exit "$status"`;
+
+/** What `env -i` takes as a variable's name (anything else would be read as an option or a command). */
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 class NamespaceSandbox implements StepSandbox {
   readonly kind = 'namespaces' as const;
@@ -85,15 +101,18 @@ class NamespaceSandbox implements StepSandbox {
     private readonly hidden: string[],
   ) {}
 
-  command(script: string, cwd: string, workspaceDir: string, network: StepNetwork = 'host'): StepCommand {
+  command(script: string, cwd: string, workspaceDir: string, network: StepNetwork, env: Record<string, string>): StepCommand {
     return {
       file: 'unshare',
       args: [
         '--pid', '--fork', '--kill-child', '--mount', '--mount-proc', '--propagation', 'private',
         ...(network === 'none' ? ['--net'] : []),
         '--', 'bash', '-c', INIT, 'apollo-sandbox',
-        workspaceDir, cwd, this.stateDir, String(this.user.uid), String(this.user.gid), script, ...this.hidden,
+        workspaceDir, cwd, this.stateDir, String(this.user.uid), String(this.user.gid), script,
+        String(this.hidden.length), ...this.hidden,
+        ...Object.entries(env).filter(([name]) => ENV_NAME.test(name)).map(([name, value]) => `${name}=${value}`),
       ],
+      env: { ...ROOT_ENV },
     };
   }
 
@@ -110,8 +129,8 @@ class NamespaceSandbox implements StepSandbox {
 class NoSandbox implements StepSandbox {
   readonly kind = 'none' as const;
 
-  command(script: string): StepCommand {
-    return { file: 'bash', args: ['-c', script] };
+  command(script: string, _cwd: string, _workspaceDir: string, _network: StepNetwork, env: Record<string, string>): StepCommand {
+    return { file: 'bash', args: ['-c', script], env };
   }
 
   async adopt(): Promise<void> {}
@@ -171,10 +190,10 @@ export async function createSandbox(settings: SandboxSettings): Promise<StepSand
     await mkdir(probeDir, { recursive: true });
     await sandbox.adopt(probeDir);
     // The uid is a number we resolved, not user input: safe inside the probe's script text.
-    const { file, args } = sandbox.command(`[ "$(id -u)" = "${user.uid}" ] && touch written`, probeDir, probeDir);
+    const { file, args, env } = sandbox.command(`[ "$(id -u)" = "${user.uid}" ] && touch written`, probeDir, probeDir, 'host', { PATH: process.env.PATH ?? '/usr/bin:/bin' });
     const probe = await execa(file, args, {
       cwd: probeDir,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+      env,
       extendEnv: false,
       reject: false,
       stdin: 'ignore',

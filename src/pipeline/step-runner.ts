@@ -61,7 +61,7 @@ export async function runStepProcess(options: StepProcessOptions): Promise<StepP
   const command = options.command ?? { file: 'bash', args: ['-c', options.script] };
   const child = execa(command.file, command.args, {
     cwd: options.cwd,
-    env: options.env,
+    env: options.command?.env ?? options.env,
     extendEnv: false,
     detached: true,
     all: true,

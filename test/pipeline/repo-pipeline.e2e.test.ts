@@ -34,18 +34,41 @@ build:
     - name: no script
 `;
 
+/**
+ * A pull request whose file sets variables that run code in any shell or loader that reads them:
+ * they may only ever reach the step user's processes, never a root process of the sandbox.
+ */
+const HIJACK = `
+build:
+  steps:
+    - name: hijack
+      env: { BASH_ENV: ./pwn.sh, LD_PRELOAD: ./nothing.so, PATH: './bin:/usr/bin:/bin' }
+      run: echo "step uid=$(id -u)"
+`;
+
 describe('a pipeline that lives in the repository (pipeline.fromRepo)', () => {
   let h: Harness;
   let repo: TestRepo;
   let good: string;
   let broken: string;
   let plain: string;
+  let hijack: string;
 
   beforeAll(async () => {
     repo = await TestRepo.create({ 'README.md': 'x\n' }, 'Before the pipeline file');
     plain = await repo.head();
     good = await repo.commit({ '.apollo.yml': GOOD }, 'Add the pipeline file');
     broken = await repo.commit({ '.apollo.yml': BROKEN }, 'Grant myself everything');
+    hijack = await repo.commit(
+      {
+        '.apollo.yml': HIJACK,
+        'pwn.sh': 'echo "pwned as uid=$(id -u)"\n',
+        // Anything the sandbox's root part would find first on a step-chosen PATH.
+        'bin/mount': '#!/bin/sh\necho "fake mount as uid=$(id -u)"\n',
+        'bin/setpriv': '#!/bin/sh\necho "fake setpriv as uid=$(id -u)"\n',
+      },
+      'Hijack the sandbox',
+    );
     h = await Harness.start({
       minIntervalMs: 200,
       config: {
@@ -107,5 +130,18 @@ describe('a pipeline that lives in the repository (pipeline.fromRepo)', () => {
     expect(reply).toContain(`.apollo.yml in ${broken.slice(0, 7)} is invalid:`);
     expect(reply).toContain('access: not allowed in a repository pipeline');
     expect(reply).toContain('build.steps[0].run: required');
+  });
+
+  it("never lets a repository's step environment reach a root process of the sandbox", async () => {
+    const { text } = await buildCard(hijack);
+    expect(text).toContain('*passed*');
+    const runId = /\b(b\d+)\b/.exec(text)![1]!;
+    const log = (await h.services.logs.get(runId, 'build'))!;
+    // BASH_ENV runs in the step's own shell, as the step user; the fake mount and setpriv never run.
+    expect(log).toMatch(/pwned as uid=(?!0\b)\d+/);
+    expect(log).toMatch(/step uid=(?!0\b)\d+/);
+    expect(log).not.toContain('fake mount');
+    expect(log).not.toContain('fake setpriv');
+    expect(log).not.toMatch(/uid=0\b/);
   });
 });

@@ -27,6 +27,15 @@ describe('parseRepoPipeline', () => {
     expect(problems('deploy: { steps: [{ name: a, run: b }], ephemeral: true }').join('\n')).toMatch(/ephemeral/);
   });
 
+  it('bounds timeouts, keeps names on one line, refuses odd variable names and alias bombs', () => {
+    expect(problems("build: { steps: [{ name: a, run: b, timeout: 3h }] }").join('\n')).toContain('build.steps[0].timeout: at most 2h in a repository pipeline');
+    expect(problems("build: { steps: [{ name: a, run: b, timeout: 30d }] }").join('\n')).toContain('at most 24 days');
+    expect(problems('build: { steps: [{ name: "x\\n✅ *prod* passed", run: b }] }').join('\n')).toContain('build.steps[0].name: expected one line');
+    expect(problems("build: { steps: [{ name: a, run: b, env: { '--split-string': x } }] }").join('\n')).toMatch(/build\.steps\[0\]\.env\.--split-string: Invalid key/);
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]', ...'bcdefghij'.split('').map((k, i) => `${k}: &${k} [${Array(10).fill(`*${String.fromCharCode(97 + i)}`).join(', ')}]`), 'build: { steps: [{ name: a, run: b }] }'].join('\n');
+    expect(problems(bomb)[0]).toMatch(/is not a pipeline:|is not valid YAML:/);
+  });
+
   it('keeps the number of steps bounded', () => {
     const many = Array.from({ length: 51 }, (_, i) => `    - { name: s${i}, run: 'true' }`).join('\n');
     expect(problems(`build:\n  steps:\n${many}`).join('\n')).toMatch(/build\.steps/);
