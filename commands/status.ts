@@ -13,7 +13,7 @@ export const statusCommand = defineCommand({
   usage: '/apollo status',
   summary: 'queued and running runs, and what each cloud runs now',
   parse: (args) => parseArgs(z.tuple([]), args, '/apollo status'),
-  async run(_args, { reply, services }) {
+  async run(_args, { reply, services, channelId }) {
     const { runs, cloudState, config } = services;
     const active: Run[] = [];
     for (const id of await runs.recentIds(RECENT_RUNS)) {
@@ -27,6 +27,6 @@ export const statusCommand = defineCommand({
         return { cloud, ...(last ? { last } : {}), ...(current ? { current } : {}) };
       }),
     );
-    await reply(renderStatus(active, clouds));
+    await reply(renderStatus(active, clouds, Date.now(), channelId));
   },
 });

@@ -3,6 +3,7 @@ import { CloudsLockedError } from '../src/actions/clouds-free.js';
 import { LimitReachedError } from '../src/access/user-limits.js';
 import { lockMessage } from './lock-message.js';
 import { limitText } from './refusal.js';
+import { escapeMrkdwn } from './limits.js';
 
 /**
  * What a person in Slack reads when their request fails: the one place errors become words.
@@ -17,6 +18,7 @@ export function errorText(err: unknown): string {
 export function errorLines(err: unknown): string {
   if (err instanceof CloudsLockedError) return [err.message, ...err.blockers.map((b) => lockMessage(b.cloud, b.kind, b.holder))].join('\n');
   if (err instanceof LimitReachedError) return limitText(err.limit).replace(/^:no_entry: /, '');
-  if (isApolloError(err)) return [err.message, ...err.details].join('\n');
+  // Details can quote what someone else wrote (a repository file's keys, a tool's words): never an entity.
+  if (isApolloError(err)) return [err.message, ...err.details.map(escapeMrkdwn)].join('\n');
   return "Something went wrong on our side; the error is in the bot's log. Nothing was queued.";
 }

@@ -31,7 +31,8 @@ function cloudLine({ cloud, last, current }: CloudStatus): string {
   const name = `*${escapeMrkdwn(cloud)}*`;
   const lane = current?.lanes.find((l) => l.name === cloud);
   if (current && lane && needsCleanup(lane)) {
-    const destroying = current.destroy ? ': its destroy was asked for' : ': click Destroy';
+    const where = current.message?.channel ?? current.channel;
+    const destroying = current.destroy ? ': its destroy was asked for' : where.startsWith('D') ? ': Destroy it from its card' : `: Destroy it from its card in <#${where}>`;
     return `• ⚠️ ${name}: *needs cleanup* — the teardown of run ${inlineCode(current.id)} (\`${shortSha(current.sha)}\`) did not finish${destroying}`;
   }
   if (!last) return `• ${name}: nothing deployed yet`;
@@ -43,7 +44,7 @@ function cloudLine({ cloud, last, current }: CloudStatus): string {
  * `/apollo status`: the unfinished runs, and per cloud what it runs now, when that expires, and
  * whether a failed teardown left it needing cleanup (with a Destroy button for that run).
  */
-export function renderStatus(active: Run[], clouds: CloudStatus[], now: number = Date.now()): Message {
+export function renderStatus(active: Run[], clouds: CloudStatus[], now: number = Date.now(), channel?: string): Message {
   const runs = active.map((run) => {
     const what = run.kind === 'build' ? 'build' : `deploy to ${run.laneNames.map(escapeMrkdwn).join(', ')}`;
     const state = awaitingApproval(run) ? 'waiting for approval' : runStatus(run);
@@ -52,7 +53,9 @@ export function renderStatus(active: Run[], clouds: CloudStatus[], now: number =
   });
   const lines = clouds.map(cloudLine);
   const text = ['*Queued and running*', ...(runs.length ? runs : ['• nothing']), '', '*Clouds*', ...(lines.length ? lines : ['• none configured'])].join('\n');
-  const buttons: Button[] = [...cleanupRuns(clouds)].slice(0, 25).map(([runId, names]) =>
+  // A button acts only in its run's channel (the action checks): elsewhere the line points at the card.
+  const here = clouds.filter((c) => channel === undefined || c.current?.channel === channel || c.current?.message?.channel === channel);
+  const buttons: Button[] = [...cleanupRuns(here)].slice(0, 25).map(([runId, names]) =>
     button(
       `Destroy ${names.join(', ')} (${runId})`,
       ACTION.destroy,

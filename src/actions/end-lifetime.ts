@@ -2,17 +2,25 @@ import type { Config } from '../config/schema.js';
 import type { RunStore } from '../runs/run-store.js';
 import { runStatus } from '../runs/run.js';
 import { destroyClouds, type DestroyCloudsDeps, type DestroyOutcome } from './destroy-deploy.js';
+import type { CloudLocks } from '../queue/cloud-locks.js';
+import type { ExpiryQueue } from '../queue/expiry-queue.js';
 
 /** What the automatic destroy touches: what a destroy does, without a person to authorise. */
 export interface EndLifetimeDeps extends DestroyCloudsDeps {
   config: Pick<Config, 'destroy'>;
-  runs: DestroyCloudsDeps['runs'] & Pick<RunStore, 'get'>;
+  runs: DestroyCloudsDeps['runs'] & Pick<RunStore, 'get' | 'setKeepUntil'>;
+  cloudState: DestroyCloudsDeps['cloudState'];
+  locks: Pick<CloudLocks, 'blocker'>;
+  expiry: Pick<ExpiryQueue, 'schedule'>;
 }
+
+/** How long an automatic destroy waits when a cloud is locked, before it tries again. */
+export const LOCKED_RETRY_MS = 15 * 60_000;
 
 /** Who the card and the audit say destroyed a deploy whose lifetime ended. */
 export const LIFETIME_ACTOR = 'apollo (lifetime ended)';
 
-export type EndLifetimeOutcome = { kind: 'stale'; why: string } | DestroyOutcome;
+export type EndLifetimeOutcome = { kind: 'stale'; why: string } | { kind: 'postponed'; until: number; cloud: string } | DestroyOutcome;
 
 /**
  * The timer of a kept deploy fired: its lifetime ended at `at`, so its clouds are destroyed, as if
@@ -28,5 +36,16 @@ export async function endLifetime(deps: EndLifetimeDeps, runId: string, at: numb
   if (status === 'running' || status === 'queued') return { kind: 'stale', why: 'still running' };
   const steps = run.pipeline ? run.pipeline.destroy : deps.config.destroy?.steps;
   if (!steps?.length) return { kind: 'not-configured' };
+  // A cloud someone locked (or another run is using) is not destroyed under them: the lifetime is
+  // moved on a little and the timers scheduled again, so the destroy still happens, and is reminded of.
+  for (const cloud of run.laneNames) {
+    if ((await deps.cloudState.current(cloud)) !== runId) continue;
+    if (!(await deps.locks.blocker(cloud, LIFETIME_ACTOR, runId))) continue;
+    const until = Date.now() + LOCKED_RETRY_MS;
+    await deps.runs.setKeepUntil(runId, until);
+    await deps.expiry.schedule(runId, until, until - Math.floor(LOCKED_RETRY_MS / 2));
+    deps.notifier.refresh(runId);
+    return { kind: 'postponed', until, cloud };
+  }
   return destroyClouds(deps, run, LIFETIME_ACTOR, steps, { expired: true });
 }

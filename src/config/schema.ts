@@ -159,7 +159,7 @@ export const ConfigSchema = z.strictObject({
   worker: z
     .strictObject({
       concurrency: z.number().int().min(1).max(64).default(2).describe('jobs one worker process runs at once'),
-      shutdownGrace: Duration.default(30_000).describe('on SIGTERM, how long running steps may finish before their process groups are killed (default 30s)'),
+      shutdownGrace: Duration.default(30_000).describe("on SIGTERM, how long running steps may finish before their process groups are killed (default 30s); an ephemeral deploy's teardown then gets as long again"),
       sandbox: z
         .enum(['namespaces', 'none'])
         .default('namespaces')

@@ -113,15 +113,16 @@ export class GitMirror {
 
   private async lookup(ref: string): Promise<string | undefined> {
     // `HEAD` is the remote's default branch, and only that: a branch tip, reviewed like any other.
+    let candidates = [`refs/heads/${ref}`, `refs/tags/${ref}`];
     if (ref === 'HEAD') {
       const head = await git(['symbolic-ref', '--quiet', 'HEAD'], this.path);
       const branch = head.stdout.trim();
       if (head.exitCode !== 0 || !branch.startsWith('refs/heads/')) return undefined;
-      ref = branch.slice('refs/heads/'.length);
+      candidates = [branch]; // never a tag of the same name
     }
     // A name is a branch or a tag, nothing else (no `pull/1/head`, no reflog syntax).
     let named: string | undefined;
-    for (const candidate of [`refs/heads/${ref}`, `refs/tags/${ref}`]) {
+    for (const candidate of candidates) {
       const result = await git(['rev-parse', '--verify', '--quiet', '--end-of-options', `${candidate}^{commit}`], this.path);
       if (result.exitCode === 0 && /^[0-9a-f]{40}$/.test(result.stdout.trim())) {
         named = result.stdout.trim();

@@ -59,7 +59,10 @@ export class CancelBus {
     };
   }
 
-  /** Aborts every live job of this process (shutdown after the grace period), teardowns included. */
+  /**
+   * Aborts every live job of this process (shutdown after the grace period). Ephemeral deploys'
+   * teardowns keep running: they are stopped only by `abortTeardowns`, a grace period later.
+   */
   abortAll(reason: string): number {
     let count = 0;
     for (const set of this.live.values()) {
@@ -68,8 +71,13 @@ export class CancelBus {
         count++;
       }
     }
-    for (const controller of this.shutdownOnly) controller.abort(reason);
     return count;
+  }
+
+  /** Stops the teardowns still running (the shutdown's second grace period is over too). */
+  abortTeardowns(reason: string): number {
+    for (const controller of this.shutdownOnly) controller.abort(reason);
+    return this.shutdownOnly.size;
   }
 
   get liveRuns(): string[] {

@@ -34,6 +34,13 @@ export const SCRIPTS = {
    * Forgets what a cloud carries, unless a newer run took it over meanwhile.
    * KEYS[1] the cloud's current run id; KEYS[2] its last-deploy hash (field `runId`); ARGV[1] the run id.
    */
+  /**
+   * An ephemeral deploy tore the cloud down: when it still carries that run, it carries nothing now,
+   * and no older deploy is live on it either. KEYS[1] current, KEYS[2] last deploy; ARGV[1] run id.
+   */
+  tearDownCloud: `if redis.call('get', KEYS[1]) == ARGV[1] then redis.call('del', KEYS[1], KEYS[2]) end
+return 1`,
+
   clearCloudIfOurs: `if redis.call('get', KEYS[1]) == ARGV[1] then redis.call('del', KEYS[1]) end
 if redis.call('hget', KEYS[2], 'runId') == ARGV[1] then redis.call('del', KEYS[2]) end
 return 1`,

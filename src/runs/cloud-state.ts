@@ -42,6 +42,11 @@ export class CloudState {
     return { sha: last.sha, ref: last.ref ?? '', by: last.by ?? '', at: Number(last.at), runId: last.runId ?? '' };
   }
 
+  /** After an ephemeral deploy's teardown passed: the cloud carries nothing (unless a newer run took it meanwhile). */
+  async tornDown(cloud: string, runId: string): Promise<void> {
+    await this.redis.eval(SCRIPTS.tearDownCloud, 2, this.keys.cloudCurrent(cloud), this.keys.lastDeploy(cloud), runId);
+  }
+
   /** After a successful destroy: forget the cloud's deploy, unless a newer run took it over meanwhile. */
   async clearIfOurs(cloud: string, runId: string): Promise<void> {
     await this.redis.eval(SCRIPTS.clearCloudIfOurs, 2, this.keys.cloudCurrent(cloud), this.keys.lastDeploy(cloud), runId);

@@ -10,6 +10,13 @@ import type { Delivery, WebhookContext } from './webhook-context.js';
  * the notification: nothing else is posted for the push or pull request. Resolving the commit may
  * need a fetch, which can outlast GitHub's 10 s, so the build starts after the answer.
  */
+/** What the log says of an auto-build, by how it started. */
+const AUTO_BUILD_LOG = {
+  queued: 'auto-build queued',
+  duplicate: 'auto-build already queued or running',
+  invalid: "auto-build not run: the commit's pipeline file is invalid (its card says why)",
+} as const;
+
 export async function acceptBuild(ctx: WebhookContext, delivery: Delivery, trigger: BuildTrigger): Promise<WebhookAnswer> {
   const { config, logger } = ctx.services;
   const choice = chooseRoute(config, { event: 'build', repo: trigger.repo, branch: trigger.branch });
@@ -24,7 +31,7 @@ export async function acceptBuild(ctx: WebhookContext, delivery: Delivery, trigg
     after: async () => {
       try {
         const started = await startBuild(ctx.services, { ref: trigger.sha, requestedBy: `github:${trigger.login}`, channel: choice.channel });
-        logger.info({ delivery, trigger, ...started }, started.status === 'queued' ? 'auto-build queued' : 'auto-build already queued or running');
+        logger.info({ delivery, trigger, ...started }, AUTO_BUILD_LOG[started.status]);
       } catch (err) {
         // Let "Redeliver" on GitHub try again once the cause (an unreachable remote, Redis) is fixed.
         await ctx.dedup.release(delivery.source, delivery.id).catch(() => undefined);

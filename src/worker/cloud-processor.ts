@@ -86,7 +86,7 @@ export function createCloudProcessor(services: WorkerDeps, sandbox: StepSandbox)
       if (phase === 'deploy' && run.ephemeral) {
         // Torn down by its own lane: nothing is left, unless the teardown failed (the cloud stays this
         // run's, so `/apollo status` says it needs cleanup and its Destroy can still run).
-        if (final.startedAt !== undefined && !needsCleanup(final)) await cloudState.clearIfOurs(cloud, runId);
+        if (final.startedAt !== undefined && !needsCleanup(final)) await cloudState.tornDown(cloud, runId);
       } else if (phase === 'deploy' && status === 'passed') {
         await cloudState.recordDeploy(cloud, { sha: run.sha, ref: run.ref, by: run.requestedBy, at: Date.now(), runId });
       } else if (phase === 'destroy' && status === 'passed') {

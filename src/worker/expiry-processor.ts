@@ -15,7 +15,8 @@ export function createExpiryProcessor(services: WorkerDeps) {
     const { runId, kind, at } = job.data;
     if (kind === 'expire') {
       const outcome = await endLifetime(services, runId, at);
-      return outcome.kind === 'stale' ? `stale: ${outcome.why}` : outcome.kind;
+      if (outcome.kind === 'stale') return `stale: ${outcome.why}`;
+      return outcome.kind === 'postponed' ? `postponed: ${outcome.cloud} is locked` : outcome.kind;
     }
     const run = await services.runs.get(runId);
     if (!run || run.destroy) return 'stale: already destroyed';

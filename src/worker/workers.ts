@@ -102,10 +102,16 @@ export async function startWorkers(services: Services, options: WorkerOptions = 
         const stopped = services.cancelBus.abortAll('shutdown');
         if (stopped > 0) logger.warn({ stopped }, 'grace period over: stopping running steps');
       }, config.worker.shutdownGrace);
+      // An ephemeral deploy stopped by the shutdown still tears down: its teardown gets a second grace period.
+      const teardownGrace = setTimeout(() => {
+        const stopped = services.cancelBus.abortTeardowns('shutdown');
+        if (stopped > 0) logger.warn({ stopped }, 'second grace period over: stopping running teardowns (their clouds will need cleanup)');
+      }, 2 * config.worker.shutdownGrace);
       try {
         await Promise.all(workers.map((w) => w.close()));
       } finally {
         clearTimeout(grace);
+        clearTimeout(teardownGrace);
       }
       await services.cancelBus.close();
       await Promise.all(stallWatchers.map((w) => w.close()));

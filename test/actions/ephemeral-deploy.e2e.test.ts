@@ -186,7 +186,13 @@ describe('an ephemeral teardown that fails', () => {
     const text = blocksText(reply);
     expect(text).toContain(`⚠️ *aws*: *needs cleanup* — the teardown of run \`${runId}\``);
     expect(text).toContain('*gcp*: nothing deployed yet');
+    expect(text).toContain('Destroy it from its card in <#C0APOLLO>');
     expect(buttons(reply)).toEqual([`Destroy aws (${runId})`]);
+    // Asked in another channel, where the button could not act: the line points at the card instead.
+    const elsewhere = await h.command('status', REQUESTER, 'C0ELSEWHERE');
+    await h.replyTo(elsewhere.responseUrl);
+    expect(blocksText(h.replyBodies(elsewhere.responseUrl)[0]!)).toContain('*needs cleanup*');
+    expect(buttons(h.replyBodies(elsewhere.responseUrl)[0])).toEqual([]);
     expect(limitViolations(reply.blocks as KnownBlock[])).toEqual([]);
 
     // Someone who may not destroy is refused, and nothing runs.
@@ -202,5 +208,48 @@ describe('an ephemeral teardown that fails', () => {
     const afterText = await h.replyTo(after.responseUrl);
     expect(afterText).not.toContain('needs cleanup');
     expect(afterText).toContain('*aws*: nothing deployed yet');
+  }, 120_000);
+});
+
+describe('an ephemeral deploy stopped by a worker shutdown', () => {
+  let h: Harness;
+  let sha: string;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'apollo-shutdown-'));
+    chmodSync(dir, 0o777);
+    const repo = await TestRepo.create({ 'README.md': 'x\n' }, 'Something slow to deploy');
+    sha = await repo.head();
+    h = await Harness.start({
+      minIntervalMs: 200,
+      config: {
+        repository: repo.path,
+        access: { approvers: [APPROVER] },
+        build: { steps: [{ name: 'noop', run: 'true' }] },
+        clouds: { aws: { env: { DIR: dir } } },
+        deploy: { steps: [{ name: 'apply', run: 'touch "$DIR/applying"; sleep 120' }], ephemeral: true },
+        destroy: { steps: [{ name: 'destroy', run: 'touch "$DIR/torn-down"; echo torn down' }] },
+        worker: { shutdownGrace: '1s' },
+      },
+    });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('still tears down: the deploy step is interrupted after the grace period, the teardown gets one of its own', async () => {
+    const { runId, ts } = await ask(h, `deploy aws ${sha}`, REQUESTER);
+    await h.click(ACTION.approve, runId, APPROVER, { ts });
+    await eventually(() => existsSync(join(dir, 'applying')), 60_000, 'the apply to run');
+    await h.worker!.close();
+    const lane = (await h.services.runs.get(runId))!.lanes[0]!;
+    expect(lane.steps.map((s) => [s.name, s.status])).toEqual([
+      ['apply', 'interrupted'],
+      ['destroy', 'passed'],
+    ]);
+    expect(existsSync(join(dir, 'torn-down'))).toBe(true);
+    expect(await h.services.cloudState.current('aws')).toBeUndefined();
+    await h.restartWorker();
   }, 120_000);
 });

@@ -29,11 +29,24 @@ describe('CloudState', () => {
     expect(await clouds.lastDeploy('fresh')).toBeUndefined();
   });
 
-  it('takeOver: the newest starting deploy is the one the cloud carries', async () => {
-    await clouds.takeOver('aws', 'd1');
+  it('takeOver: the newest starting deploy is the one the cloud carries, and says which it took over', async () => {
+    expect(await clouds.takeOver('aws', 'd1')).toBeUndefined();
     expect(await clouds.current('aws')).toBe('d1');
-    await clouds.takeOver('aws', 'd2');
+    expect(await clouds.takeOver('aws', 'd2')).toBe('d1');
     expect(await clouds.current('aws')).toBe('d2');
+  });
+
+  it("tornDown: an ephemeral deploy's passed teardown leaves the cloud empty, older deploys included, unless a newer run took it", async () => {
+    await clouds.recordDeploy('eph', deployOf('d10'));
+    await clouds.takeOver('eph', 'd11');
+    await clouds.tornDown('eph', 'd11');
+    expect(await clouds.current('eph')).toBeUndefined();
+    expect(await clouds.lastDeploy('eph')).toBeUndefined();
+    await clouds.takeOver('eph', 'd12');
+    await clouds.recordDeploy('eph', deployOf('d12'));
+    await clouds.tornDown('eph', 'd11');
+    expect(await clouds.current('eph')).toBe('d12');
+    expect((await clouds.lastDeploy('eph'))?.runId).toBe('d12');
   });
 
   it('recordDeploy then lastDeploy round-trips every field, the time as a number', async () => {
