@@ -66,7 +66,7 @@ export async function destroyDeploy(deps: DestroyDeployDeps, runId: string, user
  * who was authorised, or the end of the deploy's lifetime). Once per deploy; the automatic destroy's
  * timer is off from here on.
  */
-export async function destroyClouds(deps: DestroyCloudsDeps, run: Run, by: string, destroySteps: Step[], options: { expired?: true } = {}): Promise<DestroyOutcome> {
+export async function destroyClouds(deps: DestroyCloudsDeps, run: Run, by: string, destroySteps: Step[], options: { expired?: true; keepUntil?: number } = {}): Promise<DestroyOutcome> {
   const { runs, deployFlow, notifier, cloudState } = deps;
   const runId = run.id;
   // An ephemeral deploy tore its clouds down itself: only a cloud whose teardown failed is left.
@@ -82,7 +82,8 @@ export async function destroyClouds(deps: DestroyCloudsDeps, run: Run, by: strin
   }
   if (clouds.length === 0) return { kind: 'nothing-left', runId, taken };
   const stepNames = destroySteps.map((s) => s.name);
-  const won = await runs.startDestroy(runId, { by, at: Date.now(), laneNames: clouds, ...options }, clouds.map((c) => newLane(c, stepNames)));
+  const request = { by, at: Date.now(), laneNames: clouds, ...(options.expired ? { expired: true as const } : {}) };
+  const won = await runs.startDestroy(runId, request, clouds.map((c) => newLane(c, stepNames)), options.keepUntil);
   if (!won) return { kind: 'already-started' };
   try {
     await deployFlow.add(runId, 'destroy', clouds);

@@ -47,5 +47,6 @@ export async function endLifetime(deps: EndLifetimeDeps, runId: string, at: numb
     deps.notifier.refresh(runId);
     return { kind: 'postponed', until, cloud };
   }
-  return destroyClouds(deps, run, LIFETIME_ACTOR, steps, { expired: true });
+  // Only if the lifetime is still the one that ended: an Extend clicked meanwhile wins.
+  return destroyClouds(deps, run, LIFETIME_ACTOR, steps, { expired: true, keepUntil: at });
 }

@@ -11,7 +11,7 @@ import type { AuditTrail, Cards } from './ports.js';
 export interface ExtendKeepDeps extends AuditTrail {
   config: Pick<Config, 'access' | 'deploy'>;
   access: Pick<Access, 'allows'>;
-  runs: Pick<RunStore, 'get' | 'setKeepUntil'>;
+  runs: Pick<RunStore, 'get' | 'moveKeep'>;
   expiry: Pick<ExpiryQueue, 'schedule'>;
   notifier: Pick<Cards, 'refresh'>;
 }
@@ -41,7 +41,8 @@ export async function extendKeep(deps: ExtendKeepDeps, runId: string, user: stri
   const maxMs = config.deploy?.maxKeep ?? run.keepMs;
   const until = Math.min(Math.max(now, run.keepUntil) + run.keepMs, now + maxMs);
   if (until <= run.keepUntil) return { kind: 'at-most', until: run.keepUntil, maxMs };
-  await runs.setKeepUntil(runId, until);
+  // Only from the end it had, and while nothing is being destroyed: its own timer may be firing now.
+  if (!(await runs.moveKeep(runId, run.keepUntil, until))) return { kind: 'not-kept' };
   await expiry.schedule(runId, until, reminderAt(until, run.keepMs, config.deploy?.keepReminder ?? 0));
   await audit(deps, { action: 'deploy.extended', by: user, runId, commit: run.sha, clouds: run.laneNames, reason: `until ${new Date(until).toISOString()}` });
   notifier.refresh(runId);

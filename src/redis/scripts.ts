@@ -55,6 +55,26 @@ for i = 3, #ARGV, 2 do redis.call('hset', KEYS[1], ARGV[i], ARGV[i + 1]) end
 return 1`,
 
   /**
+   * startOnce, only while a field still has a value: an automatic destroy runs only if the lifetime
+   * it was scheduled for was not extended meanwhile. KEYS[1] the hash; ARGV[1] the field that must
+   * hold ARGV[2]; then startOnce's ARGV. Returns 1 when written, 0 when started already or moved.
+   */
+  startOnceIf: `if redis.call('hget', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
+if redis.call('hsetnx', KEYS[1], ARGV[3], ARGV[4]) == 0 then return 0 end
+for i = 5, #ARGV, 2 do redis.call('hset', KEYS[1], ARGV[i], ARGV[i + 1]) end
+return 1`,
+
+  /**
+   * Moves a kept deploy's end, only from the end it has now and while no destroy has started
+   * (Extend against its own timer firing). KEYS[1] the run's hash; ARGV[1] the end now; ARGV[2]
+   * the new end; ARGV[3] the hash's TTL in ms at least. Returns 1 when moved.
+   */
+  moveKeep: `if redis.call('hget', KEYS[1], 'keep') ~= ARGV[1] or redis.call('hexists', KEYS[1], 'destroy') == 1 then return 0 end
+redis.call('hset', KEYS[1], 'keep', ARGV[2])
+if redis.call('pttl', KEYS[1]) < tonumber(ARGV[3]) then redis.call('pexpire', KEYS[1], ARGV[3]) end
+return 1`,
+
+  /**
    * Reserves one of a person's run slots, or refuses when they are all taken.
    * KEYS[1] the person's unfinished runs (sorted set); ARGV[1] the limit; ARGV[2] the reservation's
    * member; ARGV[3] its score (now, ms); ARGV[4] the set's TTL in ms. Returns 1 when reserved.

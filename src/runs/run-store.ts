@@ -89,10 +89,13 @@ export class RunStore {
   }
 
   /** Starts the destroy phase unless it was started; writes its queued lanes in the same step. */
-  async startDestroy(runId: string, request: DestroyRequest, lanes: Lane[]): Promise<boolean> {
+  async startDestroy(runId: string, request: DestroyRequest, lanes: Lane[], onlyIfKeepUntil?: number): Promise<boolean> {
     const key = this.keys.run(runId);
     const fields = lanes.flatMap((lane) => [laneField(lane.name, 'destroy'), JSON.stringify(lane)]);
     // One script: nobody ever sees a destroy without its lanes, even if this process dies between.
+    if (onlyIfKeepUntil !== undefined) {
+      return (await this.redis.eval(SCRIPTS.startOnceIf, 1, key, 'keep', String(onlyIfKeepUntil), 'destroy', JSON.stringify(request), ...fields)) === 1;
+    }
     return (await this.redis.eval(SCRIPTS.startOnce, 1, key, 'destroy', JSON.stringify(request), ...fields)) === 1;
   }
 
@@ -106,9 +109,18 @@ export class RunStore {
     await this.redis.hdel(this.keys.run(runId), 'destroy', ...clouds.map((c) => laneField(c, 'destroy')));
   }
 
-  /** When a deploy with a lifetime is destroyed automatically (set when it finishes, moved by Extend). */
+  /** When a deploy with a lifetime is destroyed automatically (set when it finishes). */
   async setKeepUntil(runId: string, at: number): Promise<void> {
     await this.redis.hset(this.keys.run(runId), 'keep', String(at));
+  }
+
+  /**
+   * Extend: moves the end from `from` to `to`, unless it moved or a destroy started meanwhile; the
+   * run's record is kept at least a week past the new end, so its timer always finds it.
+   */
+  async moveKeep(runId: string, from: number, to: number): Promise<boolean> {
+    const keepFor = Math.max(RUN_TTL_SECONDS * 1000, to - Date.now() + 7 * 86_400_000);
+    return (await this.redis.eval(SCRIPTS.moveKeep, 1, this.keys.run(runId), String(from), String(to), String(keepFor))) === 1;
   }
 
   /** The automatic destroy is off: the deploy was destroyed, or newer deploys took its clouds. */

@@ -113,7 +113,7 @@ export function fakeLocks(blockers: Record<string, { kind: 'run' | 'sticky'; hol
   };
 }
 
-type RunsPort = Pick<RunStore, 'get' | 'decide' | 'undoDecision' | 'startDestroy' | 'undoDestroy' | 'markCancelled' | 'saveLane' | 'nextId' | 'create' | 'delete' | 'setKeepUntil' | 'clearKeep'>;
+type RunsPort = Pick<RunStore, 'get' | 'decide' | 'undoDecision' | 'startDestroy' | 'undoDestroy' | 'markCancelled' | 'saveLane' | 'nextId' | 'create' | 'delete' | 'setKeepUntil' | 'clearKeep' | 'moveKeep'>;
 
 export interface MemoryRuns extends RunsPort {
   /** The stored runs, by id; tests may change them to set up a race. */
@@ -156,10 +156,11 @@ export function memoryRuns(...runs: Run[]): MemoryRuns {
       record('undoDecision', [runId]);
       delete must(runId).decision;
     },
-    async startDestroy(runId, request: DestroyRequest, lanes: Lane[]) {
+    async startDestroy(runId, request: DestroyRequest, lanes: Lane[], onlyIfKeepUntil?: number) {
       record('startDestroy', [runId, request, lanes]);
       const run = must(runId);
       if (run.destroy) return false;
+      if (onlyIfKeepUntil !== undefined && run.keepUntil !== onlyIfKeepUntil) return false;
       run.destroy = request;
       run.destroyLanes = lanes;
       return true;
@@ -198,6 +199,13 @@ export function memoryRuns(...runs: Run[]): MemoryRuns {
     async setKeepUntil(runId, at) {
       record('setKeepUntil', [runId, at]);
       must(runId).keepUntil = at;
+    },
+    async moveKeep(runId, from, to) {
+      record('moveKeep', [runId, from, to]);
+      const run = must(runId);
+      if (run.keepUntil !== from || run.destroy) return false;
+      run.keepUntil = to;
+      return true;
     },
     async clearKeep(runId) {
       record('clearKeep', [runId]);

@@ -195,3 +195,21 @@ describe('RunStore', () => {
     expect(await local.get('b3')).toBeUndefined();
   });
 });
+
+describe('RunStore: the lifetime of a kept deploy', () => {
+  it('moves the end only from the end it has and before any destroy; an automatic destroy starts only at the end it was scheduled for', async () => {
+    const run = meta();
+    await store.create(run, []);
+    await store.setKeepUntil(run.id, 1000);
+    expect(await store.moveKeep(run.id, 999, 5000)).toBe(false);
+    expect(await store.moveKeep(run.id, 1000, 5000)).toBe(true);
+    expect((await store.get(run.id))!.keepUntil).toBe(5000);
+    // The timer of the old end fires after the Extend: it starts nothing.
+    expect(await store.startDestroy(run.id, { by: 'apollo', at: 1, laneNames: [] }, [], 1000)).toBe(false);
+    expect((await store.get(run.id))!.destroy).toBeUndefined();
+    expect(await store.startDestroy(run.id, { by: 'apollo', at: 2, laneNames: [] }, [], 5000)).toBe(true);
+    expect(await store.moveKeep(run.id, 5000, 9000)).toBe(false);
+    // The record outlives the end it was moved to.
+    expect(await redis.pttl(keys.run(run.id))).toBeGreaterThan(29 * 86_400_000);
+  });
+});
