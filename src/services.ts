@@ -122,6 +122,7 @@ export function createServices(
   const buildQueue = createBuildQueue(queueConnection, keys);
   const deployFlow = new DeployFlow(queueConnection, keys);
   const expiry = new ExpiryQueue(queueConnection, keys);
+  const mirror = shared.mirror ?? new GitMirror(config.repository, resolve(settings.stateDir));
   return {
     config,
     settings,
@@ -132,7 +133,7 @@ export function createServices(
     cloudState: new CloudState(redis, keys),
     approvals: new ApprovalRequests(redis, keys),
     once: new Once(redis, keys),
-    mirror: shared.mirror ?? new GitMirror(config.repository, resolve(settings.stateDir)),
+    mirror,
     slack,
     notifier,
     buildQueue,
@@ -151,6 +152,7 @@ export function createServices(
       await Promise.all([waitReady(redis), waitReady(queueConnection)]);
     },
     async close() {
+      mirror.close();
       await buildQueue.close();
       await deployFlow.close();
       await expiry.close();
