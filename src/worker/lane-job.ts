@@ -121,7 +121,7 @@ export async function runLaneJob(services: WorkerDeps, job: LaneJob): Promise<La
     });
   } catch (err) {
     logger.error({ err, runId: run.id, lane: lane.name }, 'lane could not run');
-    log.write(`[apollo] ${err instanceof Error ? err.message : String(err)}\n`);
+    log.line(`[apollo] ${err instanceof Error ? err.message : String(err)}\n`);
     await save(failLane(lane, err instanceof Error ? err.message : String(err), Date.now()));
   } finally {
     clearInterval(poll);
