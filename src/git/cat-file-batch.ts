@@ -72,6 +72,7 @@ export class CatFileBatch {
     if (/[\n\r\0]/.test(name)) throw new ApolloError(ErrorCode.GitFailed, 'an object name cannot contain a line break');
     return new Promise<ObjectRead>((resolve, reject) => {
       const child = this.child ?? this.start();
+      if (this.pending.length === 0) this.hold(child, true);
       this.pending.push({ command, name, resolve, reject });
       this.arm();
       child.stdin.write(`${command} ${name}\n`);
@@ -83,9 +84,8 @@ export class CatFileBatch {
     this.started++;
     this.child = child;
     this.buffer = Buffer.alloc(0);
-    // Not a reason to keep the process alive: it only answers requests.
-    child.unref();
-    for (const stream of [child.stdin, child.stdout, child.stderr] as unknown as { unref?: () => void }[]) stream.unref?.();
+    // Not a reason to keep this process alive while idle; while requests wait, it is (see `hold`).
+    this.hold(child, false);
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
     child.stdout.on('data', (chunk: Buffer) => {
@@ -138,7 +138,16 @@ export class CatFileBatch {
 
   private answer(read: ObjectRead): void {
     this.pending.shift()?.resolve(read);
+    if (this.pending.length === 0 && this.child) this.hold(this.child, false);
     this.arm();
+  }
+
+  /** Keeps this process alive for the child while an answer is awaited, and only then. */
+  private hold(child: BatchProcess, waiting: boolean): void {
+    for (const handle of [child, child.stdin, child.stdout, child.stderr] as unknown as { ref?: () => void; unref?: () => void }[]) {
+      if (waiting) handle.ref?.();
+      else handle.unref?.();
+    }
   }
 
   /** Watches for an answer that never comes, while requests are waiting. */
