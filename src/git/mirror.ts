@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { createHash, randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
@@ -39,8 +39,10 @@ export class GitMirror {
   private fetchedAt = 0;
   /** Object lookups over one long-lived process, restarted after each fetch. */
   private readonly objects: CatFileBatch;
-  /** Which branches and tags contain a commit, for the refs as this process last fetched them. */
-  private containingCache = new Map<string, string[]>();
+  /** Which branches and tags contain a commit (answered or being answered), for the refs as they were at the last fetch. */
+  private containingCache = new Map<string, Promise<string[]>>();
+  /** A digest of the mirror's refs after the last fetch: answers about refs stay valid while it does not change. */
+  private refsDigest = '';
 
   /** The repository as shown to people: a URL's user and password are never displayed. */
   readonly displayName: string;
@@ -85,8 +87,14 @@ export class GitMirror {
     return found.found && found.type === 'commit' ? found.oid : undefined;
   }
 
-  /** What the refs changed to is read fresh: the lookup process and the containment answers start over. */
-  private refsChanged(): void {
+  /**
+   * After a fetch: when the refs moved, the lookup process (which caches refs and packs) and the
+   * containment answers start over. Most fetches change nothing, and then the answers stand.
+   */
+  private async refsFetched(dir: string): Promise<void> {
+    const digest = await refsDigest(dir);
+    if (digest !== '' && digest === this.refsDigest) return;
+    this.refsDigest = digest;
     this.containingCache = new Map();
     this.objects.restart();
   }
@@ -112,7 +120,7 @@ export class GitMirror {
     }
     await this.followDefaultBranch(tmp);
     this.fetchedAt = Date.now();
-    this.refsChanged();
+    await this.refsFetched(tmp);
     try {
       await rename(tmp, this.path);
     } catch {
@@ -135,7 +143,7 @@ export class GitMirror {
         }
         await this.followDefaultBranch(this.path);
         this.fetchedAt = Date.now();
-        this.refsChanged();
+        await this.refsFetched(this.path);
       } finally {
         this.fetching = undefined;
       }
@@ -212,18 +220,27 @@ export class GitMirror {
   async containing(sha: string): Promise<string[]> {
     // Refs only change with a fetch by this process (which empties the cache) or by another process
     // on this host, whose fetch this one's next fetch also sees: an answer holds until then.
+    // Concurrent requests for one commit share one answer (and one process).
     const cache = this.containingCache;
     const known = cache.get(sha);
     if (known) return known;
+    if (cache.size >= 1000) cache.clear();
+    const answer = this.listContaining(sha);
+    cache.set(sha, answer);
+    answer.then(
+      (branches) => branches.length === 0 && cache.delete(sha), // git failed or none: asked again next time
+      () => cache.delete(sha),
+    );
+    return answer;
+  }
+
+  private async listContaining(sha: string): Promise<string[]> {
     const result = await git(['for-each-ref', '--format=%(refname)', '--contains', sha, 'refs/heads', 'refs/tags'], this.path);
     if (result.exitCode !== 0) return [];
-    const branches = result.stdout
+    return result.stdout
       .split('\n')
       .filter(Boolean)
       .map((ref) => (ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : `tag:${ref.slice('refs/tags/'.length)}`));
-    if (cache.size >= 1000) cache.clear();
-    cache.set(sha, branches);
-    return branches;
   }
 
   /**
@@ -283,6 +300,31 @@ export class GitMirror {
     await this.fetch();
     if (!(await this.commitOf(sha))) throw new ApolloError(ErrorCode.RefUnknown, `commit ${sha} is not in ${this.displayName}`);
   }
+}
+
+/**
+ * A digest of a repository's branches, tags and HEAD as stored (packed-refs and loose refs), read
+ * without a process. Empty when they cannot be read (then nothing is trusted to be unchanged).
+ */
+async function refsDigest(gitDir: string): Promise<string> {
+  const hash = createHash('sha256');
+  try {
+    hash.update(await readFile(join(gitDir, 'HEAD')));
+    hash.update(await readFile(join(gitDir, 'packed-refs')).catch(() => Buffer.alloc(0)));
+    const pending = ['refs/heads', 'refs/tags'];
+    while (pending.length > 0) {
+      const dir = pending.pop()!;
+      const entries = await readdir(join(gitDir, dir), { withFileTypes: true }).catch(() => []);
+      for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+        const name = `${dir}/${entry.name}`;
+        if (entry.isDirectory()) pending.push(name);
+        else hash.update(`\0${name}\0`).update(await readFile(join(gitDir, name)));
+      }
+    }
+  } catch {
+    return '';
+  }
+  return hash.digest('hex');
 }
 
 /** `%H`, `%s` and `%an` of `git log`, from a commit object's bytes. */
