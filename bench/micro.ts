@@ -1,5 +1,5 @@
-// `npm run bench`: speed and memory figures, printed with the ratios that matter. Never asserted
-// in tests (timings depend on the machine); read them, compare them across changes.
+// `npm run bench -- --micro`: in-process figures of single pieces (report parsers, card rendering,
+// step output streaming, card edit coalescing). The figures against floors are bench/index.ts's.
 import { readFileSync, readdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -120,8 +120,10 @@ async function coalescing(): Promise<void> {
   await slack.stop();
 }
 
-console.log('# apollo-chatops bench');
-parsers();
-cards();
-await streaming();
-await coalescing();
+export async function microBench(): Promise<void> {
+  console.log('\n# Micro figures (in-process)');
+  parsers();
+  cards();
+  await streaming();
+  await coalescing();
+}
