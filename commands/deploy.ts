@@ -29,6 +29,13 @@ export interface DeployArgs {
 
 const KeepDuration = z.string().regex(/^\d+(\.\d+)?(s|m|h|d)$/, 'expected a lifetime like 90m, 4h or 2d').transform((v) => Duration.parse(v));
 
+// Built once, at load: a request only runs them.
+const SuitesArg = z.tuple([SuiteList]);
+const KeepArg = z.tuple([KeepDuration]);
+const DeployArgs = z.tuple([CloudList, GitRef], {
+  error: (issue) => (issue.code === 'too_small' ? 'give the clouds and the commit' : issue.code === 'too_big' ? 'expected the clouds and one commit' : undefined),
+});
+
 export function parseDeployArgs(args: string[], configured: string[]): DeployArgs {
   const positional: string[] = [];
   let tests: string[] | undefined;
@@ -40,23 +47,17 @@ export function parseDeployArgs(args: string[], configured: string[]): DeployArg
     else if (arg === '--tests' || arg.startsWith('--tests=')) {
       const value = arg === '--tests' ? args[++i] : arg.slice('--tests='.length);
       if (!value) throw new ApolloError(ErrorCode.UsageInvalid, '--tests needs a comma list of suites.', { details: [`Usage: \`${USAGE}\``] });
-      tests = parseArgs(z.tuple([SuiteList]), [value], USAGE)[0];
+      tests = parseArgs(SuitesArg, [value], USAGE)[0];
     } else if (arg === '--ephemeral') ephemeral = true;
     else if (arg === '--keep' || arg.startsWith('--keep=')) {
       const value = arg === '--keep' ? args[++i] : arg.slice('--keep='.length);
       if (!value) throw new ApolloError(ErrorCode.UsageInvalid, '--keep needs a lifetime, like 4h.', { details: [`Usage: \`${USAGE}\``] });
-      keepMs = parseArgs(z.tuple([KeepDuration]), [value], USAGE)[0];
+      keepMs = parseArgs(KeepArg, [value], USAGE)[0];
     } else if (arg.startsWith('--')) {
       throw new ApolloError(ErrorCode.UsageInvalid, `Unknown option \`${arg.slice(0, 40)}\`.`, { details: [`Usage: \`${USAGE}\``] });
     } else positional.push(arg);
   }
-  const [clouds, ref] = parseArgs(
-    z.tuple([CloudList, GitRef], {
-      error: (issue) => (issue.code === 'too_small' ? 'give the clouds and the commit' : issue.code === 'too_big' ? 'expected the clouds and one commit' : undefined),
-    }),
-    positional,
-    USAGE,
-  );
+  const [clouds, ref] = parseArgs(DeployArgs, positional, USAGE);
   const unknown = clouds.filter((c) => c !== 'all' && !configured.includes(c));
   if (unknown.length > 0 || (clouds.includes('all') && clouds.length > 1)) {
     throw new ApolloError(ErrorCode.CloudUnknown, `Unknown cloud${unknown.length > 1 ? 's' : ''}: ${unknown.map((c) => `\`${c}\``).join(', ') || '`all` cannot be combined'}.`, {

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { defineCommand, type CommandDefinition } from './command.js';
 import { parseArgs } from './parse.js';
 
+const HelpArgs = z.array(z.string()).max(1);
+
 export function helpText(commands: CommandDefinition<unknown>[]): string {
   const lines = commands.map((c) => `• \`${c.usage}\` — ${c.summary}`);
   return ['*Apollo* builds, deploys, tests and destroys Apollo environments from this channel.', ...lines].join('\n');
@@ -13,7 +15,7 @@ export function createHelpCommand(all: () => CommandDefinition<unknown>[]) {
     acts: false,
     usage: '/apollo help',
     summary: 'this list',
-    parse: (args) => parseArgs(z.array(z.string()).max(1), args, '/apollo help'),
+    parse: (args) => parseArgs(HelpArgs, args, '/apollo help'),
     async run(_args, { reply }) {
       await reply(helpText(all()));
     },

@@ -4,6 +4,8 @@ import { renderHistory } from '../views/history.js';
 import { defineCommand } from './command.js';
 import { parseArgs } from './parse.js';
 
+const HistoryArgs = z.tuple([z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'expected a cloud name').optional()]);
+
 const HISTORY_LINES = 20;
 
 export const historyCommand = defineCommand({
@@ -12,7 +14,7 @@ export const historyCommand = defineCommand({
   usage: '/apollo history [cloud]',
   summary: 'the latest requests, approvals, destroys, cancels and lock changes',
   parse: (args, config) => {
-    const [cloud] = parseArgs(z.tuple([z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'expected a cloud name').optional()]), args, '/apollo history [cloud]');
+    const [cloud] = parseArgs(HistoryArgs, args, '/apollo history [cloud]');
     if (cloud && !Object.keys(config.clouds).includes(cloud)) {
       throw new ApolloError(ErrorCode.CloudUnknown, `Unknown cloud \`${cloud}\`.`, { details: [`Configured clouds: ${Object.keys(config.clouds).map((c) => `\`${c}\``).join(', ') || 'none'}.`] });
     }

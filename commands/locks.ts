@@ -7,6 +7,10 @@ import { defineCommand } from './command.js';
 import { parseArgs } from './parse.js';
 
 const Cloud = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'expected a cloud name');
+// Built once, at load: a request only runs them.
+const LockArgs = z.tuple([Cloud], z.string(), { error: (i) => (i.code === 'too_small' ? 'which cloud, and why?' : undefined) });
+const UnlockArgs = z.tuple([Cloud], { error: (i) => (i.code === 'too_small' ? 'which cloud?' : undefined) });
+const NoArgs = z.tuple([]);
 
 function checkCloud(cloud: string, configured: string[]): string {
   if (!configured.includes(cloud)) {
@@ -22,7 +26,7 @@ export const lockCommand = defineCommand({
   summary: 'keep everyone else from deploying to a cloud until you unlock it',
   parse: (args, config) => {
     if (args.length === 0) throw new ApolloError(ErrorCode.UsageInvalid, 'which cloud, and why?', { details: ['Usage: `/apollo lock <cloud> <reason>`'] });
-    const [cloud, ...reason] = parseArgs(z.tuple([Cloud], z.string(), { error: (i) => (i.code === 'too_small' ? 'which cloud, and why?' : undefined) }), args, '/apollo lock <cloud> <reason>');
+    const [cloud, ...reason] = parseArgs(LockArgs, args, '/apollo lock <cloud> <reason>');
     if (reason.length === 0) throw new ApolloError(ErrorCode.UsageInvalid, 'Say why you lock it, so others know.', { details: ['Usage: `/apollo lock <cloud> <reason>`'] });
     return { cloud: checkCloud(cloud, Object.keys(config.clouds)), reason: reason.join(' ').slice(0, 200) };
   },
@@ -36,7 +40,7 @@ export const unlockCommand = defineCommand({
   acts: true,
   usage: '/apollo unlock <cloud>',
   summary: 'remove your lock (approvers can remove anyone’s)',
-  parse: (args, config) => ({ cloud: checkCloud(parseArgs(z.tuple([Cloud], { error: (i) => (i.code === 'too_small' ? 'which cloud?' : undefined) }), args, '/apollo unlock <cloud>')[0], Object.keys(config.clouds)) }),
+  parse: (args, config) => ({ cloud: checkCloud(parseArgs(UnlockArgs, args, '/apollo unlock <cloud>')[0], Object.keys(config.clouds)) }),
   async run({ cloud }, { userId, reply, services }) {
     const text = answerText(unlockAnswer(await unlockCloud(services, cloud, userId)));
     if (text) await reply(text);
@@ -48,7 +52,7 @@ export const locksCommand = defineCommand({
   acts: false,
   usage: '/apollo locks',
   summary: 'who holds which cloud',
-  parse: (args) => parseArgs(z.tuple([]), args, '/apollo locks'),
+  parse: (args) => parseArgs(NoArgs, args, '/apollo locks'),
   async run(_args, { reply, services }) {
     const clouds = await Promise.all(Object.keys(services.config.clouds).map(async (cloud) => ({ cloud, state: await services.locks.state(cloud) })));
     await reply(renderLocks(clouds));

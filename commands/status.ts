@@ -4,6 +4,8 @@ import { renderStatus, type CloudStatus } from '../views/status.js';
 import { defineCommand } from './command.js';
 import { parseArgs } from './parse.js';
 
+const NoArgs = z.tuple([]);
+
 /** How far back `/apollo status` looks for runs still queued or running. */
 const RECENT_RUNS = 200;
 
@@ -12,7 +14,7 @@ export const statusCommand = defineCommand({
   acts: false,
   usage: '/apollo status',
   summary: 'queued and running runs, and what each cloud runs now',
-  parse: (args) => parseArgs(z.tuple([]), args, '/apollo status'),
+  parse: (args) => parseArgs(NoArgs, args, '/apollo status'),
   async run(_args, { reply, services, channelId }) {
     const { runs, cloudState, config } = services;
     const active: Run[] = [];

@@ -7,13 +7,8 @@ import { isApolloError } from './errors.js';
 import { createLogger, type Logger } from './logger.js';
 import { ensureRedis } from './redis/local-server.js';
 import { createServices, type Services } from './services.js';
-import { createSlackApp } from './slack/app.js';
-import { Playground } from './slack/playground/playground.js';
-import { prepareDemo } from './slack/playground/demo/demo-repo.js';
-import { startWorkers } from './worker/workers.js';
-import { webhookRoutes } from './webhooks/routes.js';
+import type { Playground } from './slack/playground/playground.js';
 import { DEFAULT_STALL } from './worker/stall-recovery.js';
-import { createPlaygroundSecret } from './slack/playground/playground-secret.js';
 import { ApolloError, ErrorCode } from './errors.js';
 import { botTools, checkSlackAuth, checkStateDir, checkTool, startupError } from './doctor/checks.js';
 import { runDoctor } from './doctor/doctor.js';
@@ -24,9 +19,20 @@ import { startMetricsServer } from './metrics/metrics-server.js';
 import { DASHBOARD_PATH, queueDashboardRoutes } from './admin/queue-dashboard.js';
 import { redisAnswers } from './redis/connection.js';
 
+// Each half loads only its own code (web: Bolt, routes; worker: the processors and the sandbox), and
+// the playground only in playground mode: imported where they are used, so a worker never holds Bolt.
+
 type Mode = 'all' | 'web' | 'worker';
 
-const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+/** Where package.json is: `..` from src/ when run by tsx, `../..` from dist/src/ when built. */
+const PROJECT_ROOT = projectRoot(dirname(fileURLToPath(import.meta.url)));
+
+function projectRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(resolve(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) return resolve(from, '..');
+  }
+}
 /** The playground listens on loopback only: it is a local demo, never a service. */
 const PLAYGROUND_HOST = '127.0.0.1';
 
@@ -51,6 +57,7 @@ function productionProblem(env: Env, mode: Mode): string | undefined {
 async function configPath(env: Env, logger: Logger, playground: boolean): Promise<string> {
   if (process.env.APOLLO_CONFIG || existsSync(env.APOLLO_CONFIG)) return env.APOLLO_CONFIG;
   if (playground) {
+    const { prepareDemo } = await import('./slack/playground/demo/demo-repo.js');
     const demo = await prepareDemo(env.APOLLO_STATE_DIR);
     logger.info(`no ${env.APOLLO_CONFIG}: playground demo, repository ${demo.repository}, pipeline ${demo.configPath} (copy it to apollo.yml to change it)`);
     return demo.configPath;
@@ -99,6 +106,7 @@ async function main(mode: Mode): Promise<void> {
     throw new ApolloError(ErrorCode.EnvInvalid, 'SLACK_APP_TOKEN needs SLACK_BOT_TOKEN (without a bot token the bot runs the local playground, which takes no app token)');
   }
   if (playgroundMode) {
+    const { Playground } = await import('./slack/playground/playground.js');
     playground = await Playground.start(env.PORT === 0 ? 0 : env.PORT + 1);
   }
   const botToken = env.SLACK_BOT_TOKEN ?? 'xoxb-playground';
@@ -124,6 +132,7 @@ async function main(mode: Mode): Promise<void> {
   const closers: (() => Promise<void>)[] = [];
   let slackChecked = false;
   if (mode === 'all' || mode === 'worker') {
+    const { startWorkers } = await import('./worker/workers.js');
     const worker = await startWorkers(workerServices!, {
       playgroundSandboxFallback: playground !== undefined,
       beforeTakingJobs: async () => {
@@ -140,6 +149,11 @@ async function main(mode: Mode): Promise<void> {
     }
   }
   if (mode === 'all' || mode === 'web') {
+    const [{ createSlackApp }, { webhookRoutes }, { createPlaygroundSecret }] = await Promise.all([
+      import('./slack/app.js'),
+      import('./webhooks/routes.js'),
+      import('./slack/playground/playground-secret.js'),
+    ]);
     // The playground's secret is random per start (npm run slash reads it from the state dir).
     if (!slackChecked) await checkSlack(env, logger);
     const signingSecret = env.SLACK_SIGNING_SECRET ?? (playground ? await createPlaygroundSecret(env.APOLLO_STATE_DIR) : undefined);
@@ -203,7 +217,7 @@ async function main(mode: Mode): Promise<void> {
 
 const mode = (process.argv[2] ?? 'all') as Mode | 'doctor';
 if (!['all', 'web', 'worker', 'doctor'].includes(mode)) {
-  console.error(`usage: tsx src/main.ts [all|web|worker|doctor] (got ${mode})`);
+  console.error(`usage: node dist/src/main.js [all|web|worker|doctor] (got ${mode})`);
   process.exit(2);
 }
 const started = mode === 'doctor' ? runDoctor().then(({ ok }) => process.exit(ok ? 0 : 1)) : main(mode);

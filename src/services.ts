@@ -124,6 +124,7 @@ export function createServices(
   const buildQueue = createBuildQueue(queueConnection, keys);
   const deployFlow = new DeployFlow(queueConnection, keys);
   const expiry = new ExpiryQueue(queueConnection, keys);
+  const mirror = shared.mirror ?? new GitMirror(config.repository, resolve(settings.stateDir));
   return {
     config,
     settings,
@@ -134,7 +135,7 @@ export function createServices(
     cloudState: new CloudState(redis, keys),
     approvals: new ApprovalRequests(redis, keys),
     once: new Once(redis, keys),
-    mirror: shared.mirror ?? new GitMirror(config.repository, resolve(settings.stateDir)),
+    mirror,
     slack,
     notifier,
     buildQueue,
@@ -153,6 +154,7 @@ export function createServices(
       await Promise.all([waitReady(redis), waitReady(queueConnection)]);
     },
     async close() {
+      mirror.close();
       await buildQueue.close();
       await deployFlow.close();
       await expiry.close();

@@ -8,8 +8,8 @@ import type { AuditEntry } from '../audit/audit-log.js';
 export interface Cards {
   /** Posts a new run's card in `channel`. */
   post(runId: string, channel: string): Promise<unknown>;
-  /** Waits until the card shows the run's current state. */
-  flush(runId: string): Promise<void>;
+  /** Waits until the card shows the run's current state (false: gave up, logged). */
+  flush(runId: string): Promise<unknown>;
   /** Asks for the card to catch up soon; never waits. */
   refresh(runId: string): void;
 }

@@ -1,10 +1,11 @@
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { createHash, randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { ApolloError, ErrorCode } from '../errors.js';
 import { isSha } from './ref.js';
+import { CatFileBatch, type ObjectInfo, type ObjectRead } from './cat-file-batch.js';
 
 export interface CommitInfo {
   sha: string;
@@ -12,10 +13,14 @@ export interface CommitInfo {
   author: string;
 }
 
-const GIT_ENV = { GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: 'true', LC_ALL: 'C' };
+/**
+ * Built once: a fetch needs the process's environment (SSH agent, HOME for credentials), and copying
+ * it for every git call is work on the request path.
+ */
+const GIT_ENV: NodeJS.ProcessEnv = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: 'true', LC_ALL: 'C' };
 
 async function git(args: string[], cwd?: string, options: { stripFinalNewline?: boolean } = {}) {
-  return execa('git', args, { cwd, env: GIT_ENV, reject: false, timeout: 300_000, stdin: 'ignore', ...options });
+  return execa('git', args, { cwd, env: GIT_ENV, extendEnv: false, reject: false, timeout: 300_000, stdin: 'ignore', ...options });
 }
 
 /**
@@ -32,6 +37,12 @@ export class GitMirror {
   readonly path: string;
   private fetching: Promise<void> | undefined;
   private fetchedAt = 0;
+  /** Object lookups over one long-lived process, restarted after each fetch. */
+  private readonly objects: CatFileBatch;
+  /** Which branches and tags contain a commit (answered or being answered), for the refs as they were at the last fetch. */
+  private containingCache = new Map<string, Promise<string[]>>();
+  /** A digest of the mirror's refs after the last fetch: answers about refs stay valid while it does not change. */
+  private refsDigest = '';
 
   /** The repository as shown to people: a URL's user and password are never displayed. */
   readonly displayName: string;
@@ -49,6 +60,43 @@ export class GitMirror {
     const key = createHash('sha256').update(repository).digest('hex').slice(0, 16);
     // `-heads-tags`: a mirror made by an older version (`clone --mirror`, every ref) is never reused.
     this.path = resolve(stateDir, 'mirrors', `${key}-heads-tags.git`);
+    this.objects = new CatFileBatch(this.path, GIT_ENV);
+  }
+
+  /** Stops the lookup process (it would stop by itself with the process: it is not waited for). */
+  close(): void {
+    this.objects.close();
+  }
+
+  /** The object lookup process, for tests that kill it. */
+  get lookupPid(): number | undefined {
+    return this.objects.pid;
+  }
+
+  /** One lookup; a lookup process that died meanwhile is replaced and asked once more. */
+  private async object(command: 'info' | 'contents', name: string): Promise<ObjectRead> {
+    try {
+      return command === 'info' ? await this.objects.info(name) : await this.objects.contents(name);
+    } catch {
+      return command === 'info' ? this.objects.info(name) : this.objects.contents(name);
+    }
+  }
+
+  private async commitOf(name: string): Promise<string | undefined> {
+    const found: ObjectInfo = await this.object('info', `${name}^{commit}`);
+    return found.found && found.type === 'commit' ? found.oid : undefined;
+  }
+
+  /**
+   * After a fetch: when the refs moved, the lookup process (which caches refs and packs) and the
+   * containment answers start over. Most fetches change nothing, and then the answers stand.
+   */
+  private async refsFetched(dir: string): Promise<void> {
+    const digest = await refsDigest(dir);
+    if (digest !== '' && digest === this.refsDigest) return;
+    this.refsDigest = digest;
+    this.containingCache = new Map();
+    this.objects.restart();
   }
 
   /** Clones the mirror on first use; later calls are no-ops. */
@@ -72,6 +120,7 @@ export class GitMirror {
     }
     await this.followDefaultBranch(tmp);
     this.fetchedAt = Date.now();
+    await this.refsFetched(tmp);
     try {
       await rename(tmp, this.path);
     } catch {
@@ -94,6 +143,7 @@ export class GitMirror {
         }
         await this.followDefaultBranch(this.path);
         this.fetchedAt = Date.now();
+        await this.refsFetched(this.path);
       } finally {
         this.fetching = undefined;
       }
@@ -115,38 +165,51 @@ export class GitMirror {
     // `HEAD` is the remote's default branch, and only that: a branch tip, reviewed like any other.
     let candidates = [`refs/heads/${ref}`, `refs/tags/${ref}`];
     if (ref === 'HEAD') {
-      const head = await git(['symbolic-ref', '--quiet', 'HEAD'], this.path);
-      const branch = head.stdout.trim();
-      if (head.exitCode !== 0 || !branch.startsWith('refs/heads/')) return undefined;
-      candidates = [branch]; // never a tag of the same name
+      const branch = await this.defaultBranch();
+      if (!branch) return undefined;
+      candidates = [`refs/heads/${branch}`]; // never a tag of the same name
     }
     // A name is a branch or a tag, nothing else (no `pull/1/head`, no reflog syntax).
     let named: string | undefined;
     for (const candidate of candidates) {
-      const result = await git(['rev-parse', '--verify', '--quiet', '--end-of-options', `${candidate}^{commit}`], this.path);
-      if (result.exitCode === 0 && /^[0-9a-f]{40}$/.test(result.stdout.trim())) {
-        named = result.stdout.trim();
-        break;
-      }
+      named = await this.commitOf(candidate);
+      if (named) break;
     }
     if (!isSha(ref)) return named;
     // Hex can name a commit or a branch: a branch called like a reviewed commit's prefix must not
     // smuggle another commit in. When both exist and differ, it is ambiguous and refused.
-    const commit = await this.commitByPrefix(ref.toLowerCase());
+    const commit = await this.commitByPrefix(ref.toLowerCase(), named !== undefined);
     if (named && commit && named !== commit) {
       throw new ApolloError(ErrorCode.RefInvalid, `\`${ref}\` is both a commit and a branch or tag pointing elsewhere; give the full commit SHA or the branch name`);
     }
     return named ?? commit;
   }
 
-  /** The one commit whose SHA starts with `prefix`, looked up among objects only (never refs). */
-  private async commitByPrefix(prefix: string): Promise<string | undefined> {
+  /** The branch the mirror's HEAD names (the remote's default branch), read as git reads it. */
+  private async defaultBranch(): Promise<string | undefined> {
+    const head = await readFile(join(this.path, 'HEAD'), 'utf8').catch(() => '');
+    const branch = /^ref: refs\/heads\/(\S+)\n?$/.exec(head)?.[1];
+    return branch;
+  }
+
+  /**
+   * The one commit whose SHA starts with `prefix`, looked up among objects only (never refs). Git
+   * reads hex as a ref first when one has that name: only then (`nameExists`, rare and suspicious)
+   * are the objects listed by a process of their own.
+   */
+  private async commitByPrefix(prefix: string, nameExists: boolean): Promise<string | undefined> {
+    if (!nameExists) {
+      // No branch or tag has this name (and the mirror holds no other refs): git reads it as an
+      // object id, and among several objects with the prefix a commit is the one wanted.
+      const commit = await this.commitOf(prefix);
+      return commit?.startsWith(prefix) ? commit : undefined;
+    }
     const listed = await git(['rev-parse', `--disambiguate=${prefix}`], this.path);
     if (listed.exitCode !== 0) return undefined;
     const commits: string[] = [];
     for (const sha of listed.stdout.split('\n').filter((l) => /^[0-9a-f]{40}$/.test(l))) {
-      const type = await git(['cat-file', '-t', sha], this.path);
-      if (type.stdout.trim() === 'commit') commits.push(sha);
+      const type = await this.object('info', sha);
+      if (type.found && type.type === 'commit') commits.push(sha);
     }
     return commits.length === 1 ? commits[0] : undefined;
   }
@@ -156,6 +219,23 @@ export class GitMirror {
    * never reviewed into the repository (a force-pushed-away commit, a fork's commit): it is not built.
    */
   async containing(sha: string): Promise<string[]> {
+    // Refs only change with a fetch by this process (which empties the cache) or by another process
+    // on this host, whose fetch this one's next fetch also sees: an answer holds until then.
+    // Concurrent requests for one commit share one answer (and one process).
+    const cache = this.containingCache;
+    const known = cache.get(sha);
+    if (known) return known;
+    if (cache.size >= 1000) cache.clear();
+    const answer = this.listContaining(sha);
+    cache.set(sha, answer);
+    answer.then(
+      (branches) => branches.length === 0 && cache.delete(sha), // git failed or none: asked again next time
+      () => cache.delete(sha),
+    );
+    return answer;
+  }
+
+  private async listContaining(sha: string): Promise<string[]> {
     const result = await git(['for-each-ref', '--format=%(refname)', '--contains', sha, 'refs/heads', 'refs/tags'], this.path);
     if (result.exitCode !== 0) return [];
     return result.stdout
@@ -194,10 +274,9 @@ export class GitMirror {
   }
 
   async commitInfo(sha: string): Promise<CommitInfo> {
-    const result = await git(['log', '-1', '--format=%H%x00%s%x00%an', sha, '--'], this.path);
-    if (result.exitCode !== 0) throw new ApolloError(ErrorCode.RefUnknown, `commit ${sha} is not in ${this.displayName}`);
-    const [full = sha, subject = '', author = ''] = result.stdout.split('\0');
-    return { sha: full.trim(), subject: subject.trim(), author: author.trim() };
+    const read = await this.object('contents', `${sha}^{commit}`);
+    if (!read.found || read.type !== 'commit' || !read.data) throw new ApolloError(ErrorCode.RefUnknown, `commit ${sha} is not in ${this.displayName}`);
+    return parseCommit(read.oid, read.data);
   }
 
   /**
@@ -206,25 +285,59 @@ export class GitMirror {
    */
   async readFile(sha: string, path: string, maxBytes: number): Promise<string | undefined> {
     const spec = `${sha}:${path}`;
-    const type = await git(['cat-file', '-t', spec], this.path);
-    if (type.exitCode !== 0) return undefined;
-    if (type.stdout.trim() !== 'blob') throw new ApolloError(ErrorCode.PipelineInvalid, `${path} in ${sha.slice(0, 7)} is not a file`);
-    const size = await git(['cat-file', '-s', spec], this.path);
-    if (Number(size.stdout.trim()) > maxBytes) throw new ApolloError(ErrorCode.PipelineInvalid, `${path} in ${sha.slice(0, 7)} is larger than ${maxBytes} bytes`);
-    const blob = await git(['cat-file', 'blob', spec], this.path, { stripFinalNewline: false });
-    if (blob.exitCode !== 0) throw new ApolloError(ErrorCode.GitFailed, `could not read ${path} in ${sha.slice(0, 7)}: ${lastLine(blob.stderr)}`);
-    return blob.stdout;
+    const info = await this.object('info', spec);
+    if (!info.found) return undefined;
+    if (info.type !== 'blob') throw new ApolloError(ErrorCode.PipelineInvalid, `${path} in ${sha.slice(0, 7)} is not a file`);
+    if (info.size > maxBytes) throw new ApolloError(ErrorCode.PipelineInvalid, `${path} in ${sha.slice(0, 7)} is larger than ${maxBytes} bytes`);
+    const blob = await this.object('contents', info.oid);
+    if (!blob.found || !blob.data) throw new ApolloError(ErrorCode.GitFailed, `could not read ${path} in ${sha.slice(0, 7)}`);
+    return blob.data.toString('utf8');
   }
 
   /** Makes sure `sha` is present (a worker may run on another machine than the web process). */
   async ensureCommit(sha: string): Promise<void> {
     await this.ensure();
-    const has = await git(['cat-file', '-e', `${sha}^{commit}`], this.path);
-    if (has.exitCode === 0) return;
+    if (await this.commitOf(sha)) return;
     await this.fetch();
-    const again = await git(['cat-file', '-e', `${sha}^{commit}`], this.path);
-    if (again.exitCode !== 0) throw new ApolloError(ErrorCode.RefUnknown, `commit ${sha} is not in ${this.displayName}`);
+    if (!(await this.commitOf(sha))) throw new ApolloError(ErrorCode.RefUnknown, `commit ${sha} is not in ${this.displayName}`);
   }
+}
+
+/**
+ * A digest of a repository's branches, tags and HEAD as stored (packed-refs and loose refs), read
+ * without a process. Empty when they cannot be read (then nothing is trusted to be unchanged).
+ */
+async function refsDigest(gitDir: string): Promise<string> {
+  const hash = createHash('sha256');
+  try {
+    hash.update(await readFile(join(gitDir, 'HEAD')));
+    hash.update(await readFile(join(gitDir, 'packed-refs')).catch(() => Buffer.alloc(0)));
+    const pending = ['refs/heads', 'refs/tags'];
+    while (pending.length > 0) {
+      const dir = pending.pop()!;
+      const entries = await readdir(join(gitDir, dir), { withFileTypes: true }).catch(() => []);
+      for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+        const name = `${dir}/${entry.name}`;
+        if (entry.isDirectory()) pending.push(name);
+        else hash.update(`\0${name}\0`).update(await readFile(join(gitDir, name)));
+      }
+    }
+  } catch {
+    return '';
+  }
+  return hash.digest('hex');
+}
+
+/** `%H`, `%s` and `%an` of `git log`, from a commit object's bytes. */
+export function parseCommit(oid: string, data: Buffer): CommitInfo {
+  const text = data.toString('utf8');
+  const split = text.indexOf('\n\n');
+  const headers = split < 0 ? text : text.slice(0, split);
+  const message = split < 0 ? '' : text.slice(split + 2);
+  const author = /^author (.*?) <[^>]*> \d+ [+-]\d{4}$/m.exec(headers)?.[1] ?? '';
+  // Like %s: the first paragraph of the message, its lines joined by spaces.
+  const subject = (message.split(/\n[ \t]*\n/)[0] ?? '').split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
+  return { sha: oid, subject, author: author.trim() };
 }
 
 function lastLine(text: string): string {

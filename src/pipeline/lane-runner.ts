@@ -19,6 +19,7 @@ import {
   type StopCause,
 } from '../runs/lane.js';
 import type { RunLog } from './run-log.js';
+import { formatDuration } from '../config/duration.js';
 import { runStepProcess, type OutputFilter, type StepProcessResult } from './step-runner.js';
 import type { Workspace } from './workspace.js';
 import { NO_SANDBOX, type StepNetwork, type StepSandbox } from './sandbox.js';
@@ -132,7 +133,7 @@ async function runOneStep(options: LaneRunOptions, step: Step, signal: AbortSign
     ...(reportFromStdout ? { captureStdoutLimit: STDOUT_REPORT_LIMIT } : {}),
     onStart,
   });
-  options.log.write(`==> ${step.name}: exit ${result.exitCode ?? 'none'} after ${Math.round(result.durationMs / 1000)}s\n`);
+  options.log.line(`==> ${step.name}: exit ${result.exitCode ?? 'none'} after ${formatDuration(result.durationMs)}\n`);
 
   const base = { finishedAt: Date.now(), exitCode: result.exitCode, timedOut: result.timedOut };
   if (result.aborted) return { stopped: { ...base, tail: result.tail } };

@@ -5,33 +5,52 @@ import { dirname } from 'node:path';
 /** How many trailing lines of a step are kept in memory for the card. */
 export const TAIL_LINES = 20;
 
-/** Keeps the last `size` lines of a stream of chunks; nothing else is held in memory. */
-export class LineTail {
-  private readonly lines: string[] = [];
-  private partial = '';
+/** How much of a step's end is kept for those lines (20 lines of a long-lined tool, with room). */
+export const TAIL_CHARS = 64 * 1024;
 
-  constructor(private readonly size = TAIL_LINES) {}
+/**
+ * The last `maxChars` of a stream of chunks, in a bounded ring: pushing only appends (no line is
+ * split while output flows), and lines are split only when the tail is read. Nothing else of the
+ * output is held in memory.
+ */
+export class LineTail {
+  private chunks: string[] = [];
+  private length = 0;
+
+  constructor(
+    private readonly size = TAIL_LINES,
+    private readonly maxChars = TAIL_CHARS,
+  ) {}
 
   push(chunk: string): void {
-    const parts = (this.partial + chunk).split(/\r?\n/);
-    this.partial = parts.pop() ?? '';
-    for (const line of parts) {
-      this.lines.push(line);
-      if (this.lines.length > this.size) this.lines.shift();
+    if (chunk.length === 0) return;
+    if (chunk.length >= this.maxChars) {
+      this.chunks = [chunk.slice(-this.maxChars)];
+      this.length = this.maxChars;
+      return;
     }
-    // A line without newline that grows without bound is cut, so one huge line cannot eat memory.
-    if (this.partial.length > 64 * 1024) this.partial = this.partial.slice(-4096);
+    this.chunks.push(chunk);
+    this.length += chunk.length;
+    // Drop whole chunks from the front while what is left still fills the ring.
+    while (this.length - this.chunks[0]!.length >= this.maxChars) this.length -= this.chunks.shift()!.length;
+    // Many small chunks: fold them, so the ring is a few strings, not thousands.
+    if (this.chunks.length > 256) this.chunks = [this.chunks.join('')];
   }
 
+  /** The last `size` lines (the last one may be unfinished; the first may be cut by the ring). */
   get(): string[] {
-    const all = this.partial === '' ? [...this.lines] : [...this.lines, this.partial];
-    return all.slice(-this.size);
+    const text = this.chunks.join('').slice(-this.maxChars);
+    const lines = text.split(/\r?\n/);
+    if (lines.at(-1) === '') lines.pop();
+    return lines.slice(-this.size);
   }
 }
 
 /** A run's log file: every step's combined output is appended as it arrives. */
 export class RunLog {
   private stream: WriteStream | undefined;
+  /** Whether what was written last ended a line (a footer must start on its own). */
+  private atLineStart = true;
 
   constructor(readonly path: string) {}
 
@@ -40,8 +59,16 @@ export class RunLog {
     this.stream = createWriteStream(this.path, { flags: 'a' });
   }
 
-  write(text: string): void {
-    this.stream?.write(text);
+  /** Appends output as it came: bytes are written as they are, text as UTF-8. */
+  write(data: string | Buffer): void {
+    if (data.length === 0) return;
+    this.atLineStart = typeof data === 'string' ? data.endsWith('\n') : data[data.length - 1] === 0x0a;
+    this.stream?.write(data);
+  }
+
+  /** Writes `text` (which ends its line) at the start of a line: the output before it may not have ended its own. */
+  line(text: string): void {
+    this.write(this.atLineStart ? text : `\n${text}`);
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,4 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { lchown, mkdir, readdir, rm } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
@@ -116,9 +116,32 @@ class NamespaceSandbox implements StepSandbox {
     };
   }
 
+  /** `chown -R --no-dereference`, done here rather than by a process of its own (one fewer per lane). */
   async adopt(dir: string): Promise<void> {
-    const result = await execa('chown', ['-R', '--no-dereference', `${this.user.uid}:${this.user.gid}`, '--', dir], { reject: false, stdin: 'ignore' });
-    if (result.exitCode !== 0) throw new ApolloError(ErrorCode.SandboxUnavailable, `could not hand the checkout to ${this.user.name}: ${result.stderr.trim()}`);
+    const { uid, gid } = this.user;
+    try {
+      await lchown(dir, uid, gid);
+      // Walked by hand: readdir's `recursive` follows symlinks to directories, and a committed
+      // symlink (`up -> ../..`) must never lead a chown outside the checkout. Links are changed
+      // themselves (lchown), never followed.
+      const pending = [dir];
+      while (pending.length > 0) {
+        const parent = pending.pop()!;
+        const entries = await readdir(parent, { withFileTypes: true });
+        // A few at a time: enough to keep the disk busy, few enough not to flood libuv's threads.
+        for (let i = 0; i < entries.length; i += 64) {
+          await Promise.all(
+            entries.slice(i, i + 64).map((entry) => {
+              const path = join(parent, entry.name);
+              if (entry.isDirectory()) pending.push(path);
+              return lchown(path, uid, gid);
+            }),
+          );
+        }
+      }
+    } catch (err) {
+      throw new ApolloError(ErrorCode.SandboxUnavailable, `could not hand the checkout to ${this.user.name}: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 
   describe(): string {

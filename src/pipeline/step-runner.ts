@@ -1,3 +1,4 @@
+import { StringDecoder } from 'node:string_decoder';
 import { execa } from 'execa';
 import { LineTail, type RunLog } from './run-log.js';
 import { stopGroup, trackGroup, untrackGroup } from './process-groups.js';
@@ -68,7 +69,8 @@ export async function runStepProcess(options: StepProcessOptions): Promise<StepP
     buffer: false,
     reject: false,
     stdin: 'ignore',
-    encoding: 'utf8',
+    // Bytes: written to the log as they are when nothing rewrites them; decoded once otherwise.
+    encoding: 'buffer',
   });
 
   const pid = child.pid;
@@ -81,12 +83,12 @@ export async function runStepProcess(options: StepProcessOptions): Promise<StepP
   };
   const timer = setTimeout(() => {
     timedOut = true;
-    options.log.write(`\n[apollo] step timed out after ${Math.round(options.timeoutMs / 1000)}s: stopping its process group\n`);
+    options.log.line(`[apollo] step timed out after ${Math.round(options.timeoutMs / 1000)}s: stopping its process group\n`);
     stop();
   }, options.timeoutMs);
   const onAbort = () => {
     aborted = true;
-    options.log.write('\n[apollo] step stopped: stopping its process group\n');
+    options.log.line('[apollo] step stopped: stopping its process group\n');
     stop();
   };
   options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -97,27 +99,39 @@ export async function runStepProcess(options: StepProcessOptions): Promise<StepP
     tail.push(text);
     options.onOutput?.(text);
   };
-  child.all?.on('data', (chunk: Buffer | string) => emit(options.filter ? options.filter.push(chunk.toString()) : chunk.toString()));
+  // One decoder for the whole output: a character split between two chunks is decoded whole.
+  const decoder = new StringDecoder('utf8');
+  child.all?.on('data', (chunk: Buffer) => {
+    if (!options.filter && !options.onOutput) {
+      options.log.write(chunk);
+      tail.push(decoder.write(chunk));
+      return;
+    }
+    const text = decoder.write(chunk);
+    emit(options.filter ? options.filter.push(text) : text);
+  });
 
-  let stdout = '';
+  const stdoutChunks: Buffer[] = [];
+  let stdoutBytes = 0;
   let stdoutTruncated = false;
   const limit = options.captureStdoutLimit;
   if (limit !== undefined) {
-    child.stdout?.on('data', (chunk: Buffer | string) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
       if (stdoutTruncated) return;
-      stdout += chunk.toString();
-      if (stdout.length > limit) {
-        stdout = stdout.slice(0, limit);
-        stdoutTruncated = true;
-      }
+      stdoutChunks.push(chunk);
+      stdoutBytes += chunk.length;
+      if (stdoutBytes > limit) stdoutTruncated = true;
     });
   }
 
   try {
     const result = await child;
-    if (options.filter) emit(options.filter.end());
+    const rest = decoder.end();
+    if (options.filter) emit(options.filter.push(rest) + options.filter.end());
+    else if (rest) emit(rest);
+    const stdout = limit === undefined ? '' : Buffer.concat(stdoutChunks).toString('utf8').slice(0, limit);
     const startError = result.failed && result.exitCode === undefined && !result.signal ? result.shortMessage : undefined;
-    if (startError) options.log.write(`[apollo] could not start step: ${startError}\n`);
+    if (startError) options.log.line(`[apollo] could not start step: ${startError}\n`);
     return {
       exitCode: result.exitCode ?? null,
       timedOut,

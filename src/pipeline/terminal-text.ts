@@ -26,6 +26,13 @@ const UNFINISHED_ESCAPE = /(?:\x1b\][^\x07\x1b\x9c]*\x1b?|\x1b\[[0-?]*[ -/]*|\x9
 // eslint-disable-next-line no-control-regex
 const CONTROLS = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
 
+/**
+ * Whether a text has anything to rewrite: escapes (\x1b, \x9b), carriage returns and other controls
+ * are all in this range. Most output has none, and then passes as it is, without being split.
+ */
+// eslint-disable-next-line no-control-regex
+const HAS_CONTROLS = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/;
+
 /** One line, without its newline: the last drawing of it, in plain text. */
 function resolveLine(line: string): string {
   // A trailing \r is a CRLF line end, not a redraw of the line with nothing.
@@ -62,7 +69,8 @@ export class TerminalTextFilter implements OutputFilter {
     const lastNewline = text.lastIndexOf('\n');
     let out = '';
     if (lastNewline >= 0) {
-      out = `${text.slice(0, lastNewline).split('\n').map(resolveLine).join('\n')}\n`;
+      const lines = text.slice(0, lastNewline + 1);
+      out = HAS_CONTROLS.test(lines) ? `${text.slice(0, lastNewline).split('\n').map(resolveLine).join('\n')}\n` : lines;
       this.partial = text.slice(lastNewline + 1);
     } else {
       this.partial = text;

@@ -5,6 +5,10 @@ import { execa } from 'execa';
 import { ApolloError, ErrorCode } from '../errors.js';
 import { NO_SANDBOX, type StepSandbox } from './sandbox.js';
 
+/** git's environment for local clones, built once. */
+const GIT_ENV = { GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', PATH: process.env.PATH ?? '/usr/bin:/bin' };
+const GIT_OPTIONS = { env: GIT_ENV, extendEnv: false, reject: false, stdin: 'ignore' } as const;
+
 /** A fresh checkout of one commit for one lane of one run; removed when the lane ends. */
 export class Workspace {
   private constructor(
@@ -16,13 +20,14 @@ export class Workspace {
   /**
    * Clones `sha` from the mirror and hands the checkout to the sandbox's step user. Objects are
    * copied, never hard-linked: a step that owns its checkout must not own the mirror's files too.
+   * Two git processes (clone without checkout, then the detached checkout of the commit); the
+   * ownership is changed in this process.
    */
   static async create(root: string, name: string, mirrorPath: string, sha: string, sandbox: StepSandbox = NO_SANDBOX): Promise<Workspace> {
     const dir = resolve(root, name);
     await rm(dir, { recursive: true, force: true });
     await mkdir(resolve(dir, '..'), { recursive: true });
-    const env = { GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', PATH: process.env.PATH ?? '/usr/bin:/bin' };
-    const options = { env, extendEnv: false, reject: false, stdin: 'ignore' } as const;
+    const options = GIT_OPTIONS;
     const clone = await execa('git', ['clone', '--quiet', '--no-checkout', '--no-hardlinks', '--', mirrorPath, dir], options);
     if (clone.exitCode !== 0) {
       throw new ApolloError(ErrorCode.GitFailed, `could not create the workspace: ${clone.stderr.trim()}`);

@@ -122,6 +122,8 @@ const PATTERNS: Pattern[] = [
     // The password may contain '@': it runs to the last '@' before the host.
     re: /(\b[a-z][a-z0-9+.-]*:\/\/)(?:[^/@\s:]+(?::[^/\s]*)?|:[^/\s]*)@/gi,
     replace: (_m, scheme: string) => `${scheme}${REDACTED}@`,
+    // Every match has it; most output has none, and then the scan (a costly one) is skipped.
+    hint: '://',
   },
   {
     name: 'jwt',

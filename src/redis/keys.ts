@@ -18,6 +18,10 @@ export class Keys {
   card(runId: string, part: 'ver' | 'sent' | 'lock' | 'last'): string {
     return `${this.prefix}:card:${runId}:${part}`;
   }
+  /** Runs whose card's final state is being delivered (sorted by when it was asked for), so a worker that starts finishes what a lost one began. */
+  cardsSettling(): string {
+    return `${this.prefix}:cards:settling`;
+  }
   /** The approval request of a deploy: its absence means the request expired. */
   deployRequest(runId: string): string {
     return `${this.prefix}:deploy-request:${runId}`;

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { ErrorCode } from '@slack/web-api';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
@@ -12,7 +12,10 @@ export interface MessageSyncKeys {
   version: string;
   /** The version Slack shows. */
   sent: string;
-  /** When the message was last posted or edited, in ms since the epoch. */
+  /**
+   * When the message was last posted or edited (ms since the epoch), what kind of send that was, and
+   * a digest of what Slack shows: `<ms> <post|edit> <digest>`.
+   */
   edited: string;
   /** Held, with a token, by whoever is sending. */
   lock: string;
@@ -39,8 +42,19 @@ export interface MessageSyncDeps<S> {
 }
 
 export interface MessageSyncOptions {
-  /** Minimum time between two edits of one message (Slack: chat.update is ~50/min per workspace). Default 1000. */
+  /**
+   * Minimum time between two edits of one message (Slack: chat.update is ~50/min per workspace).
+   * The first post does not count: the first edit may follow it at once. Default 1000.
+   */
   minIntervalMs?: number;
+  /**
+   * The quiet time an edit waits for, so that the changes of one moment (a step's result, then its
+   * lane's end a few ms later) go out as one edit: each change seen restarts it, up to
+   * `maxDebounceMs`. `flush` and `settle` skip it (they send the state as it is). Default 100.
+   */
+  debounceMs?: number;
+  /** The longest an edit is held back by the debounce once it may be sent. Default 4 × `debounceMs`. */
+  maxDebounceMs?: number;
   /** How long `flush` keeps trying to deliver the newest state. Default 10 minutes. */
   flushTimeoutMs?: number;
   /**
@@ -70,6 +84,19 @@ type Attempt =
   | { outcome: 'busy' }
   | Failed;
 
+/** What the last send left in Slack, as kept in the subject's `edited` key. */
+interface LastSend {
+  at: number;
+  kind: 'post' | 'edit' | undefined;
+  digest: string | undefined;
+}
+
+/** In this process: whether someone asked for the subject's state to go out now, and who sleeps on it. */
+interface Urgency {
+  now: boolean;
+  wake?: () => void;
+}
+
 interface HeldLock {
   /** Another sender took the lock over: ours expired while we stalled. */
   readonly lost: boolean;
@@ -98,6 +125,12 @@ export class MessageSync<S> {
   private readonly flushTimeoutMs: number;
   private readonly lockMs: number;
   private readonly maxRetryAfterMs: number;
+  private readonly debounceMs: number;
+  private readonly maxDebounceMs: number;
+  /** By lock key: subjects whose state was asked for now (flush, settle) in this process. */
+  private readonly urgent = new Map<string, Urgency>();
+  /** Background deliveries of final states (`settle`), awaited by `idle`. */
+  private readonly settling = new Set<Promise<unknown>>();
 
   constructor(deps: MessageSyncDeps<S>, options: MessageSyncOptions = {}) {
     this.redis = deps.redis;
@@ -108,6 +141,8 @@ export class MessageSync<S> {
     this.flushTimeoutMs = options.flushTimeoutMs ?? 600_000;
     this.lockMs = options.lockMs ?? 10_000;
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? 30_000;
+    this.debounceMs = Math.max(0, options.debounceMs ?? 100);
+    this.maxDebounceMs = Math.max(this.debounceMs, options.maxDebounceMs ?? this.debounceMs * 4);
   }
 
   /** Counts a change of the subject; returns the version that includes it. */
@@ -147,25 +182,70 @@ export class MessageSync<S> {
 
   /**
    * Resolves once the subject's state as it is now has been sent, or at once when it has no message
-   * and no `channel` to post one in (whoever posts it sends the state as it is then). Gives up, logged,
-   * after `flushTimeoutMs`; throws when Slack would not take a post.
+   * and no `channel` to post one in (whoever posts it sends the state as it is then): true then.
+   * Gives up, logged, after `flushTimeoutMs` (false); throws when Slack would not take a post.
+   * The state goes out without the debounce: it is what the caller wants shown now.
    */
-  async flush(subject: S, channel?: string): Promise<void> {
+  async flush(subject: S, channel?: string): Promise<boolean> {
     const wanted = await this.changed(subject);
     const keys = this.subject.keys(subject);
+    this.hurry(keys.lock);
+    try {
+      return await this.deliver(subject, keys, wanted, channel);
+    } finally {
+      // Nobody of this process sleeps on it any more: forget it (a drain here keeps its own reference).
+      if (!this.urgent.get(keys.lock)?.wake) this.urgent.delete(keys.lock);
+    }
+  }
+
+  private async deliver(subject: S, keys: MessageSyncKeys, wanted: number, channel: string | undefined): Promise<boolean> {
     const deadline = Date.now() + this.flushTimeoutMs;
     let delay = 100;
     while (Date.now() < deadline) {
-      if (!channel && !(await this.subject.messageRef(subject))) return;
-      if (Number((await this.redis.get(keys.sent)) ?? 0) >= wanted) return;
+      if (!channel && !(await this.subject.messageRef(subject))) return true;
+      if (Number((await this.redis.get(keys.sent)) ?? 0) >= wanted) return true;
       const attempt = await this.attempt(subject, channel);
-      if (attempt.outcome === 'sent' || attempt.outcome === 'idle') return;
+      if (attempt.outcome === 'sent' || attempt.outcome === 'idle') return true;
       if (attempt.outcome === 'failed' && attempt.posting) throw attempt.error;
       // Slack's Retry-After when it limited us, otherwise a growing backoff (also while another sends).
       await sleep(Math.max(delay, attempt.outcome === 'failed' ? attempt.retryAfterMs : 0));
       delay = Math.min(delay * 2, 5000);
     }
     this.logger.error({ subject }, 'gave up delivering the newest state of a message');
+    return false;
+  }
+
+  /**
+   * Delivers the subject's state as it is now in the background (a `flush` nobody waits for): a job
+   * whose work is done ends, and whoever holds the message sends its final state. `idle` waits for
+   * every delivery started here. Resolves with the flush (true once delivered), never rejects.
+   */
+  settle(subject: S): Promise<boolean> {
+    const delivery = this.flush(subject).catch((err: unknown) => {
+      this.logger.warn({ err, subject }, 'could not deliver the final state of a message');
+      return false;
+    });
+    this.track(delivery);
+    return delivery;
+  }
+
+  /** Counts a background delivery for `idle`. */
+  protected track(delivery: Promise<unknown>): void {
+    this.settling.add(delivery);
+    void delivery.finally(() => this.settling.delete(delivery));
+  }
+
+  /** Resolves once every delivery `settle` started in this process has ended (shutdown waits for it). */
+  async idle(): Promise<void> {
+    while (this.settling.size > 0) await Promise.all([...this.settling]);
+  }
+
+  /** The subject's state is wanted now: a sender of this process waiting out the debounce stops waiting. */
+  private hurry(lockKey: string): void {
+    const urgency = this.urgent.get(lockKey) ?? { now: false };
+    urgency.now = true;
+    this.urgent.set(lockKey, urgency);
+    urgency.wake?.();
   }
 
   private async attempt(subject: S, channel?: string): Promise<Attempt> {
@@ -192,26 +272,69 @@ export class MessageSync<S> {
         if (Number(version ?? 0) <= Number(sent ?? 0)) return { outcome: 'sent' };
         const ref = await this.subject.messageRef(subject);
         if (!ref && !channel) return { outcome: 'idle' };
-        if (ref) {
-          const wait = Number(edited ?? 0) + this.minIntervalMs - Date.now();
-          if (wait > 0) await sleep(wait);
-        }
+        const last = parseLastSend(edited ?? null);
+        if (ref) await this.quietMoment(keys, Number(version ?? 0), last.kind === 'edit' ? last.at + this.minIntervalMs : 0);
         if (lock.lost) return { outcome: 'busy' };
         // Read the version before rendering: everything counted up to it is in what we send.
         const target = Number((await this.redis.get(keys.version)) ?? 0);
+        const urgency = this.urgent.get(keys.lock);
+        if (urgency) urgency.now = false;
         const message = await this.subject.render(subject);
         if (!message) return { outcome: 'idle' };
+        const digest = digestOf(message);
+        const ttl = this.subject.ttlSeconds;
+        if (ref && digest === last.digest) {
+          // Slack shows this already (a change that changed nothing on the message): no edit.
+          await this.redis.multi().set(keys.sent, String(target), 'EX', ttl).exec();
+          continue;
+        }
         let failed = ref ? await this.edit(ref, message) : undefined;
+        let kind: 'post' | 'edit' = 'edit';
         // Someone deleted the message: the subject gets a new one rather than going silent.
         if (channel && (!ref || (failed && platformError(failed.error) === 'message_not_found'))) {
           failed = await this.postNew(subject, channel, message);
+          kind = 'post';
         }
         if (failed) return failed;
-        const ttl = this.subject.ttlSeconds;
-        await this.redis.multi().set(keys.sent, String(target), 'EX', ttl).set(keys.edited, String(Date.now()), 'EX', ttl).exec();
+        await this.redis.multi().set(keys.sent, String(target), 'EX', ttl).set(keys.edited, `${Date.now()} ${kind} ${digest}`, 'EX', ttl).exec();
       }
     } finally {
+      if (this.urgent.get(keys.lock)?.now === false) this.urgent.delete(keys.lock);
       await lock.release();
+    }
+  }
+
+  /**
+   * Waits until an edit may go: `notBefore` (the interval since the last edit), then until no change
+   * arrived for `debounceMs` (at most `maxDebounceMs` past `notBefore`), unless the state is wanted now.
+   */
+  private async quietMoment(keys: MessageSyncKeys, seen: number, notBefore: number): Promise<void> {
+    const urgency = this.urgent.get(keys.lock) ?? { now: false };
+    this.urgent.set(keys.lock, urgency);
+    const cap = Math.max(Date.now(), notBefore) + this.maxDebounceMs;
+    let last = seen;
+    try {
+      for (;;) {
+        const now = Date.now();
+        const quiet = urgency.now ? 0 : Math.min(this.debounceMs, cap - now);
+        const wait = Math.max(notBefore - now, quiet);
+        if (wait <= 0) return;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, wait);
+          urgency.wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        urgency.wake = undefined;
+        if (Date.now() < notBefore) continue;
+        if (urgency.now) return;
+        const version = Number((await this.redis.get(keys.version)) ?? 0);
+        if (version === last) return;
+        last = version;
+      }
+    } finally {
+      urgency.wake = undefined;
     }
   }
 
@@ -292,6 +415,17 @@ export class MessageSync<S> {
       },
     };
   }
+}
+
+function parseLastSend(raw: string | null): LastSend {
+  // Written as `<ms> <kind> <digest>`; an older process wrote only `<ms>` (an edit, no digest).
+  const [at = '0', kind, digest] = (raw ?? '0').split(' ');
+  return { at: Number(at) || 0, kind: kind === 'post' ? 'post' : raw ? 'edit' : undefined, digest };
+}
+
+/** What a message looks like, in a few bytes: two sends with one digest show the same thing. */
+function digestOf(message: Message): string {
+  return createHash('sha256').update(JSON.stringify(message)).digest('base64url').slice(0, 22);
 }
 
 /** The `error` of a Slack API answer that was not ok (`message_not_found`, `channel_not_found`…); undefined for other failures. */

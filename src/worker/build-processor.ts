@@ -34,7 +34,8 @@ export function createBuildProcessor(services: WorkerDeps, sandbox: StepSandbox)
       ...(signal ? { signal } : {}),
     });
     recordRun('build', run, [lane]);
-    await services.notifier.flush(run.id);
+    // The job ends with its work: the card's final state goes out from whoever holds the card.
+    void services.notifier.settle(run.id);
     await postVerdictElsewhere(services, run.id, 'build');
     return lane.error || lane.steps.some((s) => s.status === 'failed') ? 'failed' : 'passed';
   };

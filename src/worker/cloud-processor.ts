@@ -154,13 +154,13 @@ async function startLifetime(services: WorkerDeps, runId: string): Promise<void>
   services.notifier.refresh(runId);
 }
 
-/** The parent of a deploy or destroy flow runs once every cloud is done: it sends the final card. */
+/** The parent of a deploy or destroy flow runs once every cloud is done: it settles the final card (delivered in the background). */
 export function createDeployProcessor(services: WorkerDeps) {
   return async (job: Job<DeployJobData>): Promise<void> => {
     if (job.data.phase === 'deploy') await startLifetime(services, job.data.runId);
     const run = await services.runs.get(job.data.runId);
     if (run) recordRun(job.data.phase, run, (job.data.phase === 'destroy' ? run.destroyLanes : run.lanes) ?? []);
-    await services.notifier.flush(job.data.runId);
+    void services.notifier.settle(job.data.runId);
     await postVerdictElsewhere(services, job.data.runId, job.data.phase);
   };
 }

@@ -68,11 +68,25 @@ export async function runLaneJob(services: WorkerDeps, job: LaneJob): Promise<La
   // thread see it; values the run learns (sensitive terraform outputs) are added as they appear.
   let redactor: Redactor = job.secrets?.length ? services.redactor.withValues(job.secrets) : services.redactor;
   let finishing: Promise<void> | undefined;
+  // What was last stored, and each step as redacted by the current redactor: a save redacts only the
+  // steps that changed (lane transitions keep the others as they were), and stores nothing when the
+  // lane as shown did not change.
+  let stored: string | undefined;
+  let redactedBy = redactor;
+  let redactedSteps = new WeakMap<object, Lane['steps'][number]>();
   const save = async (next: Lane) => {
     if (next.finishedAt !== undefined && job.beforeFinish) await (finishing ??= job.beforeFinish(next));
     lane = next;
+    if (redactedBy !== redactor) {
+      redactedBy = redactor;
+      redactedSteps = new WeakMap();
+    }
     // Redacted before it is stored: secrets stay out of Redis, and no view can cut one in half.
-    await runs.saveLane(run.id, redactLane(redactor, next), phase);
+    const shown = redactLane(redactor, next, redactedSteps);
+    const json = JSON.stringify(shown);
+    if (json === stored) return;
+    stored = json;
+    await runs.saveLane(run.id, shown, phase);
     notifier.refresh(run.id);
   };
 
@@ -123,7 +137,7 @@ export async function runLaneJob(services: WorkerDeps, job: LaneJob): Promise<La
     });
   } catch (err) {
     logger.error({ err, runId: run.id, lane: lane.name }, 'lane could not run');
-    log.write(`[apollo] ${err instanceof Error ? err.message : String(err)}\n`);
+    log.line(`[apollo] ${err instanceof Error ? err.message : String(err)}\n`);
     await save(failLane(lane, err instanceof Error ? err.message : String(err), Date.now()));
   } finally {
     clearInterval(poll);
@@ -157,9 +171,17 @@ async function postFailures(services: WorkerDeps, runId: string, lane: Lane, lab
  * A lane as it may be stored and shown. Each step's tail is redacted as one text, since secrets
  * span lines (a private key's body sits between its BEGIN and END lines).
  */
-function redactLane(redactor: Redactor, lane: Lane): Lane {
-  return redactor.redactDeep({
-    ...lane,
-    steps: lane.steps.map((s) => (s.tail ? { ...s, tail: redactor.redact(s.tail.join('\n')).split('\n') } : s)),
-  });
+function redactLane(redactor: Redactor, lane: Lane, memo?: WeakMap<object, Lane['steps'][number]>): Lane {
+  const { steps, ...rest } = lane;
+  const redactStep = (s: Lane['steps'][number]) => redactor.redactDeep(s.tail ? { ...s, tail: redactor.redact(s.tail.join('\n')).split('\n') } : s);
+  return {
+    ...redactor.redactDeep(rest),
+    steps: steps.map((s) => {
+      const known = memo?.get(s);
+      if (known) return known;
+      const redacted = redactStep(s);
+      memo?.set(s, redacted);
+      return redacted;
+    }),
+  };
 }

@@ -42,7 +42,7 @@ export interface WorkerDeps extends VerdictDeps {
   logs: LogStore;
   redactor: Redactor;
   slack: SlackPoster;
-  notifier: Pick<CardNotifier, 'refresh' | 'flush'>;
+  notifier: Pick<CardNotifier, 'refresh' | 'flush' | 'settle' | 'idle' | 'resumeSettling'>;
   expiry: Pick<ExpiryQueue, 'schedule'>;
   /** The automatic destroy starts a destroy flow and audits it, as the Destroy button does. */
   deployFlow: Pick<DeployFlow, 'add'>;

@@ -70,6 +70,9 @@ export async function startWorkers(services: Services, options: WorkerOptions = 
     }),
   ];
   await Promise.all(stallWatchers.map((w) => w.ready));
+  // Final card states a lost worker had not delivered yet.
+  const resumed = await services.notifier.resumeSettling();
+  if (resumed > 0) logger.info({ cards: resumed }, 'delivering final card states left by a stopped worker');
   const workers = [
     // Builds only read: one retry after a lost worker is safe (and the card says so).
     new Worker<BuildJobData, string>(BUILD_QUEUE, observed(BUILD_QUEUE, createBuildProcessor(services, sandbox)), { ...common, maxStalledCount: 1, connection: connections[0]!, concurrency: config.worker.concurrency }),
@@ -113,6 +116,8 @@ export async function startWorkers(services: Services, options: WorkerOptions = 
         clearTimeout(grace);
         clearTimeout(teardownGrace);
       }
+      // Jobs end before their cards show it: the final states still go out before the process does.
+      await services.notifier.idle();
       await services.cancelBus.close();
       await Promise.all(stallWatchers.map((w) => w.close()));
       for (const c of connections) c.disconnect();

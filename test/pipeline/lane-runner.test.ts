@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -101,5 +101,14 @@ describe('lane runner', () => {
     expect(stepVerdict({ exitCode: 0, timedOut: true })).toEqual({ passed: false, reason: 'timed out' });
     const failed: TestSummary = { format: 'tap', verdict: 'failed', passed: 1, failed: 1, skipped: 0, errors: 0, total: 2, failures: [], notes: [] };
     expect(stepVerdict({ exitCode: 0, timedOut: false }, failed)).toEqual({ passed: false, reason: 'report shows failures' });
+  });
+
+  it('ends each step in the log with its own footer line, durations under a second not shown as 0s', async () => {
+    const printf = [{ name: 'partial', run: 'printf no-newline' }];
+    await runLane({ lane: newLane('build', ['partial']), steps: printf, workspace, env: { PATH: process.env.PATH ?? '' }, log, onChange: async () => undefined });
+    await log.close();
+    const text = await readFile(join(dir, 'lane.log'), 'utf8');
+    expect(text).toMatch(/\nno-newline\n==> partial: exit 0 after \d+ms\n$/);
+    expect(text).not.toContain('after 0s');
   });
 });

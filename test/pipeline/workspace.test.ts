@@ -1,4 +1,4 @@
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -48,6 +48,14 @@ describe('a checkout cannot point outside itself', () => {
 
   const lane = (steps: { name: string; run: string; cwd?: string; report?: { format: 'junit' | 'rspec-json'; path: string } }[]) =>
     runLane({ lane: newLane('build', steps.map((s) => s.name)), steps, workspace, sandbox, env: { PATH: process.env.PATH ?? '' }, log, onChange: async () => undefined });
+
+  it('is handed to the step user without following its symlinks out', async () => {
+    expect((await stat(join(workspace.dir, 'infra/aws/main.tf'))).uid).toBe(65534);
+    expect((await lstat(join(workspace.dir, 'up'))).uid).toBe(65534);
+    // The links' targets (the worker's own files, the state dir above the checkout) keep their owner.
+    expect((await stat(secret)).uid).toBe(0);
+    expect((await stat(join(dir, 'state'))).uid).toBe(0);
+  });
 
   it('hands the checkout to the step user, with objects copied rather than hard-linked', async () => {
     const info = await stat(join(workspace.dir, 'infra/aws/main.tf'));

@@ -88,4 +88,20 @@ describe('card notifier', () => {
     await b.post('b2', 'C1');
     expect(updates.length).toBeLessThanOrEqual(1);
   });
+
+  it('a final state a lost worker had not delivered is delivered by the next one that starts', async () => {
+    const lane = await makeRun('b3');
+    await a.post('b3', 'C1');
+    updates.length = 0;
+    lane.steps.forEach((s) => (s.status = 'passed'));
+    lane.startedAt = Date.now() - 5000;
+    lane.finishedAt = Date.now();
+    await storeA.saveLane('b3', lane);
+    // What settle() writes before delivering, left behind by a worker killed right then.
+    await redisA.zadd(keys.cardsSettling(), Date.now(), 'b3');
+    expect(await b.resumeSettling()).toBe(1);
+    await b.idle();
+    expect(updates.at(-1)?.blocks).toContain('✅ three');
+    expect(await redisA.zrange(keys.cardsSettling(), 0, -1)).toEqual([]);
+  });
 });

@@ -276,4 +276,53 @@ describe('message sync (real Redis, fake Slack)', () => {
     expect(t.sent()).toEqual(['post v0', 'post v1']);
     expect((await t.subject.messageRef('s'))?.channel).toBe('C2');
   });
+
+  it('sends the changes of one moment as one edit, and a flush does not wait out the debounce', async () => {
+    // A debounce far longer than the test: only the flush can end it.
+    const t = await setup({ minIntervalMs: 50, debounceMs: 60_000 });
+    await t.change(t.a, 's', 'v0');
+    await t.a.post('s', 'C1');
+    await t.change(t.a, 's', 'v1');
+    const holder = t.a.publish('s');
+    for (let i = 2; i <= 5; i++) {
+      await t.change(t.b, 's', `v${i}`);
+      await t.b.publish('s');
+    }
+    expect(t.sent()).toEqual(['post v0']);
+    await t.a.flush('s');
+    await holder;
+    expect(t.sent()).toEqual(['post v0', 'edit v5']);
+  });
+
+  it('never edits a message into what it already shows', async () => {
+    const t = await setup({ minIntervalMs: 50, debounceMs: 0 });
+    await t.change(t.a, 's', 'v0');
+    await t.a.post('s', 'C1');
+    await t.change(t.a, 's', 'v0'); // counted, but the message would not change
+    await t.a.flush('s');
+    await t.change(t.b, 's', 'v1');
+    await t.b.flush('s');
+    await t.change(t.a, 's', 'v1');
+    await t.a.flush('s');
+    expect(t.sent()).toEqual(['post v0', 'edit v1']);
+  });
+
+  it('settles in the background: the caller goes on before the final edit, idle() waits for it', async () => {
+    const t = await setup({ minIntervalMs: 50 });
+    await t.change(t.a, 's', 'v0');
+    await t.a.post('s', 'C1');
+    const edit = t.poster.holdNextEdit();
+    await t.change(t.a, 's', 'final');
+    const delivery = t.a.settle('s');
+    await edit.held;
+    let idle = false;
+    const idling = t.a.idle().then(() => (idle = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(idle).toBe(false);
+    expect(t.sent()).toEqual(['post v0']);
+    edit.open();
+    await idling;
+    expect(await delivery).toBe(true);
+    expect(t.sent()).toEqual(['post v0', 'edit final']);
+  });
 });
