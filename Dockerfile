@@ -9,8 +9,7 @@
 
 ARG NODE_IMAGE=node:20-bookworm-slim
 
-# Production dependencies only: what runs. (tsx is still a dependency until the compiled build
-# becomes the only production path; it is never started in this image.)
+# Production dependencies only: what runs (tsx and TypeScript are development dependencies).
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -25,6 +24,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY commands ./commands
 COPY views ./views
+COPY scripts ./scripts
 RUN npm run build
 
 FROM ${NODE_IMAGE} AS runtime
@@ -57,5 +57,5 @@ USER apollo
 VOLUME ["/var/lib/apollo"]
 EXPOSE 3000 9465
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 CMD ["node", "scripts/healthcheck.mjs"]
-ENTRYPOINT ["/usr/bin/tini", "--", "node", "dist/src/main.js"]
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "--max-semi-space-size=2", "dist/src/main.js"]
 CMD ["web"]
