@@ -14,6 +14,7 @@ import { deployLaneSteps, serverPipeline } from '../pipeline/run-steps.js';
 import { pipelineForCommit } from '../pipeline/repo-pipeline.js';
 import type { GitMirror } from '../git/mirror.js';
 import type { AuditTrail, Cards } from './ports.js';
+import type { ExpiryQueue } from '../queue/expiry-queue.js';
 
 /** What asking for a deploy touches. */
 export interface RequestDeployDeps extends RecordRunDeps, AuditTrail {
@@ -23,6 +24,8 @@ export interface RequestDeployDeps extends RecordRunDeps, AuditTrail {
   limits: Pick<UserLimits, 'admitRun' | 'trackRun' | 'releaseRun'>;
   locks: Pick<CloudLocks, 'blocker'>;
   approvals: Pick<ApprovalRequests, 'open'>;
+  /** The request's end, as a durable timer: the card loses its buttons without a click. */
+  expiry: Pick<ExpiryQueue, 'scheduleApprovalExpiry'>;
   notifier: Pick<Cards, 'post'>;
 }
 
@@ -97,10 +100,13 @@ export async function requestDeploy(deps: RequestDeployDeps, request: DeployRequ
   }
   const clouds = resolveClouds(config, request.clouds);
   await assertCloudsFree(deps, clouds, request.requestedBy);
+  // The server's suites are known now: a typo costs no run slot (a repository's are checked below).
+  if (config.pipeline.fromRepo === undefined && config.deploy) checkSuites(config.deploy.tests.map((t) => t.name), request.tests);
   const admitted = await deps.limits.admitRun(request.requestedBy);
   if ('kind' in admitted) throw new LimitReachedError(admitted);
   const lifetime = deployLifetime(config, request);
   const ttl = config.access.approvalTtl;
+  const approvalExpiresAt = Date.now() + ttl;
   let recorded: { runId: string; sha: string };
   try {
     recorded = await recordRun(deps, {
@@ -119,7 +125,7 @@ export async function requestDeploy(deps: RequestDeployDeps, request: DeployRequ
         const lane = deployLaneSteps(steps, lifetime.ephemeral === true);
         return { lanes: clouds.map((cloud) => newLane(cloud, lane.steps.map((s) => s.name), lane.roles)), ...(pipeline ? { pipeline } : {}) };
       },
-      extra: { approvalExpiresAt: Date.now() + ttl, ...(request.tests ? { tests: request.tests } : {}), ...lifetime },
+      extra: { approvalExpiresAt, ...(request.tests ? { tests: request.tests } : {}), ...lifetime },
       ...(config.access.protectedBranches ? { protectedBranches: config.access.protectedBranches } : {}),
       reservation: admitted.reservation,
     });
@@ -129,6 +135,9 @@ export async function requestDeploy(deps: RequestDeployDeps, request: DeployRequ
   }
   const { runId, sha } = recorded;
   await approvals.open(runId, request.requestedBy, ttl);
+  // Without the timer a click still finds the request expired (and status no longer lists it):
+  // a queue hiccup here costs the card its timely update, never the request.
+  await deps.expiry.scheduleApprovalExpiry(runId, approvalExpiresAt).catch((err: unknown) => deps.logger.warn({ err, runId }, 'could not schedule the approval expiry'));
   await audit(deps, { action: 'deploy.requested', by: request.requestedBy, runId, commit: sha, clouds });
   try {
     await notifier.post(runId, request.channel);

@@ -158,6 +158,11 @@ export function awaitingApproval(run: Run): boolean {
   return run.kind === 'deploy' && run.decision === undefined;
 }
 
+/** A deploy request nobody decided before its approval time ran out (decided or not yet marked). */
+export function approvalExpired(run: Run, now: number): boolean {
+  return awaitingApproval(run) && run.approvalExpiresAt !== undefined && run.approvalExpiresAt <= now;
+}
+
 export function lanesDone(lanes: Lane[]): boolean {
   return lanes.every((l) => l.finishedAt !== undefined || l.error !== undefined);
 }

@@ -3,7 +3,7 @@ import { deployLifetime, requestDeploy, resolveClouds, type RequestDeployDeps } 
 import { CloudsLockedError } from '../../src/actions/clouds-free.js';
 import { LimitReachedError, type LimitReached } from '../../src/access/user-limits.js';
 import { ApolloError, ErrorCode } from '../../src/errors.js';
-import { type AccessInput, CHANNEL, fakeAccess, fakeCards, fakeLocks, fakeLogger, fakeMirror, memoryAudit, memoryRuns, SHA, T0, testConfig } from '../helpers/action-fakes.js';
+import { type AccessInput, CHANNEL, fakeAccess, fakeCards, fakeLocks, fakeLogger, fakeExpiry, fakeMirror, memoryAudit, memoryRuns, SHA, T0, testConfig } from '../helpers/action-fakes.js';
 
 const DEPLOYER = 'U0DEPLOYER';
 const TTL = 20 * 60_000;
@@ -37,6 +37,7 @@ function setup(
   const logger = fakeLogger();
   const locks = fakeLocks(options.blockers);
   const opened: Array<{ runId: string; requestedBy: string; ttlMs: number }> = [];
+  const expiry = fakeExpiry();
   const deps: RequestDeployDeps = {
     config: testConfig({
       access: options.access ?? { deployers: [DEPLOYER], approvers: ['U0APPROVER'], approvalTtl: '20m' },
@@ -63,11 +64,12 @@ function setup(
     },
     runs,
     mirror: options.mirror ?? fakeMirror(),
+    expiry,
     notifier,
     audit,
     logger,
   };
-  return { deps, runs, limits: lim, notifier, audit, logger, locks, opened };
+  return { deps, runs, limits: lim, notifier, audit, logger, locks, opened, expiry };
 }
 
 async function refusal(promise: Promise<unknown>): Promise<ApolloError> {
@@ -123,6 +125,7 @@ describe('requestDeploy', () => {
     ]);
     expect(run?.decision).toBeUndefined();
     expect(s.opened).toEqual([{ runId: 'd1', requestedBy: DEPLOYER, ttlMs: TTL }]);
+    expect(s.expiry.approvals).toEqual([{ runId: 'd1', at: T0 + TTL }]);
     expect(s.audit.entries).toEqual([{ action: 'deploy.requested', by: DEPLOYER, runId: 'd1', commit: SHA, clouds: ['aws', 'gcp'] }]);
     expect(s.notifier.posted).toEqual([{ runId: 'd1', channel: CHANNEL }]);
     expect(s.limits.tracked).toEqual([{ user: DEPLOYER, runId: 'd1', reservation: 'reserved:r1' }]);

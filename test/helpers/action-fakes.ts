@@ -6,6 +6,7 @@ import type { CloudLocks, LockHolder } from '../../src/queue/cloud-locks.js';
 import type { LanePhase, RunStore } from '../../src/runs/run-store.js';
 import type { Decision, DestroyRequest, Lane, Run, RunKind, RunMeta } from '../../src/runs/run.js';
 import type { Cards } from '../../src/actions/ports.js';
+import type { ExpiryQueue } from '../../src/queue/expiry-queue.js';
 
 /**
  * In-memory stand-ins for the narrow ports actions declare. Each records what it was asked, so a
@@ -241,3 +242,24 @@ export function runningLane(name: string, at = T0): Lane {
 
 /** The `access:` section as apollo.yml spells it. */
 export type AccessInput = NonNullable<ConfigInput['access']>;
+
+/** The deploys' timers, recorded instead of queued; `fails` makes every schedule throw. */
+export function fakeExpiry(options: { fails?: Error } = {}): Pick<ExpiryQueue, 'schedule' | 'scheduleApprovalExpiry'> & {
+  approvals: Array<{ runId: string; at: number }>;
+  lifetimes: Array<{ runId: string; at: number; remindAt: number }>;
+} {
+  const approvals: Array<{ runId: string; at: number }> = [];
+  const lifetimes: Array<{ runId: string; at: number; remindAt: number }> = [];
+  return {
+    approvals,
+    lifetimes,
+    async scheduleApprovalExpiry(runId, at) {
+      if (options.fails) throw options.fails;
+      approvals.push({ runId, at });
+    },
+    async schedule(runId, at, remindAt) {
+      if (options.fails) throw options.fails;
+      lifetimes.push({ runId, at, remindAt });
+    },
+  };
+}
