@@ -11,6 +11,7 @@ import { CloudLocks } from './queue/cloud-locks.js';
 import { Access } from './access/access.js';
 import { RequesterPolicy } from './access/requester-policy.js';
 import { UserLimits } from './access/user-limits.js';
+import { requiredApprovals } from './access/cloud-policy.js';
 import { LogStore } from './logs/log-store.js';
 import { Redactor } from './redaction/redactor.js';
 import { configuredSecretValues } from './config/cloud-env.js';
@@ -115,7 +116,7 @@ export function createServices(
   const slack = new SlackPoster(client, redactor);
   const notifier = new CardNotifier({ redis, keys, runs, slack, logger }, {
     ...settings.notifier,
-    card: { destroyConfigured: config.destroy !== undefined, testSuites: (config.deploy?.tests ?? []).map((t) => t.name) },
+    card: { destroyConfigured: config.destroy !== undefined, testSuites: (config.deploy?.tests ?? []).map((t) => t.name), requiredApprovals: requiredApprovals(config) },
   });
   // BullMQ producers get their own connection: the Queue reuses it for every add.
   const queueConnection = createRedis(settings.redisUrl, kind);

@@ -17,6 +17,22 @@ export interface DeployCardOptions {
   destroyConfigured?: boolean;
   /** Names of all configured test suites, to say which were skipped. */
   testSuites?: string[];
+  /** How many distinct approvals each cloud needs (default 1): the card shows progress when more. */
+  requiredApprovals?: Record<string, number>;
+}
+
+/**
+ * Who has approved so far, and what each cloud still needs: "👥 approved so far by @a ·
+ * aws needs 2 approvals (1 so far)". Nothing while one approval is enough and none was given.
+ */
+export function approvalsNote(run: Run, required: Record<string, number> | undefined): string | undefined {
+  const given = run.approvals ?? [];
+  const needs = run.laneNames.map((cloud) => ({ cloud, needed: required?.[cloud] ?? 1 })).filter((n) => n.needed > 1);
+  if (given.length === 0 && needs.length === 0) return undefined;
+  const parts: string[] = [];
+  if (given.length > 0) parts.push(`👥 approved so far by ${given.slice(0, 10).map((a) => mention(a.by)).join(', ')}`);
+  for (const { cloud, needed } of needs) parts.push(`*${escapeMrkdwn(cloud)}* needs ${needed} approvals from different people, not the requester`);
+  return parts.join(' · ');
 }
 
 function hhmm(epochMs: number): string {
@@ -183,6 +199,8 @@ export function renderDeployCard(run: Run, options: DeployCardOptions = {}): Mes
   if (!decision) {
     const expires = run.approvalExpiresAt ? `expires at ${hhmm(run.approvalExpiresAt)}` : '';
     blocks.push(context([['Waiting for an approver', expires, note].filter(Boolean).join(' · ')]));
+    const approvals = approvalsNote(run, options.requiredApprovals);
+    if (approvals) blocks.push(context([approvals]));
     blocks.push({
       type: 'actions',
       block_id: `approval:${run.id}`,
@@ -197,7 +215,8 @@ export function renderDeployCard(run: Run, options: DeployCardOptions = {}): Mes
     return { text: clamp(`Deploy ${run.id} to ${clouds}: ${decision.state}`, LIMITS.fallbackText), blocks: capBlocks(blocks) };
   }
 
-  blocks.push(context([[`✅ Approved by ${mention(decision.by ?? 'unknown')} at ${hhmm(decision.at)}`, note].filter(Boolean).join(' · ')]));
+  const approvedBy = decision.approvers?.length ? decision.approvers.slice(0, 10).map(mention).join(', ') : mention(decision.by ?? 'unknown');
+  blocks.push(context([[`✅ Approved by ${approvedBy} at ${hhmm(decision.at)}`, note].filter(Boolean).join(' · ')]));
   blocks.push(...linesToSections(run.lanes.map((l) => cloudRow(l, now))));
   const started = runStartedAt(run);
   const finished = runFinishedAt(run);

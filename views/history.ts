@@ -7,6 +7,7 @@ const VERB: Record<AuditEntry['action'], string> = {
   'build.requested': 'started build',
   'deploy.requested': 'asked to deploy',
   'deploy.approved': 'approved deploy',
+  'deploy.approval-counted': 'gave one approval to deploy',
   'deploy.rejected': 'rejected deploy',
   'deploy.expired': 'saw expire deploy request',
   'destroy.requested': 'destroyed',

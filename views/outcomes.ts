@@ -40,6 +40,12 @@ export function decisionAnswer(outcome: DecisionOutcome): Answer {
   switch (outcome.kind) {
     case 'decided':
       return ok();
+    case 'approval-counted': {
+      const waiting = outcome.quorum.filter((q) => q.counted.length < q.needed);
+      return ok(`Your approval is counted. Still needed: ${waiting.map((q) => `*${escapeMrkdwn(q.cloud)}* ${q.needed - q.counted.length} more (${q.counted.length}/${q.needed})`).join(', ')}; another approver, not the requester, must approve.`);
+    }
+    case 'already-approved':
+      return no('You have already approved this request; the next approval must come from someone else.');
     case 'gone':
       return no('This deploy request no longer exists.');
     case 'wrong-channel':
@@ -49,9 +55,9 @@ export function decisionAnswer(outcome: DecisionOutcome): Answer {
     case 'expired':
       return no(`This request expired at ${hhmm(outcome.at)}; ask again with \`/apollo deploy\`.`);
     case 'not-approver':
-      return no('Only approvers (`access.approvers`) can approve or reject deploys.');
+      return no("Only approvers of these clouds (`clouds.<name>.approvers`, default `access.approvers`) can approve or reject this deploy.");
     case 'self-approval':
-      return no('You cannot approve your own deploy; ask another approver.');
+      return no('You cannot approve your own deploy (and never where it needs more than one approval); ask another approver.');
     case 'cannot-start':
       return no(errorLines(outcome.error));
   }
@@ -78,7 +84,7 @@ export function destroyAnswer(outcome: DestroyOutcome): Answer {
     case 'still-running':
       return no('The deploy is still running; wait for it to finish (or cancel it) before destroying.');
     case 'not-destroyer':
-      return no('Only destroyers (`access.destroyers`, default the approvers) can destroy environments.');
+      return no(`Only destroyers of ${outcome.clouds.map((c) => `*${escapeMrkdwn(c)}*`).join(', ')} (\`clouds.<name>.destroyers\`, default \`access.destroyers\`, else the approvers) can destroy it.`);
     case 'nothing-deployed':
       return no('No cloud was deployed; there is nothing to destroy.');
     case 'nothing-left':

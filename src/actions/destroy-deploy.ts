@@ -7,6 +7,7 @@ import type { CloudState } from '../runs/cloud-state.js';
 import type { DeployFlow } from '../queue/deploy-flow.js';
 import { audit } from '../audit/record.js';
 import { clickedInRunChannel } from '../access/run-channel.js';
+import { cloudPolicy } from '../access/cloud-policy.js';
 import type { AuditTrail, Cards } from './ports.js';
 
 /** What starting a destroy touches. */
@@ -19,7 +20,7 @@ export interface DestroyCloudsDeps extends AuditTrail {
 
 /** What the Destroy button touches. */
 export interface DestroyDeployDeps extends DestroyCloudsDeps {
-  config: Pick<Config, 'access' | 'destroy'>;
+  config: Pick<Config, 'access' | 'clouds' | 'destroy'>;
   access: Pick<Access, 'allows'>;
   runs: Pick<RunStore, 'get' | 'startDestroy' | 'undoDestroy' | 'clearKeep'>;
 }
@@ -38,7 +39,7 @@ export type DestroyOutcome =
   | { kind: 'already-started'; by?: string; at?: number }
   | { kind: 'never-ran' }
   | { kind: 'still-running' }
-  | { kind: 'not-destroyer' }
+  | { kind: 'not-destroyer'; clouds: string[] }
   | { kind: 'nothing-deployed' }
   | { kind: 'nothing-left'; runId: string; taken: TakenCloud[] };
 
@@ -57,7 +58,11 @@ export async function destroyDeploy(deps: DestroyDeployDeps, runId: string, user
   if (run.decision?.state !== 'approved') return { kind: 'never-ran' };
   const status = runStatus(run);
   if (status === 'running' || status === 'queued') return { kind: 'still-running' };
-  if (!(await access.allows(config.access.destroyers ?? config.access.approvers, user))) return { kind: 'not-destroyer' };
+  // Each cloud has its destroyers (clouds.<name>.destroyers, default access.destroyers, else its
+  // approvers): the clicker must be one for every cloud this destroy may touch.
+  const refused: string[] = [];
+  for (const cloud of run.laneNames) if (!(await access.allows(cloudPolicy(config, cloud).destroyers, user))) refused.push(cloud);
+  if (refused.length > 0) return { kind: 'not-destroyer', clouds: refused };
   return destroyClouds(deps, run, user, destroySteps);
 }
 

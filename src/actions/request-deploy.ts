@@ -15,6 +15,7 @@ import { pipelineForCommit } from '../pipeline/repo-pipeline.js';
 import type { GitMirror } from '../git/mirror.js';
 import type { AuditTrail, Cards } from './ports.js';
 import type { ExpiryQueue } from '../queue/expiry-queue.js';
+import { cloudPolicy } from '../access/cloud-policy.js';
 
 /** What asking for a deploy touches. */
 export interface RequestDeployDeps extends RecordRunDeps, AuditTrail {
@@ -72,6 +73,24 @@ function checkSuites(known: string[], requested: string[] | undefined): void {
   }
 }
 
+/**
+ * Per-cloud rules a request must meet before anyone is asked: the channels a cloud takes requests
+ * in (`clouds.<name>.channels`), and clouds that take only ephemeral deploys.
+ */
+export function assertCloudPolicies(config: Pick<Config, 'access' | 'clouds' | 'deploy' | 'destroy' | 'pipeline'>, clouds: string[], request: Pick<DeployRequest, 'channel' | 'ephemeral' | 'keepMs'>): void {
+  const policies = clouds.map((cloud) => cloudPolicy(config, cloud));
+  const elsewhere = policies.filter((p) => p.channels && !p.channels.includes(request.channel));
+  if (elsewhere.length > 0) {
+    throw new ApolloError(ErrorCode.NotAllowed, `Deploys to ${elsewhere.map((p) => `\`${p.cloud}\``).join(', ')} may not be requested in this channel.`, {
+      details: elsewhere.map((p) => `\`${p.cloud}\`: ${p.channels!.map((c) => `<#${c}>`).join(', ')} (\`clouds.${p.cloud}.channels\`).`),
+    });
+  }
+  const ephemeralOnly = policies.filter((p) => p.ephemeralOnly);
+  if (ephemeralOnly.length > 0 && deployLifetime(config, request).ephemeral !== true) {
+    throw new ApolloError(ErrorCode.UsageInvalid, `${ephemeralOnly.map((p) => `\`${p.cloud}\``).join(', ')} ${ephemeralOnly.length > 1 ? 'take' : 'takes'} only ephemeral deploys: add \`--ephemeral\`.`);
+  }
+}
+
 /** Shorter lifetimes would be gone before anyone could read the reminder. */
 export const MIN_KEEP_MS = 5_000;
 
@@ -99,6 +118,7 @@ export async function requestDeploy(deps: RequestDeployDeps, request: DeployRequ
     throw new ApolloError(ErrorCode.NotAllowed, 'You are not allowed to request deploys (`access.deployers`).');
   }
   const clouds = resolveClouds(config, request.clouds);
+  assertCloudPolicies(config, clouds, request);
   await assertCloudsFree(deps, clouds, request.requestedBy);
   // The server's suites are known now: a typo costs no run slot (a repository's are checked below).
   if (config.pipeline.fromRepo === undefined && config.deploy) checkSuites(config.deploy.tests.map((t) => t.name), request.tests);

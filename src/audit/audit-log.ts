@@ -5,6 +5,7 @@ export type AuditAction =
   | 'build.requested'
   | 'deploy.requested'
   | 'deploy.approved'
+  | 'deploy.approval-counted'
   | 'deploy.rejected'
   | 'deploy.expired'
   | 'destroy.requested'

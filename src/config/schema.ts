@@ -69,7 +69,15 @@ const FromEnv = z.strictObject({
   secret: z.boolean().default(true).describe('redact this value from everything posted to Slack (default true)'),
 });
 
+/** A Slack channel id (public C…, private G…). */
+const ChannelId = z.string().regex(/^[CG][A-Z0-9]{2,}$/, 'expected a Slack channel id (C… or G…)');
+
 const Cloud = z.strictObject({
+  approvers: z.array(Principal).optional().describe('who may approve or reject deploys to this cloud (default: access.approvers)'),
+  destroyers: z.array(Principal).optional().describe("who may destroy this cloud (default: access.destroyers, else this cloud's approvers)"),
+  requiredApprovals: z.number().int().min(1).max(5).optional().describe('how many distinct approvers a deploy to this cloud needs, never counting the requester when more than one (default: access.requiredApprovals)'),
+  channels: z.array(ChannelId).min(1).optional().describe('the only channels where deploys to this cloud may be requested (default: any channel)'),
+  ephemeralOnly: z.boolean().optional().describe('deploys to this cloud must be ephemeral (`--ephemeral` or deploy.ephemeral): it is always torn down after its tests (default false)'),
   env: z
     .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name'), z.union([z.string(), SecretValue, FromEnv]))
     .default({})
@@ -90,7 +98,8 @@ const Access = z.strictObject({
   deployers: z.array(Principal).default([]).describe('who may request deploys and lock clouds: user ids, usergroup ids (S…) or "*" (default: nobody)'),
   approvers: z.array(Principal).default([]).describe('who may approve or reject deploys, and cancel or unlock anything (default: nobody)'),
   destroyers: z.array(Principal).optional().describe('who may destroy (default: the approvers)'),
-  allowSelfApproval: z.boolean().default(false).describe('may the requester approve their own deploy'),
+  allowSelfApproval: z.boolean().default(false).describe('may the requester approve their own deploy (only where one approval is enough)'),
+  requiredApprovals: z.number().int().min(1).max(5).default(1).describe('how many distinct approvers a deploy needs (per cloud: clouds.<name>.requiredApprovals); with more than one, the requester never counts'),
   approvalTtl: Duration.default(3_600_000).describe('how long an approval card stays valid (default 1h)'),
   teams: z.array(TeamId).optional().describe("Slack teams and enterprises whose members may use the bot (default: the bot's own team, from auth.test)"),
   protectedBranches: z
@@ -134,7 +143,7 @@ export const ConfigSchema = z.strictObject({
   repository: z.string().min(1).describe('git URL or local path of the repository to build and deploy'),
   channel: z.string().min(1).optional().describe('channel id for passive notifications and runs started outside a channel'),
   secrets: z.array(z.string()).default([]).describe("names of the worker's environment variables whose values are redacted from everything stored or posted (they are not passed to steps: use clouds.<name>.env with fromEnv)"),
-  access: Access.default({ deployers: [], approvers: [], allowSelfApproval: false, approvalTtl: 3_600_000, limits: { queuedRunsPerUser: 5, lockChangesPerHour: 20 } }),
+  access: Access.default({ deployers: [], approvers: [], allowSelfApproval: false, requiredApprovals: 1, approvalTtl: 3_600_000, limits: { queuedRunsPerUser: 5, lockChangesPerHour: 20 } }),
   build: Pipeline.describe('`/apollo build <ref>`'),
   clouds: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,30}$/, 'expected a lower-case cloud name'), Cloud).default({}),
   deploy: z

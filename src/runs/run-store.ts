@@ -6,6 +6,9 @@ import type { Decision, DestroyRequest, Lane, Run, RunKind, RunMeta } from './ru
 /** How long a finished run's record is kept for cards, `/apollo status` and history. */
 const RUN_TTL_SECONDS = 30 * 24 * 3600;
 
+/** One field per approval of a deploy request: `approval:<user>` → when. */
+const APPROVAL_FIELD = 'approval:';
+
 export type LanePhase = 'run' | 'destroy';
 
 /** Each phase has its own cancel flag: a cancelled deploy can still be destroyed. */
@@ -61,6 +64,11 @@ export class RunStore {
       run.destroy = JSON.parse(hash.destroy) as DestroyRequest;
       run.destroyLanes = read(run.destroy.laneNames, 'destroy');
     }
+    const approvals = Object.entries(hash)
+      .filter(([field]) => field.startsWith(APPROVAL_FIELD))
+      .map(([field, at]) => ({ by: field.slice(APPROVAL_FIELD.length), at: Number(at) }))
+      .sort((a, b) => a.at - b.at);
+    if (approvals.length > 0) run.approvals = approvals;
     if (hash.keep) run.keepUntil = Number(hash.keep);
     if (hash.cancel) run.cancelledBy = hash.cancel;
     if (hash[cancelField('destroy')]) run.destroyCancelledBy = hash[cancelField('destroy')];
@@ -94,6 +102,11 @@ export class RunStore {
     const fields = lanes.flatMap((lane) => [laneField(lane.name, 'destroy'), JSON.stringify(lane)]);
     // One script: nobody ever sees a destroy without its lanes, even if this process dies between.
     return (await this.redis.eval(SCRIPTS.startOnce, 1, key, 'destroy', JSON.stringify(request), ...fields)) === 1;
+  }
+
+  /** Records one person's approval, once (HSETNX): false when they had approved already. */
+  async addApproval(runId: string, by: string, at: number): Promise<boolean> {
+    return (await this.redis.hsetnx(this.keys.run(runId), `${APPROVAL_FIELD}${by}`, String(at))) === 1;
   }
 
   /** Takes back a decision whose follow-up failed (the queue was down), so the next click can try again. */

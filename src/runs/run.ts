@@ -91,6 +91,8 @@ export interface Decision {
   state: 'approved' | 'rejected' | 'expired';
   by?: string;
   at: number;
+  /** Approved: everyone whose approval counted (the last of them is `by`), when more than one did. */
+  approvers?: string[];
 }
 
 export interface DestroyRequest {
@@ -103,6 +105,8 @@ export interface DestroyRequest {
 
 export interface Run extends RunMeta {
   lanes: Lane[];
+  /** Deploys: the approvals given so far, oldest first (each person once), until the decision. */
+  approvals?: { by: string; at: number }[];
   /** Deploys with a lifetime: when the automatic destroy runs (epoch ms), once the deploy finished. */
   keepUntil?: number;
   decision?: Decision;

@@ -1,3 +1,4 @@
+import type { ConfigInput } from '../../src/config/schema.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { deployLifetime, requestDeploy, resolveClouds, type RequestDeployDeps } from '../../src/actions/request-deploy.js';
 import { CloudsLockedError } from '../../src/actions/clouds-free.js';
@@ -28,7 +29,7 @@ function limits(answer: LimitReached | { reservation: string } = { reservation: 
 }
 
 function setup(
-  options: { access?: AccessInput; deploy?: boolean; blockers?: Parameters<typeof fakeLocks>[0]; limits?: ReturnType<typeof limits>; postFails?: Error; mirror?: ReturnType<typeof fakeMirror> } = {},
+  options: { access?: AccessInput; clouds?: ConfigInput['clouds']; destroy?: boolean; deploy?: boolean; blockers?: Parameters<typeof fakeLocks>[0]; limits?: ReturnType<typeof limits>; postFails?: Error; mirror?: ReturnType<typeof fakeMirror> } = {},
 ) {
   const runs = memoryRuns();
   const lim = options.limits ?? limits();
@@ -41,7 +42,8 @@ function setup(
   const deps: RequestDeployDeps = {
     config: testConfig({
       access: options.access ?? { deployers: [DEPLOYER], approvers: ['U0APPROVER'], approvalTtl: '20m' },
-      clouds: { aws: {}, gcp: {}, azure: {} },
+      clouds: options.clouds ?? { aws: {}, gcp: {}, azure: {} },
+      ...(options.destroy ? { destroy: { steps: [{ name: 'destroy', run: 'terraform destroy' }] } } : {}),
       ...(options.deploy === false
         ? {}
         : {
@@ -258,5 +260,28 @@ describe('deployLifetime', () => {
     expect(() => deployLifetime(config({}, false), { ephemeral: true })).toThrow(/needs a destroy pipeline/);
     expect(() => deployLifetime(config({ maxKeep: '1d' }), { keepMs: 2 * 86_400_000 })).toThrow(/at most 1 days|at most 24h/);
     expect(() => deployLifetime(config(), { keepMs: 1000 })).toThrow(/at least 5s/);
+  });
+
+  describe('per-cloud policy', () => {
+    it('a cloud with channels takes requests only there, naming them; nothing is recorded or reserved', async () => {
+      const s = setup({ clouds: { aws: { channels: ['C0PROD'] }, gcp: {} } });
+      const error = await refusal(requestDeploy(s.deps, { clouds: ['aws', 'gcp'], ref: 'main', requestedBy: DEPLOYER, channel: CHANNEL }));
+      expect(error.code).toBe(ErrorCode.NotAllowed);
+      expect(error.message).toBe('Deploys to `aws` may not be requested in this channel.');
+      expect(error.details).toEqual(['`aws`: <#C0PROD> (`clouds.aws.channels`).']);
+      expect(s.runs.stored.size).toBe(0);
+      expect(s.limits.admitted).toEqual([]);
+      expect(await requestDeploy(s.deps, { clouds: ['aws'], ref: 'main', requestedBy: DEPLOYER, channel: 'C0PROD' })).toEqual({ runId: 'd1' });
+    });
+
+    it('an ephemeralOnly cloud refuses a deploy that would stay, and takes an ephemeral one', async () => {
+      const s = setup({ clouds: { aws: { ephemeralOnly: true }, gcp: {} }, destroy: true });
+      const kept = await refusal(requestDeploy(s.deps, { clouds: ['all'], ref: 'main', requestedBy: DEPLOYER, channel: CHANNEL, keepMs: 3_600_000 }));
+      expect(kept.message).toBe('`aws` takes only ephemeral deploys: add `--ephemeral`.');
+      await refusal(requestDeploy(s.deps, { clouds: ['aws'], ref: 'main', requestedBy: DEPLOYER, channel: CHANNEL }));
+      expect(s.runs.stored.size).toBe(0);
+      expect(await requestDeploy(s.deps, { clouds: ['aws'], ref: 'main', requestedBy: DEPLOYER, channel: CHANNEL, ephemeral: true })).toEqual({ runId: 'd1' });
+      expect(s.runs.stored.get('d1')?.ephemeral).toBe(true);
+    });
   });
 });

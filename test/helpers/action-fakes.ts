@@ -114,7 +114,7 @@ export function fakeLocks(blockers: Record<string, { kind: 'run' | 'sticky'; hol
   };
 }
 
-type RunsPort = Pick<RunStore, 'get' | 'decide' | 'undoDecision' | 'startDestroy' | 'undoDestroy' | 'markCancelled' | 'saveLane' | 'nextId' | 'create' | 'delete' | 'setKeepUntil' | 'clearKeep'>;
+type RunsPort = Pick<RunStore, 'get' | 'addApproval' | 'decide' | 'undoDecision' | 'startDestroy' | 'undoDestroy' | 'markCancelled' | 'saveLane' | 'nextId' | 'create' | 'delete' | 'setKeepUntil' | 'clearKeep'>;
 
 export interface MemoryRuns extends RunsPort {
   /** The stored runs, by id; tests may change them to set up a race. */
@@ -152,6 +152,13 @@ export function memoryRuns(...runs: Run[]): MemoryRuns {
       if (run.decision) return { won: false, decision: run.decision };
       run.decision = decision;
       return { won: true, decision };
+    },
+    async addApproval(runId, by, at) {
+      record('addApproval', [runId, by, at]);
+      const run = must(runId);
+      if (run.approvals?.some((a) => a.by === by)) return false;
+      run.approvals = [...(run.approvals ?? []), { by, at }];
+      return true;
     },
     async undoDecision(runId) {
       record('undoDecision', [runId]);

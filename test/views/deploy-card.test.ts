@@ -68,3 +68,29 @@ describe('deploy card: lanes that could not run', () => {
     expect(laneProblem(newLane('aws', ['apply']))).toBeUndefined();
   });
 });
+
+describe('deploy card: approvals from more than one person', () => {
+  const contextText = (blocks: KnownBlock[]) => blocks.map((b) => (b.type === 'context' ? b.elements.map((e) => ('text' in e ? e.text : '')).join(' ') : '')).join('\n');
+
+  it('a request shows who has approved so far and what each cloud needs, within the limits', () => {
+    const pending = deploy([newLane('aws', ['apply']), newLane('gcp', ['apply'])], { approvalExpiresAt: T0 + 3_600_000, approvals: [{ by: 'U0BOB', at: T0 }] });
+    delete pending.decision;
+    const card = renderDeployCard(pending, { requiredApprovals: { aws: 2, gcp: 1 } });
+    const all = contextText(card.blocks);
+    expect(all).toContain('👥 approved so far by <@U0BOB>');
+    expect(all).toContain('*aws* needs 2 approvals from different people, not the requester');
+    expect(all).not.toContain('*gcp* needs');
+    expect(limitViolations(card.blocks)).toEqual([]);
+  });
+
+  it('nothing is said while one approval is enough and none was given', () => {
+    const pending = deploy([newLane('aws', ['apply'])], { approvalExpiresAt: T0 + 3_600_000 });
+    delete pending.decision;
+    expect(contextText(renderDeployCard(pending, { requiredApprovals: { aws: 1 } }).blocks)).not.toContain('approved so far');
+  });
+
+  it('the stamp names every approver whose approval counted', () => {
+    const card = renderDeployCard(deploy([newLane('aws', ['apply'])], { decision: { state: 'approved', by: 'U0CAROL', at: T0, approvers: ['U0BOB', 'U0CAROL'] } }));
+    expect(contextText(card.blocks)).toContain('✅ Approved by <@U0BOB>, <@U0CAROL> at 09:12 UTC');
+  });
+});
