@@ -19,6 +19,7 @@ export const ErrorCode = {
   CloudUnknown: 'apollo_cloud_unknown',
   CloudLocked: 'apollo_cloud_locked',
   RequestExpired: 'apollo_request_expired',
+  BuildRequired: 'apollo_build_required',
   RunUnknown: 'apollo_run_unknown',
   PayloadInvalid: 'apollo_payload_invalid',
   SignatureInvalid: 'apollo_signature_invalid',

@@ -23,6 +23,7 @@ import { RunStore } from './runs/run-store.js';
 import { CloudState } from './runs/cloud-state.js';
 import { ApprovalRequests } from './runs/approval-requests.js';
 import { Once } from './runs/once.js';
+import { GreenBuilds } from './runs/green-builds.js';
 import { CardNotifier, type CardNotifierOptions } from './slack/card-notifier.js';
 import { SlackPoster } from './slack/slack-poster.js';
 
@@ -55,6 +56,8 @@ export interface Services {
   cloudState: CloudState;
   /** Deploys' open approval requests (their expiry). */
   approvals: ApprovalRequests;
+  /** Commits that passed a build or CI (the deploy gate). */
+  greenBuilds: GreenBuilds;
   /** Things done once per run (failures in the thread, verdict in the team channel). */
   once: Once;
   mirror: GitMirror;
@@ -133,6 +136,7 @@ export function createServices(
     cloudState: new CloudState(redis, keys),
     approvals: new ApprovalRequests(redis, keys),
     once: new Once(redis, keys),
+    greenBuilds: new GreenBuilds(redis, keys),
     mirror: shared.mirror ?? new GitMirror(config.repository, resolve(settings.stateDir)),
     slack,
     notifier,

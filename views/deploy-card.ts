@@ -191,6 +191,7 @@ export function renderDeployCard(run: Run, options: DeployCardOptions = {}): Mes
   );
   const where = branchesNote(run.branches);
   if (where) blocks.push(context([where]));
+  if (run.forced) blocks.push(context([`⚠️ forced by ${mention(run.requestedBy)} with \`--force\`: no passed build of this commit (\`deploy.requireGreenBuild\`)`]));
   const source = pipelineSourceNote(run);
   if (source) blocks.push(context([source]));
   const suites = run.pipeline ? (run.pipeline.deploy?.tests ?? []).map((t) => t.name) : options.testSuites;

@@ -8,6 +8,7 @@ const VERB: Record<AuditEntry['action'], string> = {
   'deploy.requested': 'asked to deploy',
   'deploy.approved': 'approved deploy',
   'deploy.approval-counted': 'gave one approval to deploy',
+  'deploy.forced': 'forced past the green-build gate',
   'deploy.rejected': 'rejected deploy',
   'deploy.expired': 'saw expire deploy request',
   'destroy.requested': 'destroyed',

@@ -177,6 +177,11 @@ export function unlockAnswer(outcome: UnlockOutcome): Answer {
   }
 }
 
+/** The gate's **Build it now**: the build's card says the rest. */
+export function buildNowAnswer(started: BuildStart): Answer {
+  return ok(buildStartText(started) ?? `Build \`${started.runId}\` of \`${shortSha(started.sha)}\` started; ask for the deploy again once it passed.`);
+}
+
 /** What `/apollo build` says besides the card: nothing, unless it was a duplicate or the card failed. */
 export function buildStartText(started: BuildStart): string | undefined {
   if (started.status === 'duplicate') {

@@ -16,9 +16,11 @@ import type { GitMirror } from '../git/mirror.js';
 import type { AuditTrail, Cards } from './ports.js';
 import type { ExpiryQueue } from '../queue/expiry-queue.js';
 import { cloudPolicy } from '../access/cloud-policy.js';
+import { assertMayForce, checkGate, type DeployGateDeps } from './deploy-gate.js';
 
 /** What asking for a deploy touches. */
 export interface RequestDeployDeps extends RecordRunDeps, AuditTrail {
+  greenBuilds: DeployGateDeps['greenBuilds'];
   config: Pick<Config, 'access' | 'clouds' | 'deploy' | 'destroy' | 'build' | 'pipeline'>;
   mirror: RecordRunDeps['mirror'] & Pick<GitMirror, 'readFile'>;
   access: Pick<Access, 'allows'>;
@@ -41,6 +43,8 @@ export interface DeployRequest {
   ephemeral?: boolean;
   /** `--keep`; undefined: `deploy.keep`. */
   keepMs?: number;
+  /** `--force`: past `deploy.requireGreenBuild` (approvers only; audited, shown on the card). */
+  force?: boolean;
 }
 
 /**
@@ -120,11 +124,13 @@ export async function requestDeploy(deps: RequestDeployDeps, request: DeployRequ
   const clouds = resolveClouds(config, request.clouds);
   assertCloudPolicies(config, clouds, request);
   await assertCloudsFree(deps, clouds, request.requestedBy);
+  if (request.force) await assertMayForce(deps, clouds, request.requestedBy);
   // The server's suites are known now: a typo costs no run slot (a repository's are checked below).
   if (config.pipeline.fromRepo === undefined && config.deploy) checkSuites(config.deploy.tests.map((t) => t.name), request.tests);
   const admitted = await deps.limits.admitRun(request.requestedBy);
   if ('kind' in admitted) throw new LimitReachedError(admitted);
   const lifetime = deployLifetime(config, request);
+  let forced = false;
   const ttl = config.access.approvalTtl;
   const approvalExpiresAt = Date.now() + ttl;
   let recorded: { runId: string; sha: string };
@@ -143,7 +149,9 @@ export async function requestDeploy(deps: RequestDeployDeps, request: DeployRequ
         checkSuites(steps.deploy.tests.map((t) => t.name), request.tests);
         if ((lifetime.ephemeral || lifetime.keepMs !== undefined) && !steps.destroy?.length) throw new ApolloError(ErrorCode.UsageInvalid, `${lifetime.ephemeral ? 'An ephemeral deploy' : 'A deploy with a lifetime'} needs a destroy pipeline, and this commit has none.`);
         const lane = deployLaneSteps(steps, lifetime.ephemeral === true);
-        return { lanes: clouds.map((cloud) => newLane(cloud, lane.steps.map((s) => s.name), lane.roles)), ...(pipeline ? { pipeline } : {}) };
+        // The gate, now that the commit is known: a commit nobody built green is refused (or forced).
+        forced = (await checkGate(deps, sha, request.ref, request.force === true)).forced;
+        return { lanes: clouds.map((cloud) => newLane(cloud, lane.steps.map((s) => s.name), lane.roles)), ...(pipeline ? { pipeline } : {}), ...(forced ? { extra: { forced: true } } : {}) };
       },
       extra: { approvalExpiresAt, ...(request.tests ? { tests: request.tests } : {}), ...lifetime },
       ...(config.access.protectedBranches ? { protectedBranches: config.access.protectedBranches } : {}),
@@ -159,6 +167,7 @@ export async function requestDeploy(deps: RequestDeployDeps, request: DeployRequ
   // a queue hiccup here costs the card its timely update, never the request.
   await deps.expiry.scheduleApprovalExpiry(runId, approvalExpiresAt).catch((err: unknown) => deps.logger.warn({ err, runId }, 'could not schedule the approval expiry'));
   await audit(deps, { action: 'deploy.requested', by: request.requestedBy, runId, commit: sha, clouds });
+  if (forced) await audit(deps, { action: 'deploy.forced', by: request.requestedBy, runId, commit: sha, clouds, reason: 'no passed build of this commit (deploy.requireGreenBuild)' });
   try {
     await notifier.post(runId, request.channel);
   } catch (err) {

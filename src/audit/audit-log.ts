@@ -6,6 +6,7 @@ export type AuditAction =
   | 'deploy.requested'
   | 'deploy.approved'
   | 'deploy.approval-counted'
+  | 'deploy.forced'
   | 'deploy.rejected'
   | 'deploy.expired'
   | 'destroy.requested'

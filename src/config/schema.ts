@@ -150,6 +150,7 @@ export const ConfigSchema = z.strictObject({
     .strictObject({
       steps: z.array(Step).min(1),
       tests: z.array(Step).default([]).describe('run after the deploy steps; each may carry a report'),
+      requireGreenBuild: z.boolean().default(false).describe('refuse a deploy of a commit without a passed `/apollo build` or a passed CI notification for it (`--force` lets an approver of every cloud past, audited and shown on the card)'),
       ephemeral: z.boolean().default(false).describe('every deploy tears itself down: each cloud runs `destroy.steps` after its deploy and tests, whatever happened (`--ephemeral` asks for it per deploy)'),
       keep: Duration.optional().describe('every deploy is destroyed automatically this long after it finishes, e.g. 4h (`--keep 4h` per deploy); without it, deploys stay until someone clicks Destroy'),
       maxKeep: Duration.default(7 * 86_400_000).describe('the longest `--keep` (and Extend) anyone may ask for (default 7d)'),

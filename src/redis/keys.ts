@@ -77,6 +77,10 @@ export class Keys {
   slackRequestSeen(signatureDigest: string): string {
     return `${this.prefix}:slack-seen:${signatureDigest}`;
   }
+  /** A commit that passed a build or CI (`deploy.requireGreenBuild`), by its SHA or the prefix CI gave. */
+  greenCommit(sha: string): string {
+    return `${this.prefix}:green:${sha.toLowerCase()}`;
+  }
   /** The audit stream (`/apollo history`). */
   audit(): string {
     return `${this.prefix}:audit`;

@@ -77,6 +77,11 @@ export interface RunMeta {
   ephemeral?: boolean;
   /** The steps read from the repository (`pipeline.fromRepo`) when the run was requested; else the server's. */
   pipeline?: PipelineSteps;
+  /**
+   * Deploys: the requester forced a commit without a green build past `deploy.requireGreenBuild`
+   * (`--force`, approvers only): the card says so.
+   */
+  forced?: boolean;
   /** Deploys: kept this long after the deploy finishes (`--keep`), then destroyed automatically. */
   keepMs?: number;
   /**

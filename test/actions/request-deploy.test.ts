@@ -2,9 +2,10 @@ import type { ConfigInput } from '../../src/config/schema.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { deployLifetime, requestDeploy, resolveClouds, type RequestDeployDeps } from '../../src/actions/request-deploy.js';
 import { CloudsLockedError } from '../../src/actions/clouds-free.js';
+import { BuildRequiredError } from '../../src/actions/deploy-gate.js';
 import { LimitReachedError, type LimitReached } from '../../src/access/user-limits.js';
 import { ApolloError, ErrorCode } from '../../src/errors.js';
-import { type AccessInput, CHANNEL, fakeAccess, fakeCards, fakeLocks, fakeLogger, fakeExpiry, fakeMirror, memoryAudit, memoryRuns, SHA, T0, testConfig } from '../helpers/action-fakes.js';
+import { type AccessInput, CHANNEL, fakeAccess, fakeCards, fakeLocks, fakeLogger, fakeExpiry, fakeGreenBuilds, fakeMirror, memoryAudit, memoryRuns, SHA, T0, testConfig } from '../helpers/action-fakes.js';
 
 const DEPLOYER = 'U0DEPLOYER';
 const TTL = 20 * 60_000;
@@ -29,7 +30,7 @@ function limits(answer: LimitReached | { reservation: string } = { reservation: 
 }
 
 function setup(
-  options: { access?: AccessInput; clouds?: ConfigInput['clouds']; destroy?: boolean; deploy?: boolean; blockers?: Parameters<typeof fakeLocks>[0]; limits?: ReturnType<typeof limits>; postFails?: Error; mirror?: ReturnType<typeof fakeMirror> } = {},
+  options: { access?: AccessInput; clouds?: ConfigInput['clouds']; destroy?: boolean; requireGreenBuild?: boolean; green?: ReturnType<typeof fakeGreenBuilds>; deploy?: boolean; blockers?: Parameters<typeof fakeLocks>[0]; limits?: ReturnType<typeof limits>; postFails?: Error; mirror?: ReturnType<typeof fakeMirror> } = {},
 ) {
   const runs = memoryRuns();
   const lim = options.limits ?? limits();
@@ -49,6 +50,7 @@ function setup(
         : {
             deploy: {
               steps: [{ name: 'apply', run: 'terraform apply' }],
+              ...(options.requireGreenBuild ? { requireGreenBuild: true } : {}),
               tests: [
                 { name: 'serverspec', run: 'rspec' },
                 { name: 'bench', run: 'docker-bench' },
@@ -67,6 +69,7 @@ function setup(
     runs,
     mirror: options.mirror ?? fakeMirror(),
     expiry,
+    greenBuilds: options.green ?? fakeGreenBuilds(),
     notifier,
     audit,
     logger,
@@ -282,6 +285,39 @@ describe('deployLifetime', () => {
       expect(s.runs.stored.size).toBe(0);
       expect(await requestDeploy(s.deps, { clouds: ['aws'], ref: 'main', requestedBy: DEPLOYER, channel: CHANNEL, ephemeral: true })).toEqual({ runId: 'd1' });
       expect(s.runs.stored.get('d1')?.ephemeral).toBe(true);
+    });
+  });
+
+  describe('the green-build gate (deploy.requireGreenBuild)', () => {
+    it('refuses a commit nobody built green, naming the commit; nothing is recorded and the slot is given back', async () => {
+      const s = setup({ requireGreenBuild: true });
+      const error = await refusal(requestDeploy(s.deps, { clouds: ['aws'], ref: 'main', requestedBy: DEPLOYER, channel: CHANNEL }));
+      expect(error).toBeInstanceOf(BuildRequiredError);
+      expect(error).toMatchObject({ code: ErrorCode.BuildRequired, sha: SHA, ref: 'main' });
+      expect(s.runs.stored.size).toBe(0);
+      expect(s.limits.released).toEqual([{ user: DEPLOYER, reservation: 'reserved:r1' }]);
+    });
+
+    it('lets a green commit through, unmarked', async () => {
+      const s = setup({ requireGreenBuild: true, green: fakeGreenBuilds([SHA]) });
+      expect(await requestDeploy(s.deps, { clouds: ['aws'], ref: 'main', requestedBy: DEPLOYER, channel: CHANNEL })).toEqual({ runId: 'd1' });
+      expect(s.runs.stored.get('d1')?.forced).toBeUndefined();
+    });
+
+    it('--force by someone who approves no deploys is refused before anything is reserved', async () => {
+      const s = setup({ requireGreenBuild: true });
+      const error = await refusal(requestDeploy(s.deps, { clouds: ['aws'], ref: 'main', requestedBy: DEPLOYER, channel: CHANNEL, force: true }));
+      expect(error.code).toBe(ErrorCode.NotAllowed);
+      expect(error.message).toContain('Only approvers may use `--force`');
+      expect(s.limits.admitted).toEqual([]);
+      expect(s.runs.stored.size).toBe(0);
+    });
+
+    it('--force by an approver of every cloud records the deploy marked forced, and audits it', async () => {
+      const s = setup({ requireGreenBuild: true, access: { deployers: [DEPLOYER], approvers: [DEPLOYER] } });
+      expect(await requestDeploy(s.deps, { clouds: ['aws'], ref: 'main', requestedBy: DEPLOYER, channel: CHANNEL, force: true })).toEqual({ runId: 'd1' });
+      expect(s.runs.stored.get('d1')?.forced).toBe(true);
+      expect(s.audit.entries.map((e) => e.action)).toEqual(['deploy.requested', 'deploy.forced']);
     });
   });
 });

@@ -7,6 +7,7 @@ import type { LanePhase, RunStore } from '../../src/runs/run-store.js';
 import type { Decision, DestroyRequest, Lane, Run, RunKind, RunMeta } from '../../src/runs/run.js';
 import type { Cards } from '../../src/actions/ports.js';
 import type { ExpiryQueue } from '../../src/queue/expiry-queue.js';
+import type { GreenBuilds, GreenSource } from '../../src/runs/green-builds.js';
 
 /**
  * In-memory stand-ins for the narrow ports actions declare. Each records what it was asked, so a
@@ -249,6 +250,20 @@ export function runningLane(name: string, at = T0): Lane {
 
 /** The `access:` section as apollo.yml spells it. */
 export type AccessInput = NonNullable<ConfigInput['access']>;
+
+/** Green commits from a list; records what was made green. */
+export function fakeGreenBuilds(green: string[] = []): Pick<GreenBuilds, 'green' | 'record'> & { recorded: Array<{ sha: string; source: GreenSource }> } {
+  const recorded: Array<{ sha: string; source: GreenSource }> = [];
+  return {
+    recorded,
+    async green(sha) {
+      return green.includes(sha) || recorded.some((r) => r.sha === sha) ? { kind: 'build', runId: 'b1' } : undefined;
+    },
+    async record(sha, source) {
+      recorded.push({ sha, source });
+    },
+  };
+}
 
 /** The deploys' timers, recorded instead of queued; `fails` makes every schedule throw. */
 export function fakeExpiry(options: { fails?: Error } = {}): Pick<ExpiryQueue, 'schedule' | 'scheduleApprovalExpiry'> & {

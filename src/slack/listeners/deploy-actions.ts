@@ -5,8 +5,9 @@ import { destroyDeploy, type DestroyDeployDeps } from '../../actions/destroy-dep
 import { redeploy, type RedeployDeps } from '../../actions/redeploy.js';
 import { uploadLog, type UploadLogDeps } from '../../actions/upload-log.js';
 import { cancelRun, type CancelRunDeps } from '../../actions/cancel-run.js';
-import { UNKNOWN_BUTTON, answerText, cancelAnswer, decisionAnswer, destroyAnswer, extendAnswer, redeployAnswer, uploadLogAnswer, type Answer } from '../../../views/outcomes.js';
+import { UNKNOWN_BUTTON, answerText, cancelAnswer, decisionAnswer, destroyAnswer, extendAnswer, redeployAnswer, uploadLogAnswer, buildNowAnswer, type Answer } from '../../../views/outcomes.js';
 import { extendKeep, type ExtendKeepDeps } from '../../actions/extend-keep.js';
+import { requestBuild, type RequestBuildDeps } from '../../actions/request-build.js';
 import type { RequesterPolicy } from '../../access/requester-policy.js';
 import type { Redactor } from '../../redaction/redactor.js';
 import type { Logger } from '../../logger.js';
@@ -17,6 +18,7 @@ import { ACTION } from '../../../views/actions.js';
 import { actionRequester } from '../../access/requester-policy.js';
 import { refusalText } from '../../../views/refusal.js';
 
+const FullSha = z.string().regex(/^[0-9a-f]{40}$/, 'expected a full commit SHA');
 const RunId = z.string().regex(/^[bd]\d{1,12}$/, 'expected a run id');
 
 /** The fields of a block_actions payload the handlers use, checked before anything acts on them. */
@@ -62,7 +64,8 @@ export type DeployActionsDeps = DecideDeployDeps &
   CancelRunDeps &
   UploadLogDeps &
   RedeployDeps &
-  ExtendKeepDeps & { requesters: Pick<RequesterPolicy, 'checkActor'>; redactor: Pick<Redactor, 'redact'>; logger: Logger };
+  ExtendKeepDeps &
+  RequestBuildDeps & { requesters: Pick<RequesterPolicy, 'checkActor'>; redactor: Pick<Redactor, 'redact'>; logger: Logger };
 
 async function answer(deps: DeployActionsDeps, respond: RespondFn, outcome: Answer): Promise<void> {
   const text = answerText(outcome);
@@ -106,6 +109,7 @@ export function registerDeployActions(app: App, services: DeployActionsDeps): vo
     return uploadLogAnswer(await uploadLog(services, runId, lane, phase, user, channel));
   });
   handle(ACTION.redeploy, async ({ user, value, channel }) => redeployAnswer(await redeploy(services, parseValue(RunId, value), user, channel)));
+  handle(ACTION.buildNow, async ({ user, value, channel }) => buildNowAnswer(await requestBuild(services, { ref: parseValue(FullSha, value), requestedBy: user, channel })));
   handle(ACTION.extend, async ({ user, value, channel }) => extendAnswer(await extendKeep(services, parseValue(RunId, value), user, channel)));
 
   // Anything else (an old card's button, a forged action id) gets an answer instead of a timeout.
