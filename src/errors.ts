@@ -11,6 +11,7 @@ export const ErrorCode = {
   RefInvalid: 'apollo_ref_invalid',
   RefUnknown: 'apollo_ref_unknown',
   RefNotReviewed: 'apollo_ref_not_reviewed',
+  RefMoved: 'apollo_ref_moved',
   GitFailed: 'apollo_git_failed',
   QueueUnavailable: 'apollo_queue_unavailable',
   RedisUnavailable: 'apollo_redis_unavailable',

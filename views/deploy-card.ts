@@ -6,7 +6,8 @@ import { STATUS_ICON, STATUS_WORD } from './icons.js';
 import { button, capBlocks, clamp, codeBlock, context, escapeMrkdwn, header, inlineCode, LIMITS, linesToSections, section, type Message } from './limits.js';
 import { mention } from './mention.js';
 import { lockMessage } from './lock-message.js';
-import { summaryLine } from './summary-line.js';
+import { planCounts, summaryLine } from './summary-line.js';
+import type { PlanDetails, PlannedResource } from '../src/reports/terraform-plan.js';
 import { ACTION, confirmDialog } from './actions.js';
 
 export { ACTION };
@@ -137,6 +138,43 @@ export function pipelineSourceNote(run: Run): string | undefined {
   return clamp(parts.join(' · '), 1000);
 }
 
+/** How many resources a plan row names; the rest are counted (the full plan is behind Plan logs). */
+export const MAX_PLAN_RESOURCES_SHOWN = 8;
+const PLAN_SIGN: Record<PlannedResource['action'], string> = { create: '+', update: '~', delete: '−', replace: '−/+' };
+
+function planOf(lane: Lane): PlanDetails | undefined {
+  for (const step of lane.steps) if (step.status === 'passed' && step.summary?.details?.format === 'terraform-plan') return step.summary.details;
+  return undefined;
+}
+
+/**
+ * One cloud's plan on the approval card: `📋 aws: +3 ~1 −0`, the resources by name (capped), and
+ * what it destroys or replaces, highlighted. A plan still running or failed says so.
+ */
+export function planRow(lane: Lane): string {
+  const name = `*${escapeMrkdwn(lane.name)}*`;
+  const status = laneStatus(lane);
+  if (lane.finishedAt === undefined && lane.error === undefined) {
+    const step = lane.steps.find((s) => s.status === 'running');
+    return `⏳ ${name}: planning${step ? ` — ${escapeMrkdwn(step.name)}` : ''}`;
+  }
+  const plan = planOf(lane);
+  if (status !== 'passed' || !plan) {
+    const failed = lane.steps.find((s) => s.status === 'failed' || s.status === 'interrupted' || s.status === 'cancelled');
+    const why = laneProblem(lane) ?? (failed ? `${escapeMrkdwn(failed.name)}${failed.reason ? ` (${escapeMrkdwn(failed.reason)})` : ''}` : 'no step reported a plan');
+    return `❌ ${name}: plan failed — ${why}`;
+  }
+  const lines = [`📋 ${name}: \`${planCounts(plan)}\`${plan.resourceCount === 0 ? ' — no changes' : ''}`];
+  const shown = plan.resources.slice(0, MAX_PLAN_RESOURCES_SHOWN).map((r) => `${PLAN_SIGN[r.action]} ${inlineCode(clamp(r.address, 80))}`);
+  if (shown.length > 0) lines.push(`      ${shown.join('  ')}${plan.resourceCount > shown.length ? `  +${plan.resourceCount - shown.length} more` : ''}`);
+  const destroys = plan.resources.filter((r) => r.action === 'delete' || r.action === 'replace');
+  if (destroys.length > 0 || plan.destroy > 0) {
+    const named = destroys.slice(0, MAX_PLAN_RESOURCES_SHOWN).map((r) => `${inlineCode(clamp(r.address, 80))}${r.action === 'replace' ? ' (replaced)' : ''}`);
+    lines.push(`      ⚠️ *destroys ${plan.destroy}*${named.length ? `: ${named.join(', ')}` : ''}${destroys.length > named.length ? ` +${destroys.length - named.length} more` : ''}`);
+  }
+  return lines.join('\n');
+}
+
 /** How many branch and tag names the card lists; the rest are counted. */
 export const MAX_BRANCHES_SHOWN = 5;
 const MAX_BRANCH_NAME = 60;
@@ -199,14 +237,18 @@ export function renderDeployCard(run: Run, options: DeployCardOptions = {}): Mes
 
   if (!decision) {
     const expires = run.approvalExpiresAt ? `expires at ${hhmm(run.approvalExpiresAt)}` : '';
-    blocks.push(context([['Waiting for an approver', expires, note].filter(Boolean).join(' · ')]));
+    const plans = run.planLanes ?? [];
+    const planning = plans.some((l) => l.finishedAt === undefined && l.error === undefined);
+    const planFailed = plans.filter((l) => (l.finishedAt !== undefined || l.error !== undefined) && (laneStatus(l) !== 'passed' || planOf(l) === undefined));
+    if (plans.length > 0) blocks.push(...linesToSections(plans.map(planRow)));
+    const waiting = planning ? '⏳ Planning: Approve comes once every cloud has its plan' : planFailed.length > 0 ? '❌ A plan failed: there is nothing to approve (Reject, fix it, ask again)' : 'Waiting for an approver';
+    blocks.push(context([[waiting, expires, note].filter(Boolean).join(' · ')]));
     const approvals = approvalsNote(run, options.requiredApprovals);
     if (approvals) blocks.push(context([approvals]));
-    blocks.push({
-      type: 'actions',
-      block_id: `approval:${run.id}`,
-      elements: [button('Approve', ACTION.approve, run.id, 'primary'), button('Reject', ACTION.reject, run.id, 'danger')],
-    });
+    const approvable = !planning && planFailed.length === 0;
+    const elements = [...(approvable ? [button('Approve', ACTION.approve, run.id, 'primary')] : []), button('Reject', ACTION.reject, run.id, 'danger')];
+    for (const lane of plans.filter((l) => l.startedAt !== undefined && (l.finishedAt !== undefined || l.error !== undefined)).slice(0, 10)) elements.push(button(`Plan logs: ${lane.name}`, ACTION.logs, `${run.id}|${lane.name}|plan`));
+    blocks.push({ type: 'actions', block_id: `approval:${run.id}`, elements });
     return { text: clamp(`Deploy request ${run.id}: ${shortSha(run.sha)} to ${clouds}, waiting for approval`, LIMITS.fallbackText), blocks: capBlocks(blocks) };
   }
 
@@ -217,7 +259,8 @@ export function renderDeployCard(run: Run, options: DeployCardOptions = {}): Mes
   }
 
   const approvedBy = decision.approvers?.length ? decision.approvers.slice(0, 10).map(mention).join(', ') : mention(decision.by ?? 'unknown');
-  blocks.push(context([[`✅ Approved by ${approvedBy} at ${hhmm(decision.at)}`, note].filter(Boolean).join(' · ')]));
+  const boundTo = decision.planDigests ? `📋 plans ${Object.entries(decision.planDigests).map(([c, d]) => `${escapeMrkdwn(c)} \`${d.slice(0, 8)}\``).join(', ')}` : '';
+  blocks.push(context([[`✅ Approved by ${approvedBy} at ${hhmm(decision.at)}`, boundTo, note].filter(Boolean).join(' · ')]));
   blocks.push(...linesToSections(run.lanes.map((l) => cloudRow(l, now))));
   const started = runStartedAt(run);
   const finished = runFinishedAt(run);

@@ -56,6 +56,10 @@ export function decisionAnswer(outcome: DecisionOutcome): Answer {
       return no(`This request expired at ${hhmm(outcome.at)}; ask again with \`/apollo deploy\`.`);
     case 'not-approver':
       return no("Only approvers of these clouds (`clouds.<name>.approvers`, default `access.approvers`) can approve or reject this deploy.");
+    case 'plan-pending':
+      return no('The plans are still running; Approve works once every cloud has its plan on the card.');
+    case 'plan-failed':
+      return no(`The plan failed for ${outcome.clouds.map((c) => `*${escapeMrkdwn(c)}*`).join(', ')}: there is nothing to approve. Fix it and ask again with \`/apollo deploy\`.`);
     case 'self-approval':
       return no('You cannot approve your own deploy (and never where it needs more than one approval); ask another approver.');
     case 'cannot-start':

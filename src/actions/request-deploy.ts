@@ -15,12 +15,18 @@ import { pipelineForCommit } from '../pipeline/repo-pipeline.js';
 import type { GitMirror } from '../git/mirror.js';
 import type { AuditTrail, Cards } from './ports.js';
 import type { ExpiryQueue } from '../queue/expiry-queue.js';
+import type { RunStore } from '../runs/run-store.js';
+import type { DeployFlow } from '../queue/deploy-flow.js';
+import { failLane } from '../runs/lane.js';
 import { cloudPolicy } from '../access/cloud-policy.js';
 import { assertMayForce, checkGate, type DeployGateDeps } from './deploy-gate.js';
 
 /** What asking for a deploy touches. */
 export interface RequestDeployDeps extends RecordRunDeps, AuditTrail {
   greenBuilds: DeployGateDeps['greenBuilds'];
+  runs: RecordRunDeps['runs'] & Pick<RunStore, 'saveLane'>;
+  /** Queues the plans (`deploy.plan`) of a request, one job per cloud. */
+  deployFlow: Pick<DeployFlow, 'add'>;
   config: Pick<Config, 'access' | 'clouds' | 'deploy' | 'destroy' | 'build' | 'pipeline'>;
   mirror: RecordRunDeps['mirror'] & Pick<GitMirror, 'readFile'>;
   access: Pick<Access, 'allows'>;
@@ -95,6 +101,17 @@ export function assertCloudPolicies(config: Pick<Config, 'access' | 'clouds' | '
   }
 }
 
+/** The plan lanes of a new request, queued; a queue that is down fails them on the card (no approval then). */
+async function startPlans(deps: Pick<RequestDeployDeps, 'runs' | 'deployFlow' | 'logger'>, runId: string, clouds: string[], stepNames: string[]): Promise<void> {
+  for (const cloud of clouds) await deps.runs.saveLane(runId, newLane(cloud, stepNames, stepNames.map(() => 'plan')), 'plan');
+  try {
+    await deps.deployFlow.add(runId, 'plan', clouds);
+  } catch (err) {
+    deps.logger.warn({ err, runId }, 'could not queue the plans');
+    for (const cloud of clouds) await deps.runs.saveLane(runId, failLane(newLane(cloud, stepNames, stepNames.map(() => 'plan')), 'the plan could not be queued (the queue is unavailable); ask again', Date.now()), 'plan');
+  }
+}
+
 /** Shorter lifetimes would be gone before anyone could read the reminder. */
 export const MIN_KEEP_MS = 5_000;
 
@@ -134,6 +151,7 @@ export async function requestDeploy(deps: RequestDeployDeps, request: DeployRequ
   const ttl = config.access.approvalTtl;
   const approvalExpiresAt = Date.now() + ttl;
   let recorded: { runId: string; sha: string };
+  let planSteps: string[] = [];
   try {
     recorded = await recordRun(deps, {
       kind: 'deploy',
@@ -149,6 +167,7 @@ export async function requestDeploy(deps: RequestDeployDeps, request: DeployRequ
         checkSuites(steps.deploy.tests.map((t) => t.name), request.tests);
         if ((lifetime.ephemeral || lifetime.keepMs !== undefined) && !steps.destroy?.length) throw new ApolloError(ErrorCode.UsageInvalid, `${lifetime.ephemeral ? 'An ephemeral deploy' : 'A deploy with a lifetime'} needs a destroy pipeline, and this commit has none.`);
         const lane = deployLaneSteps(steps, lifetime.ephemeral === true);
+        planSteps = (steps.deploy.plan ?? []).map((s) => s.name);
         // The gate, now that the commit is known: a commit nobody built green is refused (or forced).
         forced = (await checkGate(deps, sha, request.ref, request.force === true)).forced;
         return { lanes: clouds.map((cloud) => newLane(cloud, lane.steps.map((s) => s.name), lane.roles)), ...(pipeline ? { pipeline } : {}), ...(forced ? { extra: { forced: true } } : {}) };
@@ -162,6 +181,9 @@ export async function requestDeploy(deps: RequestDeployDeps, request: DeployRequ
     throw err;
   }
   const { runId, sha } = recorded;
+  // With `deploy.plan`, each cloud plans now, before anyone is asked: the card shows the plans
+  // and offers Approve once every plan passed.
+  if (planSteps.length > 0) await startPlans(deps, runId, clouds, planSteps);
   await approvals.open(runId, request.requestedBy, ttl);
   // Without the timer a click still finds the request expired (and status no longer lists it):
   // a queue hiccup here costs the card its timely update, never the request.

@@ -29,7 +29,7 @@ const LinePattern = z.string().max(500).superRefine((source, ctx) => {
 
 const Report = z
   .strictObject({
-    format: z.enum(REPORT_FORMATS).describe('parser for the output: rspec-json, docker-bench, junit, tap, terraform, ansible-lint (codeclimate or SARIF JSON, parseable or default text), shellcheck (json, json1 or checkstyle), packer (validate) or lines (passPattern and failPattern)'),
+    format: z.enum(REPORT_FORMATS).describe('parser for the output: rspec-json, docker-bench, junit, tap, terraform, ansible-lint (codeclimate or SARIF JSON, parseable or default text), shellcheck (json, json1 or checkstyle), packer (validate), lines (passPattern and failPattern) or terraform-plan (`terraform show -json` of a plan file, or `terraform plan` text: what would change, and the digest an approval is bound to)'),
     path: z.string().min(1).optional().describe("file to parse, relative to the step's cwd; without it the step's output is parsed"),
     warnThreshold: z.number().int().min(0).optional().describe('docker-bench: fail when more output lines than this contain WARN'),
     publicOutputs: z.array(z.string()).optional().describe('terraform: output names that may be shown in Slack (others never are)'),
@@ -58,6 +58,12 @@ export type Step = z.infer<typeof Step>;
 export const Pipeline = z.strictObject({
   steps: z.array(Step).min(1).describe('run in order; the first failure skips the rest'),
 });
+
+/** A plan whose digest the approval can be bound to: one of its steps reports the plan. */
+export function hasPlanReport(plan: readonly Step[] | undefined): boolean {
+  return plan === undefined || plan.some((s) => s.report?.format === 'terraform-plan');
+}
+export const PLAN_REPORT_NEEDED = { message: 'one plan step needs `report: {format: terraform-plan}` (the approval is bound to its digest)' };
 
 const SecretValue = z.strictObject({
   value: z.string().describe('the value'),
@@ -148,6 +154,7 @@ export const ConfigSchema = z.strictObject({
   clouds: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,30}$/, 'expected a lower-case cloud name'), Cloud).default({}),
   deploy: z
     .strictObject({
+      plan: z.array(Step).min(1).optional().refine(hasPlanReport, PLAN_REPORT_NEEDED).describe("run per cloud, in parallel, when a deploy is requested, before anyone is asked to approve (e.g. `terraform plan -out=tfplan`); one step reports `format: terraform-plan`. The card shows what would change; the approval is bound to the plan's digest; on approval these run again in the deploy's workspace, and a plan that differs is refused before deploy.steps apply it"),
       steps: z.array(Step).min(1),
       tests: z.array(Step).default([]).describe('run after the deploy steps; each may carry a report'),
       requireGreenBuild: z.boolean().default(false).describe('refuse a deploy of a commit without a passed `/apollo build` or a passed CI notification for it (`--force` lets an approver of every cloud past, audited and shown on the card)'),

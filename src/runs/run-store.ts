@@ -9,15 +9,16 @@ const RUN_TTL_SECONDS = 30 * 24 * 3600;
 /** One field per approval of a deploy request: `approval:<user>` → when. */
 const APPROVAL_FIELD = 'approval:';
 
-export type LanePhase = 'run' | 'destroy';
+/** A deploy's lanes: its plan (before the approval), its run, and its destroy. */
+export type LanePhase = 'run' | 'destroy' | 'plan';
 
 /** Each phase has its own cancel flag: a cancelled deploy can still be destroyed. */
 export function cancelField(phase: LanePhase): string {
-  return phase === 'run' ? 'cancel' : 'cancel:destroy';
+  return phase === 'run' ? 'cancel' : `cancel:${phase}`;
 }
 
 function laneField(name: string, phase: LanePhase): string {
-  return phase === 'run' ? `lane:${name}` : `destroy:${name}`;
+  return phase === 'run' ? `lane:${name}` : `${phase}:${name}`;
 }
 
 /**
@@ -59,6 +60,8 @@ export class RunStore {
         .filter((raw): raw is string => raw !== undefined)
         .map((raw) => JSON.parse(raw) as Lane);
     const run: Run = { ...meta, lanes: read(meta.laneNames, 'run') };
+    const planLanes = read(meta.laneNames, 'plan');
+    if (planLanes.length > 0) run.planLanes = planLanes;
     if (hash.decision) run.decision = JSON.parse(hash.decision) as Decision;
     if (hash.destroy) {
       run.destroy = JSON.parse(hash.destroy) as DestroyRequest;

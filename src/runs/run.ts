@@ -13,7 +13,7 @@ export type RunKind = 'build' | 'deploy';
  * What a step is for in a deploy lane: a test suite (its own verdict), or the teardown of an
  * ephemeral deploy (runs whatever happened before it). Steps without a role are the deploy itself.
  */
-export type StepRole = 'test' | 'teardown';
+export type StepRole = 'test' | 'teardown' | 'plan';
 
 export interface StepState {
   name: string;
@@ -94,6 +94,8 @@ export interface RunMeta {
 /** A deploy's approval, written once (HSETNX): the first click wins. */
 export interface Decision {
   state: 'approved' | 'rejected' | 'expired';
+  /** Approved: the plan digest of each cloud the approval is bound to (deploys with `deploy.plan`). */
+  planDigests?: Record<string, string>;
   by?: string;
   at: number;
   /** Approved: everyone whose approval counted (the last of them is `by`), when more than one did. */
@@ -115,6 +117,8 @@ export interface Run extends RunMeta {
   /** Deploys with a lifetime: when the automatic destroy runs (epoch ms), once the deploy finished. */
   keepUntil?: number;
   decision?: Decision;
+  /** Deploys with `deploy.plan`: each cloud's plan, run when the deploy was requested. */
+  planLanes?: Lane[];
   destroy?: DestroyRequest;
   destroyLanes?: Lane[];
   /** Set when someone cancelled the run (its build or deploy phase). */
@@ -174,6 +178,14 @@ export function approvalExpired(run: Run, now: number): boolean {
 
 export function lanesDone(lanes: Lane[]): boolean {
   return lanes.every((l) => l.finishedAt !== undefined || l.error !== undefined);
+}
+
+/** The digest of the plan a lane's plan steps reported, when one did and passed. */
+export function planDigest(lane: Lane): string | undefined {
+  for (const step of lane.steps) {
+    if (step.status === 'passed' && step.summary?.details?.format === 'terraform-plan') return step.summary.details.digest;
+  }
+  return undefined;
 }
 
 /** A lane whose steps are all queued; `roles[i]` is the role of step i, if it has one. */

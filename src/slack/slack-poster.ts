@@ -69,8 +69,8 @@ export class SlackPoster {
 
   /** Uploads text as a file into a message's thread (files.getUploadURLExternal + completeUploadExternal). */
   /** A run's log as a file in its card's thread. */
-  async uploadRunLog(thread: MessageRef, log: { runId: string; lane: string; phase: 'run' | 'destroy'; text: string }): Promise<void> {
-    const laneKey = log.phase === 'destroy' ? `destroy-${log.lane}` : log.lane;
+  async uploadRunLog(thread: MessageRef, log: { runId: string; lane: string; phase: 'run' | 'destroy' | 'plan'; text: string }): Promise<void> {
+    const laneKey = log.phase === 'run' ? log.lane : `${log.phase}-${log.lane}`;
     await this.uploadText(thread, logFileName(log.runId, laneKey), logTitle(log.runId, log.lane, log.phase), log.text);
   }
 

@@ -320,4 +320,38 @@ describe('decideDeploy', () => {
       expect(await decideDeploy(s.deps, 'd7', SECOND, 'approve', CHANNEL)).toEqual({ kind: 'decided', state: 'approved' });
     });
   });
+
+  describe('plans (deploy.plan) and the commit the request named', () => {
+    const planSummary = (digest: string) => ({ format: 'terraform-plan' as const, verdict: 'passed' as const, passed: 0, failed: 0, skipped: 0, errors: 0, total: 0, failures: [], notes: [], details: { format: 'terraform-plan' as const, add: 1, change: 0, destroy: 0, resources: [], resourceCount: 1, digest } });
+    const planLane = (name: string, digest?: string, status: 'passed' | 'failed' | 'running' = 'passed') => ({
+      name,
+      startedAt: T0,
+      ...(status === 'running' ? {} : { finishedAt: T0 + 1 }),
+      steps: [{ name: 'plan', status, role: 'plan' as const, ...(digest ? { summary: planSummary(digest) } : {}) }],
+    });
+
+    it('binds the approval to every cloud’s plan digest', async () => {
+      const s = setup({ run: pending({ planLanes: [planLane('aws', 'a'.repeat(64)), planLane('gcp', 'b'.repeat(64))] }) });
+      expect(await decideDeploy(s.deps, 'd7', APPROVER, 'approve', CHANNEL)).toEqual({ kind: 'decided', state: 'approved' });
+      expect(s.runs.stored.get('d7')?.decision?.planDigests).toEqual({ aws: 'a'.repeat(64), gcp: 'b'.repeat(64) });
+    });
+
+    it('refuses while a plan runs, and when a plan failed; a rejection is always possible', async () => {
+      const running = setup({ run: pending({ planLanes: [planLane('aws', 'a'.repeat(64)), planLane('gcp', undefined, 'running')] }) });
+      expect(await decideDeploy(running.deps, 'd7', APPROVER, 'approve', CHANNEL)).toEqual({ kind: 'plan-pending' });
+      const failed = setup({ run: pending({ planLanes: [planLane('aws', 'a'.repeat(64)), planLane('gcp', undefined, 'failed')] }) });
+      expect(await decideDeploy(failed.deps, 'd7', APPROVER, 'approve', CHANNEL)).toEqual({ kind: 'plan-failed', clouds: ['gcp'] });
+      expect(failed.flow.added).toEqual([]);
+      expect(await decideDeploy(failed.deps, 'd7', APPROVER, 'reject', CHANNEL)).toEqual({ kind: 'decided', state: 'rejected' });
+    });
+
+    it('a request by branch name is refused when the branch has moved since', async () => {
+      const moved = 'f'.repeat(40);
+      const s = setup({ mirror: fakeMirror({ main: { sha: moved, branches: ['main'] }, [SHA]: { sha: SHA, branches: ['main'] } }) });
+      const outcome = await decideDeploy(s.deps, 'd7', APPROVER, 'approve', CHANNEL);
+      expect(outcome).toMatchObject({ kind: 'cannot-start', error: { code: ErrorCode.RefMoved } });
+      expect(s.flow.added).toEqual([]);
+      expect(s.runs.stored.get('d7')?.decision).toBeUndefined();
+    });
+  });
 });

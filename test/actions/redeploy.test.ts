@@ -35,6 +35,7 @@ function setup(run: Run, options: { postFails?: Error } = {}) {
     runs,
     mirror,
     expiry: fakeExpiry(),
+    deployFlow: { async add() {} },
     greenBuilds: fakeGreenBuilds(),
     notifier,
     audit,

@@ -40,6 +40,7 @@ function setup(
   const locks = fakeLocks(options.blockers);
   const opened: Array<{ runId: string; requestedBy: string; ttlMs: number }> = [];
   const expiry = fakeExpiry();
+  const planned: Array<{ runId: string; phase: string; clouds: string[] }> = [];
   const deps: RequestDeployDeps = {
     config: testConfig({
       access: options.access ?? { deployers: [DEPLOYER], approvers: ['U0APPROVER'], approvalTtl: '20m' },
@@ -69,12 +70,13 @@ function setup(
     runs,
     mirror: options.mirror ?? fakeMirror(),
     expiry,
+    deployFlow: { async add(runId, phase, clouds) { planned.push({ runId, phase, clouds }); } },
     greenBuilds: options.green ?? fakeGreenBuilds(),
     notifier,
     audit,
     logger,
   };
-  return { deps, runs, limits: lim, notifier, audit, logger, locks, opened, expiry };
+  return { deps, runs, limits: lim, notifier, audit, logger, locks, opened, expiry, planned };
 }
 
 async function refusal(promise: Promise<unknown>): Promise<ApolloError> {

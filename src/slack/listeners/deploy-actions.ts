@@ -32,9 +32,9 @@ const ActionPayload = z.object({
 
 const LogsValue = z
   .string()
-  .regex(/^[bd]\d{1,12}\|[a-z0-9][a-z0-9_-]{0,30}\|(run|destroy)$/, 'expected run|cloud|phase')
+  .regex(/^[bd]\d{1,12}\|[a-z0-9][a-z0-9_-]{0,30}\|(run|destroy|plan)$/, 'expected run|cloud|phase')
   .transform((v) => {
-    const [runId, lane, phase] = v.split('|') as [string, string, 'run' | 'destroy'];
+    const [runId, lane, phase] = v.split('|') as [string, string, 'run' | 'destroy' | 'plan'];
     return { runId, lane, phase };
   });
 
