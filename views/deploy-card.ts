@@ -229,6 +229,7 @@ export function renderDeployCard(run: Run, options: DeployCardOptions = {}): Mes
   );
   const where = branchesNote(run.branches);
   if (where) blocks.push(context([where]));
+  if (run.rollbackFrom) blocks.push(context([`↩️ rollback of ${run.laneNames.map((c) => `*${escapeMrkdwn(c)}*`).join(', ')} from \`${shortSha(run.rollbackFrom)}\` to the commit live before it`]));
   if (run.forced) blocks.push(context([`⚠️ forced by ${mention(run.requestedBy)} with \`--force\`: no passed build of this commit (\`deploy.requireGreenBuild\`)`]));
   const source = pipelineSourceNote(run);
   if (source) blocks.push(context([source]));

@@ -8,6 +8,7 @@ import type { LockOutcome, UnlockOutcome } from '../src/actions/lock-cloud.js';
 import type { RedeployOutcome } from '../src/actions/redeploy.js';
 import type { ExtendOutcome } from '../src/actions/extend-keep.js';
 import type { UploadLogOutcome } from '../src/actions/upload-log.js';
+import type { RollbackOutcome } from '../src/actions/rollback.js';
 import { escapeMrkdwn } from './limits.js';
 import { hhmm, lockMessage } from './lock-message.js';
 import { mention } from './mention.js';
@@ -144,6 +145,21 @@ export function redeployAnswer(outcome: RedeployOutcome): Answer {
       return no('This deploy no longer exists.');
     case 'wrong-channel':
       return no(WRONG_CHANNEL);
+  }
+}
+
+export function rollbackAnswer(outcome: RollbackOutcome): Answer {
+  switch (outcome.kind) {
+    case 'requested':
+      return ok(
+        outcome.cardError
+          ? `Rollback request \`${outcome.runId}\` is recorded, but I could not post its card here (${escapeMrkdwn(outcome.cardError)}). Invite me with \`/invite @apollo\` and ask again.`
+          : `Rollback of *${escapeMrkdwn(outcome.cloud)}* from \`${shortSha(outcome.from)}\` to \`${shortSha(outcome.to)}\` requested as \`${outcome.runId}\`; it needs an approval.`,
+      );
+    case 'nothing-live':
+      return no(`Nothing is deployed on *${escapeMrkdwn(outcome.cloud)}* now; there is nothing to roll back.`);
+    case 'no-previous':
+      return no(`*${escapeMrkdwn(outcome.cloud)}* has no earlier passed deploy of another commit than \`${shortSha(outcome.live)}\` in its history (\`/apollo history ${escapeMrkdwn(outcome.cloud)}\`).`);
   }
 }
 

@@ -51,6 +51,8 @@ export interface DeployRequest {
   keepMs?: number;
   /** `--force`: past `deploy.requireGreenBuild` (approvers only; audited, shown on the card). */
   force?: boolean;
+  /** A rollback (`/apollo rollback`): the commit live on the cloud now, which this one replaces. */
+  rollbackFrom?: string;
 }
 
 /**
@@ -172,7 +174,7 @@ export async function requestDeploy(deps: RequestDeployDeps, request: DeployRequ
         forced = (await checkGate(deps, sha, request.ref, request.force === true)).forced;
         return { lanes: clouds.map((cloud) => newLane(cloud, lane.steps.map((s) => s.name), lane.roles)), ...(pipeline ? { pipeline } : {}), ...(forced ? { extra: { forced: true } } : {}) };
       },
-      extra: { approvalExpiresAt, ...(request.tests ? { tests: request.tests } : {}), ...lifetime },
+      extra: { approvalExpiresAt, ...(request.rollbackFrom ? { rollbackFrom: request.rollbackFrom } : {}), ...(request.tests ? { tests: request.tests } : {}), ...lifetime },
       ...(config.access.protectedBranches ? { protectedBranches: config.access.protectedBranches } : {}),
       reservation: admitted.reservation,
     });

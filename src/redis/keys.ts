@@ -28,6 +28,10 @@ export class Keys {
   stickyLock(cloud: string): string {
     return `${this.prefix}:lock:sticky:${cloud}`;
   }
+  /** A cloud's last deploys, newest first (a capped list). */
+  cloudHistory(cloud: string): string {
+    return `${this.prefix}:cloud:${cloud}:history`;
+  }
   lastDeploy(cloud: string): string {
     return `${this.prefix}:cloud:${cloud}:last-deploy`;
   }

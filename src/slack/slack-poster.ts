@@ -36,6 +36,15 @@ export class SlackPoster {
     };
   }
 
+  /** A message's permalink, or undefined when Slack cannot give one. */
+  async permalink(ref: MessageRef): Promise<string | undefined> {
+    try {
+      return (await this.client.chat.getPermalink({ channel: ref.channel, message_ts: ref.ts })).permalink;
+    } catch {
+      return undefined;
+    }
+  }
+
   async postMessage(channel: string, original: Message, threadTs?: string): Promise<MessageRef> {
     const message = this.clean(original);
     const result = await this.client.chat.postMessage({

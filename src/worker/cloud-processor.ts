@@ -123,6 +123,12 @@ export function createCloudProcessor(services: WorkerDeps, sandbox: StepSandbox)
     } else if (phase === 'deploy' && status === 'passed') {
       await cloudState.recordDeploy(cloud, { sha: run.sha, ref: run.ref, by: run.requestedBy, at: Date.now(), runId });
     }
+    if (phase === 'deploy' && result.startedAt !== undefined) {
+      // Every deploy that ran goes into the cloud's history, whatever its outcome (rollbacks read it).
+      const link = run.message ? await services.slack.permalink(run.message) : undefined;
+      const outcome = status === 'cancelled' || status === 'interrupted' || status === 'passed' ? status : 'failed';
+      await cloudState.recordHistory(cloud, { runId, sha: run.sha, ref: run.ref, by: run.requestedBy, at: Date.now(), outcome, ...(link ? { link } : {}) }).catch((err: unknown) => services.logger.warn({ err, runId, cloud }, 'could not record the cloud history'));
+    }
     if (phase === 'destroy' && status === 'passed') {
       // Nothing of this run is left on the cloud: forget it, unless a newer run took over meanwhile.
       await cloudState.clearIfOurs(cloud, runId);
