@@ -119,7 +119,7 @@ export function createServices(
   const slack = new SlackPoster(client, redactor);
   const notifier = new CardNotifier({ redis, keys, runs, slack, logger }, {
     ...settings.notifier,
-    card: { destroyConfigured: config.destroy !== undefined, testSuites: (config.deploy?.tests ?? []).map((t) => t.name), requiredApprovals: requiredApprovals(config) },
+    card: { destroyConfigured: config.destroy !== undefined, testSuites: (config.deploy?.tests ?? []).map((t) => t.name), requiredApprovals: requiredApprovals(config), destroyConfirm: { required: config.destroy?.requiredApprovals ?? 1, ttlMs: config.access.approvalTtl } },
   });
   // BullMQ producers get their own connection: the Queue reuses it for every add.
   const queueConnection = createRedis(settings.redisUrl, kind);

@@ -9,6 +9,7 @@ import { lockMessage } from './lock-message.js';
 import { planCounts, summaryLine } from './summary-line.js';
 import type { PlanDetails, PlannedResource } from '../src/reports/terraform-plan.js';
 import { ACTION, confirmDialog } from './actions.js';
+import { pendingDestroyNote } from './destroy-modal.js';
 
 export { ACTION };
 
@@ -20,6 +21,8 @@ export interface DeployCardOptions {
   testSuites?: string[];
   /** How many distinct approvals each cloud needs (default 1): the card shows progress when more. */
   requiredApprovals?: Record<string, number>;
+  /** `destroy.requiredApprovals` and how long a confirmation waits for the next (access.approvalTtl). */
+  destroyConfirm?: { required: number; ttlMs: number };
 }
 
 /**
@@ -276,13 +279,16 @@ export function renderDeployCard(run: Run, options: DeployCardOptions = {}): Mes
     const destroyDone = lanes.length > 0 && lanesDone(lanes);
     const failed = lanes.some((l) => laneStatus(l) !== 'passed');
     const verdict = !destroyDone ? 'running' : failed ? '*destroy failed*' : '*destroyed*';
-    const who = run.destroy.expired ? `🧨 Destroyed automatically, its lifetime over, at ${hhmm(run.destroy.at)}` : `🧨 Destroy requested by ${mention(run.destroy.by)} at ${hhmm(run.destroy.at)}`;
+    const seconded = run.destroy.confirmedBy?.length ? ` with ${run.destroy.confirmedBy.map(mention).join(', ')}` : '';
+    const who = run.destroy.expired ? `🧨 Destroyed automatically, its lifetime over, at ${hhmm(run.destroy.at)}` : `🧨 Destroy requested by ${mention(run.destroy.by)}${seconded} at ${hhmm(run.destroy.at)}`;
     blocks.push(section(`${who}: ${verdict}`));
     blocks.push(...linesToSections(lanes.map((l) => cloudRow(l, now))));
     if (destroyDone) blocks.push(...tails(lanes, 'destroy: '));
   }
 
   if (run.cancelledBy) blocks.push(context([`🚫 cancelled by ${mention(run.cancelledBy)}`]));
+  const pendingDestroy = options.destroyConfirm ? pendingDestroyNote(run, options.destroyConfirm.ttlMs, options.destroyConfirm.required, now) : undefined;
+  if (pendingDestroy) blocks.push(context([pendingDestroy]));
   const actions: Button[] = [];
   const destroyRunning = run.destroy !== undefined && !lanesDone(run.destroyLanes ?? []);
   if (!run.cancelledBy && (!deployDone || destroyRunning)) {
@@ -292,7 +298,8 @@ export function renderDeployCard(run: Run, options: DeployCardOptions = {}): Mes
   const destroyable = run.ephemeral ? run.lanes.some(needsCleanup) : run.lanes.some((l) => l.startedAt !== undefined);
   const destroyConfigured = run.pipeline ? (run.pipeline.destroy?.length ?? 0) > 0 : options.destroyConfigured;
   if (deployDone && destroyConfigured && !run.destroy && destroyable) {
-    actions.push(button('Destroy', ACTION.destroy, run.id, 'danger', confirmDialog(`Destroy ${clouds}?`, `Runs the destroy pipeline for ${clouds} (run ${run.id}). This cannot be undone.`, 'Destroy')));
+    // No confirm dialog: the button opens a modal where the person types the cloud names.
+    actions.push(button('Destroy', ACTION.destroy, run.id, 'danger'));
   }
   if (deployDone) actions.push(button('Redeploy', ACTION.redeploy, run.id));
   if (deployDone) {

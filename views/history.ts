@@ -13,6 +13,7 @@ const VERB: Record<AuditEntry['action'], string> = {
   'deploy.rejected': 'rejected deploy',
   'deploy.expired': 'saw expire deploy request',
   'destroy.requested': 'destroyed',
+  'destroy.confirmed': 'confirmed a destroy of',
   'deploy.extended': 'extended the lifetime of',
   'deploy.lifetime-ended': 'destroyed at the end of its lifetime',
   'run.cancelled': 'cancelled',

@@ -9,6 +9,7 @@ import type { RedeployOutcome } from '../src/actions/redeploy.js';
 import type { ExtendOutcome } from '../src/actions/extend-keep.js';
 import type { UploadLogOutcome } from '../src/actions/upload-log.js';
 import type { RollbackOutcome } from '../src/actions/rollback.js';
+import type { ConfirmDestroyOutcome } from '../src/actions/confirm-destroy.js';
 import { escapeMrkdwn } from './limits.js';
 import { hhmm, lockMessage } from './lock-message.js';
 import { mention } from './mention.js';
@@ -95,6 +96,27 @@ export function destroyAnswer(outcome: DestroyOutcome): Answer {
     case 'nothing-left':
       return no(`Nothing of ${outcome.runId} is left to destroy: ${takenList(outcome.taken)}. Destroy from the newer run's card.`);
   }
+}
+
+/** The destroy modal, submitted: the words for the person (a wrong name is said in the modal itself). */
+export function confirmDestroyAnswer(outcome: ConfirmDestroyOutcome): Answer {
+  switch (outcome.kind) {
+    case 'wrong-name':
+      return no(wrongNameText(outcome.expected));
+    case 'needs-more': {
+      const expired = outcome.expired.length > 0 ? ` (the earlier request by ${outcome.expired.map((v) => mention(v.by)).join(', ')} expired at ${hhmm(Math.max(...outcome.expired.map((v) => v.expiresAt)))}, so yours counts as the first)` : '';
+      return ok(`Your confirmation is counted (${outcome.have} of ${outcome.required} destroyers)${expired}. Nothing runs until another destroyer confirms.`);
+    }
+    case 'same-destroyer':
+      return no('You have already confirmed this destroy; the next confirmation must come from another destroyer.');
+    default:
+      return destroyAnswer(outcome);
+  }
+}
+
+/** What the destroy modal says when the typed names are not the clouds'. */
+export function wrongNameText(expected: string[]): string {
+  return `That is not ${expected.length > 1 ? 'the names of the clouds' : 'the name of the cloud'} this destroys: type ${expected.join(', ')}. Nothing was destroyed.`;
 }
 
 export function cancelAnswer(outcome: CancelOutcome): Answer {

@@ -1,4 +1,4 @@
-import { needsCleanup, newLane, runStatus, type Run } from '../runs/run.js';
+import { needsCleanup, newLane, runStatus, type Lane, type Run } from '../runs/run.js';
 import { ApolloError, ErrorCode } from '../errors.js';
 import type { Config, Step } from '../config/schema.js';
 import type { Access } from '../access/access.js';
@@ -48,8 +48,18 @@ export type DestroyOutcome =
  * each cloud the deploy touched (a failed apply may still have created resources).
  */
 export async function destroyDeploy(deps: DestroyDeployDeps, runId: string, user: string, channel?: string): Promise<DestroyOutcome> {
-  const { runs, config, access } = deps;
-  const run = await runs.get(runId);
+  const run = await deps.runs.get(runId);
+  const allowed = await mayDestroy(deps, run, user, channel);
+  if ('kind' in allowed) return allowed;
+  return destroyClouds(deps, allowed.run, user, allowed.steps);
+}
+
+/**
+ * Whether `user` may destroy `run` now, from `channel`: the deploy is over, nothing destroyed it
+ * yet, and they are a destroyer of every cloud it has. The checks of every way a person destroys.
+ */
+export async function mayDestroy(deps: Pick<DestroyDeployDeps, 'config' | 'access'>, run: Run | undefined, user: string, channel?: string): Promise<{ run: Run; steps: Step[] } | Exclude<DestroyOutcome, { kind: 'destroying' }>> {
+  const { config, access } = deps;
   if (!run || run.kind !== 'deploy') return { kind: 'gone' };
   if (!clickedInRunChannel(run, channel)) return { kind: 'wrong-channel' };
   const destroySteps = run.pipeline ? run.pipeline.destroy : config.destroy?.steps;
@@ -63,7 +73,23 @@ export async function destroyDeploy(deps: DestroyDeployDeps, runId: string, user
   const refused: string[] = [];
   for (const cloud of run.laneNames) if (!(await access.allows(cloudPolicy(config, cloud).destroyers, user))) refused.push(cloud);
   if (refused.length > 0) return { kind: 'not-destroyer', clouds: refused };
-  return destroyClouds(deps, run, user, destroySteps);
+  return { run, steps: destroySteps };
+}
+
+/**
+ * The clouds a destroy of `run` would touch now, with their lanes (what the last apply did): those
+ * it started (for an ephemeral deploy, those whose teardown failed) that it still carries.
+ */
+export async function destroyTargets(deps: Pick<DestroyCloudsDeps, 'cloudState'>, run: Run): Promise<{ targets: Lane[]; taken: TakenCloud[] }> {
+  const started = run.lanes.filter((l) => (run.ephemeral ? needsCleanup(l) : l.startedAt !== undefined));
+  const targets: Lane[] = [];
+  const taken: TakenCloud[] = [];
+  for (const lane of started) {
+    const current = await deps.cloudState.current(lane.name);
+    if (current === run.id) targets.push(lane);
+    else taken.push({ cloud: lane.name, ...(current ? { currentRunId: current } : {}) });
+  }
+  return { targets, taken };
 }
 
 /**
@@ -71,7 +97,7 @@ export async function destroyDeploy(deps: DestroyDeployDeps, runId: string, user
  * who was authorised, or the end of the deploy's lifetime). Once per deploy; the automatic destroy's
  * timer is off from here on.
  */
-export async function destroyClouds(deps: DestroyCloudsDeps, run: Run, by: string, destroySteps: Step[], options: { expired?: true } = {}): Promise<DestroyOutcome> {
+export async function destroyClouds(deps: DestroyCloudsDeps, run: Run, by: string, destroySteps: Step[], options: { expired?: true; confirmedBy?: string[] } = {}): Promise<DestroyOutcome> {
   const { runs, deployFlow, notifier, cloudState } = deps;
   const runId = run.id;
   // An ephemeral deploy tore its clouds down itself: only a cloud whose teardown failed is left.
@@ -96,7 +122,7 @@ export async function destroyClouds(deps: DestroyCloudsDeps, run: Run, by: strin
     await runs.undoDestroy(runId, clouds);
     throw new ApolloError(ErrorCode.QueueUnavailable, 'The queue is unavailable; nothing was destroyed. Click Destroy again in a minute.', { cause: err });
   }
-  await audit(deps, { action: options.expired ? 'deploy.lifetime-ended' : 'destroy.requested', by, runId, commit: run.sha, clouds });
+  await audit(deps, { action: options.expired ? 'deploy.lifetime-ended' : 'destroy.requested', by, runId, commit: run.sha, clouds, ...(options.confirmedBy?.length ? { reason: `with ${options.confirmedBy.join(', ')}` } : {}) });
   await runs.clearKeep(runId).catch(() => undefined); // its timers find the destroy started and do nothing
   notifier.refresh(runId);
   return { kind: 'destroying', clouds, taken };

@@ -10,6 +10,7 @@ export type AuditAction =
   | 'deploy.rejected'
   | 'deploy.expired'
   | 'destroy.requested'
+  | 'destroy.confirmed'
   | 'deploy.extended'
   | 'deploy.lifetime-ended'
   | 'run.cancelled'

@@ -165,7 +165,11 @@ export const ConfigSchema = z.strictObject({
     })
     .optional()
     .describe('`/apollo deploy <cloud|all> <commit>`, once per cloud, in parallel'),
-  destroy: Pipeline.optional().describe('the Destroy button, once per deployed cloud'),
+  destroy: Pipeline.extend({
+    requiredApprovals: z.number().int().min(1).max(5).optional().describe('how many distinct destroyers must confirm a destroy before anything runs (default 1); a request waiting for the next one expires after access.approvalTtl'),
+  })
+    .optional()
+    .describe('the Destroy button (a modal where the person types the cloud names), once per deployed cloud'),
   pipeline: z
     .strictObject({
       fromRepo: RepoPath.optional().describe("read build, deploy (steps and tests) and destroy from this file in the commit being run, e.g. .apollo.yml, as wercker.yml was; same schema, nothing else allowed in it (access, clouds, secrets and limits stay here). A commit without the file runs this file's pipeline. Off when unset"),

@@ -8,6 +8,8 @@ const RUN_TTL_SECONDS = 30 * 24 * 3600;
 
 /** One field per approval of a deploy request: `approval:<user>` → when. */
 const APPROVAL_FIELD = 'approval:';
+/** One field per destroyer who confirmed a destroy (`destroy.requiredApprovals`): `destroy-vote:<user>` → when. */
+const DESTROY_VOTE_FIELD = 'destroy-vote:';
 
 /** A deploy's lanes: its plan (before the approval), its run, and its destroy. */
 export type LanePhase = 'run' | 'destroy' | 'plan';
@@ -72,6 +74,11 @@ export class RunStore {
       .map(([field, at]) => ({ by: field.slice(APPROVAL_FIELD.length), at: Number(at) }))
       .sort((a, b) => a.at - b.at);
     if (approvals.length > 0) run.approvals = approvals;
+    const destroyVotes = Object.entries(hash)
+      .filter(([field]) => field.startsWith(DESTROY_VOTE_FIELD))
+      .map(([field, at]) => ({ by: field.slice(DESTROY_VOTE_FIELD.length), at: Number(at) }))
+      .sort((a, b) => a.at - b.at);
+    if (destroyVotes.length > 0) run.destroyVotes = destroyVotes;
     if (hash.keep) run.keepUntil = Number(hash.keep);
     if (hash.cancel) run.cancelledBy = hash.cancel;
     if (hash[cancelField('destroy')]) run.destroyCancelledBy = hash[cancelField('destroy')];
@@ -110,6 +117,14 @@ export class RunStore {
   /** Records one person's approval, once (HSETNX): false when they had approved already. */
   async addApproval(runId: string, by: string, at: number): Promise<boolean> {
     return (await this.redis.hsetnx(this.keys.run(runId), `${APPROVAL_FIELD}${by}`, String(at))) === 1;
+  }
+
+  /**
+   * Records one destroyer's confirmation; a confirmation older than `staleBefore` is replaced (it
+   * expired). False when this person's confirmation stands already.
+   */
+  async addDestroyVote(runId: string, by: string, at: number, staleBefore: number): Promise<boolean> {
+    return (await this.redis.eval(SCRIPTS.setIfAbsentOrOlder, 1, this.keys.run(runId), `${DESTROY_VOTE_FIELD}${by}`, String(at), String(staleBefore))) === 1;
   }
 
   /** Takes back a decision whose follow-up failed (the queue was down), so the next click can try again. */

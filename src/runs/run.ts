@@ -110,6 +110,8 @@ export interface DestroyRequest {
   laneNames: string[];
   /** Set when nobody clicked: the deploy's lifetime (`--keep`) ended. */
   expired?: true;
+  /** `destroy.requiredApprovals`: the destroyers who confirmed it before `by`, oldest first. */
+  confirmedBy?: string[];
 }
 
 export interface Run extends RunMeta {
@@ -119,6 +121,8 @@ export interface Run extends RunMeta {
   /** Deploys with a lifetime: when the automatic destroy runs (epoch ms), once the deploy finished. */
   keepUntil?: number;
   decision?: Decision;
+  /** Destroys needing more than one destroyer: who confirmed so far, oldest first. */
+  destroyVotes?: { by: string; at: number }[];
   /** Deploys with `deploy.plan`: each cloud's plan, run when the deploy was requested. */
   planLanes?: Lane[];
   destroy?: DestroyRequest;

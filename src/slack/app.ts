@@ -9,6 +9,7 @@ import { slackClientOptions } from '../services.js';
 import { healthRoute } from './health-route.js';
 import { registerApolloCommand } from './listeners/apollo-command.js';
 import { registerDeployActions } from './listeners/deploy-actions.js';
+import { registerDestroyModal } from './listeners/destroy-modal.js';
 
 export interface SlackAppOptions {
   botToken: string;
@@ -83,6 +84,7 @@ export function createSlackApp(services: Services, options: SlackAppOptions): Sl
   });
   registerApolloCommand(app, services);
   registerDeployActions(app, services);
+  registerDestroyModal(app, services);
 
   let server: Server | undefined;
   return {

@@ -115,7 +115,7 @@ export function fakeLocks(blockers: Record<string, { kind: 'run' | 'sticky'; hol
   };
 }
 
-type RunsPort = Pick<RunStore, 'get' | 'addApproval' | 'decide' | 'undoDecision' | 'startDestroy' | 'undoDestroy' | 'markCancelled' | 'saveLane' | 'nextId' | 'create' | 'delete' | 'setKeepUntil' | 'clearKeep'>;
+type RunsPort = Pick<RunStore, 'get' | 'addApproval' | 'addDestroyVote' | 'decide' | 'undoDecision' | 'startDestroy' | 'undoDestroy' | 'markCancelled' | 'saveLane' | 'nextId' | 'create' | 'delete' | 'setKeepUntil' | 'clearKeep'>;
 
 export interface MemoryRuns extends RunsPort {
   /** The stored runs, by id; tests may change them to set up a race. */
@@ -159,6 +159,14 @@ export function memoryRuns(...runs: Run[]): MemoryRuns {
       const run = must(runId);
       if (run.approvals?.some((a) => a.by === by)) return false;
       run.approvals = [...(run.approvals ?? []), { by, at }];
+      return true;
+    },
+    async addDestroyVote(runId, by, at, staleBefore) {
+      record('addDestroyVote', [runId, by, at, staleBefore]);
+      const run = must(runId);
+      const mine = run.destroyVotes?.find((v) => v.by === by);
+      if (mine && mine.at >= staleBefore) return false;
+      run.destroyVotes = [...(run.destroyVotes ?? []).filter((v) => v.by !== by), { by, at }];
       return true;
     },
     async undoDecision(runId) {

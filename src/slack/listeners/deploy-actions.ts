@@ -1,7 +1,9 @@
 import type { App, BlockAction, RespondFn } from '@slack/bolt';
 import { z } from 'zod';
 import { decideDeploy, type DecideDeployDeps } from '../../actions/decide-deploy.js';
-import { destroyDeploy, type DestroyDeployDeps } from '../../actions/destroy-deploy.js';
+import type { DestroyDeployDeps } from '../../actions/destroy-deploy.js';
+import { prepareDestroy, type ConfirmDestroyDeps } from '../../actions/confirm-destroy.js';
+import { renderDestroyModal } from '../../../views/destroy-modal.js';
 import { redeploy, type RedeployDeps } from '../../actions/redeploy.js';
 import { uploadLog, type UploadLogDeps } from '../../actions/upload-log.js';
 import { cancelRun, type CancelRunDeps } from '../../actions/cancel-run.js';
@@ -18,6 +20,7 @@ import { ACTION } from '../../../views/actions.js';
 import { actionRequester } from '../../access/requester-policy.js';
 import { refusalText } from '../../../views/refusal.js';
 
+const TriggerId = z.string().min(1).max(255);
 const FullSha = z.string().regex(/^[0-9a-f]{40}$/, 'expected a full commit SHA');
 const RunId = z.string().regex(/^[bd]\d{1,12}$/, 'expected a run id');
 
@@ -61,11 +64,12 @@ function parseValue<T>(schema: z.ZodType<T>, value: string): T {
 /** What the buttons use: the actions' own dependencies, the requester policy, and how to answer. */
 export type DeployActionsDeps = DecideDeployDeps &
   DestroyDeployDeps &
+  ConfirmDestroyDeps &
   CancelRunDeps &
   UploadLogDeps &
   RedeployDeps &
   ExtendKeepDeps &
-  RequestBuildDeps & { requesters: Pick<RequesterPolicy, 'checkActor'>; redactor: Pick<Redactor, 'redact'>; logger: Logger };
+  RequestBuildDeps & { requesters: Pick<RequesterPolicy, 'checkActor'>; redactor: Pick<Redactor, 'redact' | 'redactDeep'>; logger: Logger };
 
 async function answer(deps: DeployActionsDeps, respond: RespondFn, outcome: Answer): Promise<void> {
   const text = answerText(outcome);
@@ -102,7 +106,30 @@ export function registerDeployActions(app: App, services: DeployActionsDeps): vo
 
   handle(ACTION.approve, async ({ user, value, channel }) => decisionAnswer(await decideDeploy(services, parseValue(RunId, value), user, 'approve', channel)));
   handle(ACTION.reject, async ({ user, value, channel }) => decisionAnswer(await decideDeploy(services, parseValue(RunId, value), user, 'reject', channel)));
-  handle(ACTION.destroy, async ({ user, value, channel }) => destroyAnswer(await destroyDeploy(services, parseValue(RunId, value), user, channel)));
+  // Destroy opens a modal (the person types the cloud names); its submission is destroy-modal.ts.
+  app.action<BlockAction>(ACTION.destroy, async ({ ack, body, respond, client }) => {
+    await ack();
+    try {
+      const { user, value } = parsePayload(body);
+      const requester = actionRequester(body as unknown as Record<string, unknown>);
+      const refusal = await services.requesters.checkActor(requester);
+      if (refusal) {
+        await respond({ response_type: 'ephemeral', replace_original: false, text: refusalText(refusal) });
+        return;
+      }
+      const prompt = await prepareDestroy(services, parseValue(RunId, value), user, requester.channelId);
+      if (prompt.kind !== 'confirm') {
+        await answer(services, respond, destroyAnswer(prompt));
+        return;
+      }
+      const triggerId = TriggerId.parse((body as { trigger_id?: unknown }).trigger_id);
+      await client.views.open({ trigger_id: triggerId, view: services.redactor.redactDeep(renderDestroyModal(prompt, requester.channelId)) });
+    } catch (caught) {
+      const err = isRedisUnavailable(caught) ? new ApolloError(ErrorCode.QueueUnavailable, 'The queue is unavailable (Redis is not answering); nothing changed. Try again in a minute.') : caught;
+      if (!isApolloError(err)) services.logger.error({ err, actionId: ACTION.destroy }, 'button handler failed');
+      await respond({ response_type: 'ephemeral', replace_original: false, text: services.redactor.redact(errorText(err)) }).catch(() => undefined);
+    }
+  });
   handle(ACTION.cancel, async ({ user, value, channel }) => cancelAnswer(await cancelRun(services, parseValue(RunId, value), user, channel)));
   handle(ACTION.logs, async ({ user, value, channel }) => {
     const { runId, lane, phase } = parseValue(LogsValue, value);
