@@ -19,7 +19,7 @@ export type CommandDeps = RequestBuildDeps &
   LockCloudDeps & {
     config: Config;
     runs: Pick<RunStore, 'get' | 'recentIds'>;
-    cloudState: Pick<CloudState, 'lastDeploy' | 'current'>;
+    cloudState: Pick<CloudState, 'lastDeploy' | 'current' | 'history'>;
     locks: Pick<CloudLocks, 'state'>;
     audit: Pick<AuditLog, 'latest'>;
   };

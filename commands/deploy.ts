@@ -2,11 +2,13 @@ import { z } from 'zod';
 import { ApolloError, ErrorCode } from '../src/errors.js';
 import { GitRef } from '../src/git/ref.js';
 import { requestDeploy } from '../src/actions/request-deploy.js';
+import { BuildRequiredError } from '../src/actions/deploy-gate.js';
+import { renderBuildRequired } from '../views/build-required.js';
 import { defineCommand } from './command.js';
 import { parseArgs } from './parse.js';
 import { Duration } from '../src/config/duration.js';
 
-const USAGE = '/apollo deploy <cloud|all|a,b> <commit> [--no-tests | --tests serverspec,docker-bench] [--ephemeral | --keep 4h]';
+const USAGE = '/apollo deploy <cloud|all|a,b> <commit> [--no-tests | --tests serverspec,docker-bench] [--ephemeral | --keep 4h] [--force]';
 
 const CloudList = z
   .string()
@@ -25,6 +27,8 @@ export interface DeployArgs {
   ephemeral?: boolean;
   /** `--keep 4h`: destroy automatically this long after the deploy. */
   keepMs?: number;
+  /** `--force`: past `deploy.requireGreenBuild` (approvers only). */
+  force?: boolean;
 }
 
 const KeepDuration = z.string().regex(/^\d+(\.\d+)?(s|m|h|d)$/, 'expected a lifetime like 90m, 4h or 2d').transform((v) => Duration.parse(v));
@@ -41,6 +45,7 @@ export function parseDeployArgs(args: string[], configured: string[]): DeployArg
   let tests: string[] | undefined;
   let ephemeral = false;
   let keepMs: number | undefined;
+  let force = false;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (arg === '--no-tests') tests = [];
@@ -49,6 +54,7 @@ export function parseDeployArgs(args: string[], configured: string[]): DeployArg
       if (!value) throw new ApolloError(ErrorCode.UsageInvalid, '--tests needs a comma list of suites.', { details: [`Usage: \`${USAGE}\``] });
       tests = parseArgs(SuitesArg, [value], USAGE)[0];
     } else if (arg === '--ephemeral') ephemeral = true;
+    else if (arg === '--force') force = true;
     else if (arg === '--keep' || arg.startsWith('--keep=')) {
       const value = arg === '--keep' ? args[++i] : arg.slice('--keep='.length);
       if (!value) throw new ApolloError(ErrorCode.UsageInvalid, '--keep needs a lifetime, like 4h.', { details: [`Usage: \`${USAGE}\``] });
@@ -67,7 +73,7 @@ export function parseDeployArgs(args: string[], configured: string[]): DeployArg
   if (ephemeral && keepMs !== undefined) {
     throw new ApolloError(ErrorCode.UsageInvalid, 'Choose `--ephemeral` (torn down after its tests) or `--keep` (destroyed later), not both.', { details: [`Usage: \`${USAGE}\``] });
   }
-  return { clouds, ref, ...(tests ? { tests } : {}), ...(ephemeral ? { ephemeral } : {}), ...(keepMs !== undefined ? { keepMs } : {}) };
+  return { clouds, ref, ...(tests ? { tests } : {}), ...(ephemeral ? { ephemeral } : {}), ...(keepMs !== undefined ? { keepMs } : {}), ...(force ? { force } : {}) };
 }
 
 export const deployCommand = defineCommand({
@@ -77,7 +83,14 @@ export const deployCommand = defineCommand({
   summary: 'ask an approver to deploy a commit to one or more clouds in parallel',
   parse: (args, config) => parseDeployArgs(args, Object.keys(config.clouds)),
   async run(args, { userId, channelId, reply, services }) {
-    const result = await requestDeploy(services, { ...args, requestedBy: userId, channel: channelId });
+    let result: Awaited<ReturnType<typeof requestDeploy>>;
+    try {
+      result = await requestDeploy(services, { ...args, requestedBy: userId, channel: channelId });
+    } catch (err) {
+      // Refused by the green-build gate: the answer offers to build the commit now.
+      if (err instanceof BuildRequiredError) return reply(renderBuildRequired(err));
+      throw err;
+    }
     if (result.cardError) {
       await reply(`Deploy request \`${result.runId}\` is recorded, but I could not post its card here (${result.cardError}). Invite me with \`/invite @apollo\` and ask again.`);
     }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ApolloError, ErrorCode } from '../src/errors.js';
-import { renderHistory } from '../views/history.js';
+import { renderCloudHistory, renderHistory } from '../views/history.js';
 import { defineCommand } from './command.js';
 import { parseArgs } from './parse.js';
 
@@ -12,7 +12,7 @@ export const historyCommand = defineCommand({
   name: 'history',
   acts: false,
   usage: '/apollo history [cloud]',
-  summary: 'the latest requests, approvals, destroys, cancels and lock changes',
+  summary: "the latest requests, approvals, destroys, cancels and lock changes; with a cloud, its last deploys first",
   parse: (args, config) => {
     const [cloud] = parseArgs(HistoryArgs, args, '/apollo history [cloud]');
     if (cloud && !Object.keys(config.clouds).includes(cloud)) {
@@ -21,6 +21,8 @@ export const historyCommand = defineCommand({
     return cloud;
   },
   async run(cloud, { reply, services }) {
-    await reply(renderHistory(await services.audit.latest(HISTORY_LINES, cloud), cloud));
+    const entries = await services.audit.latest(HISTORY_LINES, cloud);
+    // A cloud's history starts with its last deploys (what a rollback goes back to).
+    await reply(cloud ? renderCloudHistory(cloud, await services.cloudState.history(cloud), entries) : renderHistory(entries));
   },
 });

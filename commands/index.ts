@@ -6,6 +6,7 @@ import { statusCommand } from './status.js';
 import { cancelCommand } from './cancel.js';
 import { historyCommand } from './history.js';
 import { buildCommand } from './build.js';
+import { rollbackCommand } from './rollback.js';
 import type { CommandContext, CommandDefinition } from './command.js';
 import { createHelpCommand, helpText } from './help.js';
 import { splitCommand } from './parse.js';
@@ -13,7 +14,7 @@ import { splitCommand } from './parse.js';
 const commands: CommandDefinition<unknown>[] = [];
 const helpCommand = createHelpCommand(() => commands);
 commands.push(
-  ...([helpCommand, buildCommand, deployCommand, cancelCommand, statusCommand, historyCommand, locksCommand, lockCommand, unlockCommand] as CommandDefinition<unknown>[]),
+  ...([helpCommand, buildCommand, deployCommand, cancelCommand, rollbackCommand, statusCommand, historyCommand, locksCommand, lockCommand, unlockCommand] as CommandDefinition<unknown>[]),
 );
 
 export function allCommands(): CommandDefinition<unknown>[] {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isRunDone, type Run } from '../src/runs/run.js';
+import { approvalExpired, isRunDone, type Run } from '../src/runs/run.js';
 import { renderStatus, type CloudStatus } from '../views/status.js';
 import { defineCommand } from './command.js';
 import { parseArgs } from './parse.js';
@@ -18,9 +18,11 @@ export const statusCommand = defineCommand({
   async run(_args, { reply, services, channelId }) {
     const { runs, cloudState, config } = services;
     const active: Run[] = [];
+    const now = Date.now();
     for (const id of await runs.recentIds(RECENT_RUNS)) {
       const run = await runs.get(id);
-      if (run && !isRunDone(run)) active.push(run);
+      // A request past its approval time is over, even before its timer has redrawn the card.
+      if (run && !isRunDone(run) && !approvalExpired(run, now)) active.push(run);
     }
     const clouds = await Promise.all(
       Object.keys(config.clouds).map(async (cloud): Promise<CloudStatus> => {

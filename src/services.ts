@@ -12,6 +12,7 @@ import { CloudLocks } from './queue/cloud-locks.js';
 import { Access } from './access/access.js';
 import { RequesterPolicy } from './access/requester-policy.js';
 import { UserLimits } from './access/user-limits.js';
+import { requiredApprovals } from './access/cloud-policy.js';
 import { LogStore } from './logs/log-store.js';
 import { Redactor } from './redaction/redactor.js';
 import { configuredSecretValues } from './config/cloud-env.js';
@@ -23,6 +24,7 @@ import { RunStore } from './runs/run-store.js';
 import { CloudState } from './runs/cloud-state.js';
 import { ApprovalRequests } from './runs/approval-requests.js';
 import { Once } from './runs/once.js';
+import { GreenBuilds } from './runs/green-builds.js';
 import { CardNotifier, type CardNotifierOptions } from './slack/card-notifier.js';
 import { SlackPoster } from './slack/slack-poster.js';
 
@@ -55,6 +57,8 @@ export interface Services {
   cloudState: CloudState;
   /** Deploys' open approval requests (their expiry). */
   approvals: ApprovalRequests;
+  /** Commits that passed a build or CI (the deploy gate). */
+  greenBuilds: GreenBuilds;
   /** Things done once per run (failures in the thread, verdict in the team channel). */
   once: Once;
   mirror: GitMirror;
@@ -117,7 +121,7 @@ export function createServices(
   const slack = new SlackPoster(client, redactor);
   const notifier = new CardNotifier({ redis, keys, runs, slack, logger }, {
     ...settings.notifier,
-    card: { destroyConfigured: config.destroy !== undefined, testSuites: (config.deploy?.tests ?? []).map((t) => t.name) },
+    card: { destroyConfigured: config.destroy !== undefined, testSuites: (config.deploy?.tests ?? []).map((t) => t.name), requiredApprovals: requiredApprovals(config), destroyConfirm: { required: config.destroy?.requiredApprovals ?? 1, ttlMs: config.access.approvalTtl } },
   });
   // BullMQ producers get their own connection: the Queue reuses it for every add.
   const queueConnection = createRedis(settings.redisUrl, kind);
@@ -135,6 +139,7 @@ export function createServices(
     cloudState: new CloudState(redis, keys),
     approvals: new ApprovalRequests(redis, keys),
     once: new Once(redis, keys),
+    greenBuilds: new GreenBuilds(redis, keys),
     mirror,
     slack,
     notifier,

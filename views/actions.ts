@@ -10,6 +10,7 @@ export const ACTION = {
   logs: 'deploy_logs',
   cancel: 'run_cancel',
   extend: 'deploy_extend',
+  buildNow: 'gate_build_now',
 } as const;
 
 /** A Slack confirm dialog for a dangerous button; its texts are raw (plain text, see plainText). */

@@ -6,8 +6,10 @@ import { STATUS_ICON, STATUS_WORD } from './icons.js';
 import { button, capBlocks, clamp, codeBlock, context, escapeMrkdwn, header, inlineCode, LIMITS, linesToSections, section, type Message } from './limits.js';
 import { mention } from './mention.js';
 import { lockMessage } from './lock-message.js';
-import { summaryLine } from './summary-line.js';
+import { planCounts, summaryLine } from './summary-line.js';
+import type { PlanDetails, PlannedResource } from '../src/reports/terraform-plan.js';
 import { ACTION, confirmDialog } from './actions.js';
+import { pendingDestroyNote } from './destroy-modal.js';
 
 export { ACTION };
 
@@ -17,6 +19,24 @@ export interface DeployCardOptions {
   destroyConfigured?: boolean;
   /** Names of all configured test suites, to say which were skipped. */
   testSuites?: string[];
+  /** How many distinct approvals each cloud needs (default 1): the card shows progress when more. */
+  requiredApprovals?: Record<string, number>;
+  /** `destroy.requiredApprovals` and how long a confirmation waits for the next (access.approvalTtl). */
+  destroyConfirm?: { required: number; ttlMs: number };
+}
+
+/**
+ * Who has approved so far, and what each cloud still needs: "👥 approved so far by @a ·
+ * aws needs 2 approvals (1 so far)". Nothing while one approval is enough and none was given.
+ */
+export function approvalsNote(run: Run, required: Record<string, number> | undefined): string | undefined {
+  const given = run.approvals ?? [];
+  const needs = run.laneNames.map((cloud) => ({ cloud, needed: required?.[cloud] ?? 1 })).filter((n) => n.needed > 1);
+  if (given.length === 0 && needs.length === 0) return undefined;
+  const parts: string[] = [];
+  if (given.length > 0) parts.push(`👥 approved so far by ${given.slice(0, 10).map((a) => mention(a.by)).join(', ')}`);
+  for (const { cloud, needed } of needs) parts.push(`*${escapeMrkdwn(cloud)}* needs ${needed} approvals from different people, not the requester`);
+  return parts.join(' · ');
 }
 
 function hhmm(epochMs: number): string {
@@ -121,6 +141,43 @@ export function pipelineSourceNote(run: Run): string | undefined {
   return clamp(parts.join(' · '), 1000);
 }
 
+/** How many resources a plan row names; the rest are counted (the full plan is behind Plan logs). */
+export const MAX_PLAN_RESOURCES_SHOWN = 8;
+const PLAN_SIGN: Record<PlannedResource['action'], string> = { create: '+', update: '~', delete: '−', replace: '−/+' };
+
+function planOf(lane: Lane): PlanDetails | undefined {
+  for (const step of lane.steps) if (step.status === 'passed' && step.summary?.details?.format === 'terraform-plan') return step.summary.details;
+  return undefined;
+}
+
+/**
+ * One cloud's plan on the approval card: `📋 aws: +3 ~1 −0`, the resources by name (capped), and
+ * what it destroys or replaces, highlighted. A plan still running or failed says so.
+ */
+export function planRow(lane: Lane): string {
+  const name = `*${escapeMrkdwn(lane.name)}*`;
+  const status = laneStatus(lane);
+  if (lane.finishedAt === undefined && lane.error === undefined) {
+    const step = lane.steps.find((s) => s.status === 'running');
+    return `⏳ ${name}: planning${step ? ` — ${escapeMrkdwn(step.name)}` : ''}`;
+  }
+  const plan = planOf(lane);
+  if (status !== 'passed' || !plan) {
+    const failed = lane.steps.find((s) => s.status === 'failed' || s.status === 'interrupted' || s.status === 'cancelled');
+    const why = laneProblem(lane) ?? (failed ? `${escapeMrkdwn(failed.name)}${failed.reason ? ` (${escapeMrkdwn(failed.reason)})` : ''}` : 'no step reported a plan');
+    return `❌ ${name}: plan failed — ${why}`;
+  }
+  const lines = [`📋 ${name}: \`${planCounts(plan)}\`${plan.resourceCount === 0 ? ' — no changes' : ''}`];
+  const shown = plan.resources.slice(0, MAX_PLAN_RESOURCES_SHOWN).map((r) => `${PLAN_SIGN[r.action]} ${inlineCode(clamp(r.address, 80))}`);
+  if (shown.length > 0) lines.push(`      ${shown.join('  ')}${plan.resourceCount > shown.length ? `  +${plan.resourceCount - shown.length} more` : ''}`);
+  const destroys = plan.resources.filter((r) => r.action === 'delete' || r.action === 'replace');
+  if (destroys.length > 0 || plan.destroy > 0) {
+    const named = destroys.slice(0, MAX_PLAN_RESOURCES_SHOWN).map((r) => `${inlineCode(clamp(r.address, 80))}${r.action === 'replace' ? ' (replaced)' : ''}`);
+    lines.push(`      ⚠️ *destroys ${plan.destroy}*${named.length ? `: ${named.join(', ')}` : ''}${destroys.length > named.length ? ` +${destroys.length - named.length} more` : ''}`);
+  }
+  return lines.join('\n');
+}
+
 /** How many branch and tag names the card lists; the rest are counted. */
 export const MAX_BRANCHES_SHOWN = 5;
 const MAX_BRANCH_NAME = 60;
@@ -175,6 +232,8 @@ export function renderDeployCard(run: Run, options: DeployCardOptions = {}): Mes
   );
   const where = branchesNote(run.branches);
   if (where) blocks.push(context([where]));
+  if (run.rollbackFrom) blocks.push(context([`↩️ rollback of ${run.laneNames.map((c) => `*${escapeMrkdwn(c)}*`).join(', ')} from \`${shortSha(run.rollbackFrom)}\` to the commit live before it`]));
+  if (run.forced) blocks.push(context([`⚠️ forced by ${mention(run.requestedBy)} with \`--force\`: no passed build of this commit (\`deploy.requireGreenBuild\`)`]));
   const source = pipelineSourceNote(run);
   if (source) blocks.push(context([source]));
   const suites = run.pipeline ? (run.pipeline.deploy?.tests ?? []).map((t) => t.name) : options.testSuites;
@@ -182,12 +241,18 @@ export function renderDeployCard(run: Run, options: DeployCardOptions = {}): Mes
 
   if (!decision) {
     const expires = run.approvalExpiresAt ? `expires at ${hhmm(run.approvalExpiresAt)}` : '';
-    blocks.push(context([['Waiting for an approver', expires, note].filter(Boolean).join(' · ')]));
-    blocks.push({
-      type: 'actions',
-      block_id: `approval:${run.id}`,
-      elements: [button('Approve', ACTION.approve, run.id, 'primary'), button('Reject', ACTION.reject, run.id, 'danger')],
-    });
+    const plans = run.planLanes ?? [];
+    const planning = plans.some((l) => l.finishedAt === undefined && l.error === undefined);
+    const planFailed = plans.filter((l) => (l.finishedAt !== undefined || l.error !== undefined) && (laneStatus(l) !== 'passed' || planOf(l) === undefined));
+    if (plans.length > 0) blocks.push(...linesToSections(plans.map(planRow)));
+    const waiting = planning ? '⏳ Planning: Approve comes once every cloud has its plan' : planFailed.length > 0 ? '❌ A plan failed: there is nothing to approve (Reject, fix it, ask again)' : 'Waiting for an approver';
+    blocks.push(context([[waiting, expires, note].filter(Boolean).join(' · ')]));
+    const approvals = approvalsNote(run, options.requiredApprovals);
+    if (approvals) blocks.push(context([approvals]));
+    const approvable = !planning && planFailed.length === 0;
+    const elements = [...(approvable ? [button('Approve', ACTION.approve, run.id, 'primary')] : []), button('Reject', ACTION.reject, run.id, 'danger')];
+    for (const lane of plans.filter((l) => l.startedAt !== undefined && (l.finishedAt !== undefined || l.error !== undefined)).slice(0, 10)) elements.push(button(`Plan logs: ${lane.name}`, ACTION.logs, `${run.id}|${lane.name}|plan`));
+    blocks.push({ type: 'actions', block_id: `approval:${run.id}`, elements });
     return { text: clamp(`Deploy request ${run.id}: ${shortSha(run.sha)} to ${clouds}, waiting for approval`, LIMITS.fallbackText), blocks: capBlocks(blocks) };
   }
 
@@ -197,7 +262,9 @@ export function renderDeployCard(run: Run, options: DeployCardOptions = {}): Mes
     return { text: clamp(`Deploy ${run.id} to ${clouds}: ${decision.state}`, LIMITS.fallbackText), blocks: capBlocks(blocks) };
   }
 
-  blocks.push(context([[`✅ Approved by ${mention(decision.by ?? 'unknown')} at ${hhmm(decision.at)}`, note].filter(Boolean).join(' · ')]));
+  const approvedBy = decision.approvers?.length ? decision.approvers.slice(0, 10).map(mention).join(', ') : mention(decision.by ?? 'unknown');
+  const boundTo = decision.planDigests ? `📋 plans ${Object.entries(decision.planDigests).map(([c, d]) => `${escapeMrkdwn(c)} \`${d.slice(0, 8)}\``).join(', ')}` : '';
+  blocks.push(context([[`✅ Approved by ${approvedBy} at ${hhmm(decision.at)}`, boundTo, note].filter(Boolean).join(' · ')]));
   blocks.push(...linesToSections(run.lanes.map((l) => cloudRow(l, now))));
   const started = runStartedAt(run);
   const finished = runFinishedAt(run);
@@ -212,13 +279,16 @@ export function renderDeployCard(run: Run, options: DeployCardOptions = {}): Mes
     const destroyDone = lanes.length > 0 && lanesDone(lanes);
     const failed = lanes.some((l) => laneStatus(l) !== 'passed');
     const verdict = !destroyDone ? 'running' : failed ? '*destroy failed*' : '*destroyed*';
-    const who = run.destroy.expired ? `🧨 Destroyed automatically, its lifetime over, at ${hhmm(run.destroy.at)}` : `🧨 Destroy requested by ${mention(run.destroy.by)} at ${hhmm(run.destroy.at)}`;
+    const seconded = run.destroy.confirmedBy?.length ? ` with ${run.destroy.confirmedBy.map(mention).join(', ')}` : '';
+    const who = run.destroy.expired ? `🧨 Destroyed automatically, its lifetime over, at ${hhmm(run.destroy.at)}` : `🧨 Destroy requested by ${mention(run.destroy.by)}${seconded} at ${hhmm(run.destroy.at)}`;
     blocks.push(section(`${who}: ${verdict}`));
     blocks.push(...linesToSections(lanes.map((l) => cloudRow(l, now))));
     if (destroyDone) blocks.push(...tails(lanes, 'destroy: '));
   }
 
   if (run.cancelledBy) blocks.push(context([`🚫 cancelled by ${mention(run.cancelledBy)}`]));
+  const pendingDestroy = options.destroyConfirm ? pendingDestroyNote(run, options.destroyConfirm.ttlMs, options.destroyConfirm.required, now) : undefined;
+  if (pendingDestroy) blocks.push(context([pendingDestroy]));
   const actions: Button[] = [];
   const destroyRunning = run.destroy !== undefined && !lanesDone(run.destroyLanes ?? []);
   if (!run.cancelledBy && (!deployDone || destroyRunning)) {
@@ -228,7 +298,8 @@ export function renderDeployCard(run: Run, options: DeployCardOptions = {}): Mes
   const destroyable = run.ephemeral ? run.lanes.some(needsCleanup) : run.lanes.some((l) => l.startedAt !== undefined);
   const destroyConfigured = run.pipeline ? (run.pipeline.destroy?.length ?? 0) > 0 : options.destroyConfigured;
   if (deployDone && destroyConfigured && !run.destroy && destroyable) {
-    actions.push(button('Destroy', ACTION.destroy, run.id, 'danger', confirmDialog(`Destroy ${clouds}?`, `Runs the destroy pipeline for ${clouds} (run ${run.id}). This cannot be undone.`, 'Destroy')));
+    // No confirm dialog: the button opens a modal where the person types the cloud names.
+    actions.push(button('Destroy', ACTION.destroy, run.id, 'danger'));
   }
   if (deployDone) actions.push(button('Redeploy', ACTION.redeploy, run.id));
   if (deployDone) {

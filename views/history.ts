@@ -1,5 +1,6 @@
 import type { AuditEntry } from '../src/audit/audit-log.js';
 import { shortSha } from '../src/git/ref.js';
+import type { CloudDeploy } from '../src/runs/cloud-state.js';
 import { escapeMrkdwn } from './limits.js';
 import { mention } from './mention.js';
 
@@ -7,9 +8,12 @@ const VERB: Record<AuditEntry['action'], string> = {
   'build.requested': 'started build',
   'deploy.requested': 'asked to deploy',
   'deploy.approved': 'approved deploy',
+  'deploy.approval-counted': 'gave one approval to deploy',
+  'deploy.forced': 'forced past the green-build gate',
   'deploy.rejected': 'rejected deploy',
   'deploy.expired': 'saw expire deploy request',
   'destroy.requested': 'destroyed',
+  'destroy.confirmed': 'confirmed a destroy of',
   'deploy.extended': 'extended the lifetime of',
   'deploy.lifetime-ended': 'destroyed at the end of its lifetime',
   'run.cancelled': 'cancelled',
@@ -34,4 +38,27 @@ export function renderHistory(entries: AuditEntry[], cloud?: string): string {
     return `• ${parts.join(' ')}`;
   });
   return [`*History${cloud ? ` of ${escapeMrkdwn(cloud)}` : ''}* (newest first)`, ...lines].join('\n');
+}
+
+const OUTCOME_ICON: Record<CloudDeploy['outcome'], string> = { passed: '✅', failed: '❌', cancelled: '🚫', interrupted: '⚠️' };
+
+/** A card link from Slack's own chat.getPermalink; anything else is not linked. */
+function cardLink(link: string | undefined): string {
+  return link && /^https:\/\/[^\s|<>]+$/.test(link) ? ` · <${link}|card>` : '';
+}
+
+/**
+ * `/apollo history <cloud>`: the cloud's last deploys (commit, who, when, outcome, the run's card),
+ * newest first, then the audit stream's entries for it.
+ */
+export function renderCloudHistory(cloud: string, deploys: CloudDeploy[], entries: AuditEntry[]): string {
+  const stamp = (at: number) => {
+    const when = new Date(at).toISOString();
+    return `${when.slice(8, 10)}/${when.slice(5, 7)} ${when.slice(11, 16)} UTC`;
+  };
+  const lines = deploys.map(
+    (d) => `• ${stamp(d.at)} · ${OUTCOME_ICON[d.outcome]} \`${shortSha(d.sha)}\`${d.ref !== d.sha && !d.sha.startsWith(d.ref) ? ` (${escapeMrkdwn(d.ref.slice(0, 60))})` : ''} by ${mention(d.by)} · ${d.outcome} · run \`${escapeMrkdwn(d.runId)}\`${cardLink(d.link)}`,
+  );
+  const deploysPart = [`*Deploys of ${escapeMrkdwn(cloud)}* (newest first)`, ...(lines.length ? lines : ['• none yet'])].join('\n');
+  return entries.length > 0 ? `${deploysPart}\n\n${renderHistory(entries, cloud)}` : deploysPart;
 }

@@ -2,7 +2,7 @@ import type { KnownBlock } from '@slack/types';
 import { formatDuration } from '../src/config/duration.js';
 import { shortSha } from '../src/git/ref.js';
 import type { Run } from '../src/runs/run.js';
-import { ACTION, confirmDialog } from './actions.js';
+import { ACTION } from './actions.js';
 import { button, capBlocks, clamp, context, escapeMrkdwn, inlineCode, LIMITS, section, type Message } from './limits.js';
 import { hhmm } from './lock-message.js';
 import { mention } from './mention.js';
@@ -24,7 +24,7 @@ export function renderKeepReminder(run: Run, clouds: string[], now: number = Dat
       block_id: `keep:${run.id}`,
       elements: [
         button(`Extend by ${by}`, ACTION.extend, run.id, 'primary'),
-        button('Destroy now', ACTION.destroy, run.id, 'danger', confirmDialog(`Destroy ${clouds.join(', ')} now?`, `Runs the destroy pipeline for ${clouds.join(', ')} (run ${run.id}) now. This cannot be undone.`, 'Destroy now')),
+        button('Destroy now', ACTION.destroy, run.id, 'danger'),
       ],
     },
   ];

@@ -26,6 +26,11 @@ export const LIMITS = {
   fieldsPerSection: 10,
   fieldText: 2000,
   buttonValue: 2000,
+  /** Modals and App Home (views.open, views.publish). */
+  blocksPerView: 100,
+  viewTitle: 24,
+  viewButton: 24,
+  privateMetadata: 3000,
   /** chat.postMessage `text` is truncated by Slack past 40k; keep the fallback short. */
   fallbackText: 3000,
 } as const;
@@ -133,7 +138,8 @@ function mrkdwn(text: string, max: number): MrkdwnElement {
 }
 
 /** `text` is raw: plain text objects are shown as given (see plainText). */
-function plain(text: string, max: number): PlainTextElement {
+/** A plain-text object, cut to `max` (modal titles, inputs' labels, placeholders). */
+export function plain(text: string, max: number): PlainTextElement {
   return { type: 'plain_text', text: clamp(plainText(text), max), emoji: true };
 }
 

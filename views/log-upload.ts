@@ -3,6 +3,6 @@ export function logFileName(runId: string, laneKey: string): string {
   return `${runId}-${laneKey}.log`;
 }
 
-export function logTitle(runId: string, lane: string, phase: 'run' | 'destroy'): string {
-  return `${phase === 'destroy' ? 'Destroy' : 'Deploy'} log: ${lane} (run ${runId})`;
+export function logTitle(runId: string, lane: string, phase: 'run' | 'destroy' | 'plan'): string {
+  return `${phase === 'destroy' ? 'Destroy' : phase === 'plan' ? 'Plan' : 'Deploy'} log: ${lane} (run ${runId})`;
 }

@@ -8,6 +8,8 @@ import type { LockOutcome, UnlockOutcome } from '../src/actions/lock-cloud.js';
 import type { RedeployOutcome } from '../src/actions/redeploy.js';
 import type { ExtendOutcome } from '../src/actions/extend-keep.js';
 import type { UploadLogOutcome } from '../src/actions/upload-log.js';
+import type { RollbackOutcome } from '../src/actions/rollback.js';
+import type { ConfirmDestroyOutcome } from '../src/actions/confirm-destroy.js';
 import { escapeMrkdwn } from './limits.js';
 import { hhmm, lockMessage } from './lock-message.js';
 import { mention } from './mention.js';
@@ -40,6 +42,12 @@ export function decisionAnswer(outcome: DecisionOutcome): Answer {
   switch (outcome.kind) {
     case 'decided':
       return ok();
+    case 'approval-counted': {
+      const waiting = outcome.quorum.filter((q) => q.counted.length < q.needed);
+      return ok(`Your approval is counted. Still needed: ${waiting.map((q) => `*${escapeMrkdwn(q.cloud)}* ${q.needed - q.counted.length} more (${q.counted.length}/${q.needed})`).join(', ')}; another approver, not the requester, must approve.`);
+    }
+    case 'already-approved':
+      return no('You have already approved this request; the next approval must come from someone else.');
     case 'gone':
       return no('This deploy request no longer exists.');
     case 'wrong-channel':
@@ -49,9 +57,13 @@ export function decisionAnswer(outcome: DecisionOutcome): Answer {
     case 'expired':
       return no(`This request expired at ${hhmm(outcome.at)}; ask again with \`/apollo deploy\`.`);
     case 'not-approver':
-      return no('Only approvers (`access.approvers`) can approve or reject deploys.');
+      return no("Only approvers of these clouds (`clouds.<name>.approvers`, default `access.approvers`) can approve or reject this deploy.");
+    case 'plan-pending':
+      return no('The plans are still running; Approve works once every cloud has its plan on the card.');
+    case 'plan-failed':
+      return no(`The plan failed for ${outcome.clouds.map((c) => `*${escapeMrkdwn(c)}*`).join(', ')}: there is nothing to approve. Fix it and ask again with \`/apollo deploy\`.`);
     case 'self-approval':
-      return no('You cannot approve your own deploy; ask another approver.');
+      return no('You cannot approve your own deploy (and never where it needs more than one approval); ask another approver.');
     case 'cannot-start':
       return no(errorLines(outcome.error));
   }
@@ -78,12 +90,33 @@ export function destroyAnswer(outcome: DestroyOutcome): Answer {
     case 'still-running':
       return no('The deploy is still running; wait for it to finish (or cancel it) before destroying.');
     case 'not-destroyer':
-      return no('Only destroyers (`access.destroyers`, default the approvers) can destroy environments.');
+      return no(`Only destroyers of ${outcome.clouds.map((c) => `*${escapeMrkdwn(c)}*`).join(', ')} (\`clouds.<name>.destroyers\`, default \`access.destroyers\`, else the approvers) can destroy it.`);
     case 'nothing-deployed':
       return no('No cloud was deployed; there is nothing to destroy.');
     case 'nothing-left':
       return no(`Nothing of ${outcome.runId} is left to destroy: ${takenList(outcome.taken)}. Destroy from the newer run's card.`);
   }
+}
+
+/** The destroy modal, submitted: the words for the person (a wrong name is said in the modal itself). */
+export function confirmDestroyAnswer(outcome: ConfirmDestroyOutcome): Answer {
+  switch (outcome.kind) {
+    case 'wrong-name':
+      return no(wrongNameText(outcome.expected));
+    case 'needs-more': {
+      const expired = outcome.expired.length > 0 ? ` (the earlier request by ${outcome.expired.map((v) => mention(v.by)).join(', ')} expired at ${hhmm(Math.max(...outcome.expired.map((v) => v.expiresAt)))}, so yours counts as the first)` : '';
+      return ok(`Your confirmation is counted (${outcome.have} of ${outcome.required} destroyers)${expired}. Nothing runs until another destroyer confirms.`);
+    }
+    case 'same-destroyer':
+      return no('You have already confirmed this destroy; the next confirmation must come from another destroyer.');
+    default:
+      return destroyAnswer(outcome);
+  }
+}
+
+/** What the destroy modal says when the typed names are not the clouds'. */
+export function wrongNameText(expected: string[]): string {
+  return `That is not ${expected.length > 1 ? 'the names of the clouds' : 'the name of the cloud'} this destroys: type ${expected.join(', ')}. Nothing was destroyed.`;
 }
 
 export function cancelAnswer(outcome: CancelOutcome): Answer {
@@ -137,6 +170,21 @@ export function redeployAnswer(outcome: RedeployOutcome): Answer {
   }
 }
 
+export function rollbackAnswer(outcome: RollbackOutcome): Answer {
+  switch (outcome.kind) {
+    case 'requested':
+      return ok(
+        outcome.cardError
+          ? `Rollback request \`${outcome.runId}\` is recorded, but I could not post its card here (${escapeMrkdwn(outcome.cardError)}). Invite me with \`/invite @apollo\` and ask again.`
+          : `Rollback of *${escapeMrkdwn(outcome.cloud)}* from \`${shortSha(outcome.from)}\` to \`${shortSha(outcome.to)}\` requested as \`${outcome.runId}\`; it needs an approval.`,
+      );
+    case 'nothing-live':
+      return no(`Nothing is deployed on *${escapeMrkdwn(outcome.cloud)}* now; there is nothing to roll back.`);
+    case 'no-previous':
+      return no(`*${escapeMrkdwn(outcome.cloud)}* has no earlier passed deploy of another commit than \`${shortSha(outcome.live)}\` in its history (\`/apollo history ${escapeMrkdwn(outcome.cloud)}\`).`);
+  }
+}
+
 export function extendAnswer(outcome: ExtendOutcome): Answer {
   switch (outcome.kind) {
     case 'extended':
@@ -169,6 +217,11 @@ export function unlockAnswer(outcome: UnlockOutcome): Answer {
     case 'not-owner':
       return no(`${lockMessage(outcome.cloud, 'sticky', outcome.holder)}. Only its owner or an approver can unlock it.`);
   }
+}
+
+/** The gate's **Build it now**: the build's card says the rest. */
+export function buildNowAnswer(started: BuildStart): Answer {
+  return ok(buildStartText(started) ?? `Build \`${started.runId}\` of \`${shortSha(started.sha)}\` started; ask for the deploy again once it passed.`);
 }
 
 /** What `/apollo build` says besides the card: nothing, unless it was a duplicate or the card failed. */

@@ -3,7 +3,7 @@ import { formatDuration } from '../src/config/duration.js';
 import { shortSha } from '../src/git/ref.js';
 import type { LastDeploy } from '../src/runs/cloud-state.js';
 import { awaitingApproval, needsCleanup, runStartedAt, runStatus, type Run } from '../src/runs/run.js';
-import { ACTION, confirmDialog } from './actions.js';
+import { ACTION } from './actions.js';
 import { button, capBlocks, clamp, escapeMrkdwn, inlineCode, LIMITS, linesToSections, type Message } from './limits.js';
 import { hhmm } from './lock-message.js';
 import { mention } from './mention.js';
@@ -61,7 +61,6 @@ export function renderStatus(active: Run[], clouds: CloudStatus[], now: number =
       ACTION.destroy,
       runId,
       'danger',
-      confirmDialog(`Destroy ${names.join(', ')}?`, `Runs the destroy pipeline for ${names.join(', ')} (run ${runId}), whose teardown did not finish.`, 'Destroy'),
     ),
   );
   const blocks: KnownBlock[] = capBlocks(linesToSections(text.split('\n').filter((l) => l !== '')), LIMITS.blocksPerMessage - 1);

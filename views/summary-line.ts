@@ -17,6 +17,7 @@ export function summaryLine(summary: TestSummary): string {
     return byChecks ? `${gate} (gate uses WARN checks)` : `${gate} (${checks} WARN checks; gate uses WARN lines)`;
   }
   if (summary.format === 'terraform') return terraformLine(summary);
+  if (summary.details?.format === 'terraform-plan') return `plan: ${planCounts(summary.details)}`;
   if (summary.details?.format === 'ansible-lint') return ansibleLintLine(summary.details);
   if (summary.format === 'lines') return `lines: ${summary.passed} passed, ${summary.failed} failed`;
   if (summary.details?.format === 'packer') return summary.details.findings === 0 ? 'packer: valid' : `packer: ${plural(summary.details.findings, 'error')}`;
@@ -26,6 +27,11 @@ export function summaryLine(summary: TestSummary): string {
   if (summary.errors > 0) parts.push(`${summary.errors} errors`);
   if (summary.skipped > 0) parts.push(`${summary.skipped} skipped`);
   return parts.join(', ');
+}
+
+/** `+3 ~1 −0`: to add, to change, to destroy, as terraform counts them. */
+export function planCounts(plan: { add: number; change: number; destroy: number }): string {
+  return `+${plan.add} ~${plan.change} −${plan.destroy}`;
 }
 
 function terraformLine(summary: TestSummary): string {

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from '../redis/keys.js';
-import { isRunDone, type Run } from '../runs/run.js';
+import { approvalExpired, isRunDone, type Run } from '../runs/run.js';
 import { ApolloError, ErrorCode } from '../errors.js';
 import { randomUUID } from 'node:crypto';
 import { SCRIPTS } from '../redis/scripts.js';
@@ -90,10 +90,8 @@ export class UserLimits {
   }
 }
 
-/** A deploy request nobody decided before it expired is finished, even before anyone clicks. */
-function expiredRequest(run: Run, now: number): boolean {
-  return run.kind === 'deploy' && run.decision === undefined && run.approvalExpiresAt !== undefined && run.approvalExpiresAt < now;
-}
+/** A deploy request nobody decided before it expired is finished, even before its timer marks it. */
+const expiredRequest = approvalExpired;
 
 /** A person reached one of their limits; `limit` says which (views word it). */
 export class LimitReachedError extends ApolloError {

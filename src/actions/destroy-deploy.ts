@@ -1,4 +1,4 @@
-import { needsCleanup, newLane, runStatus, type Run } from '../runs/run.js';
+import { needsCleanup, newLane, runStatus, type Lane, type Run } from '../runs/run.js';
 import { ApolloError, ErrorCode } from '../errors.js';
 import type { Config, Step } from '../config/schema.js';
 import type { Access } from '../access/access.js';
@@ -7,6 +7,7 @@ import type { CloudState } from '../runs/cloud-state.js';
 import type { DeployFlow } from '../queue/deploy-flow.js';
 import { audit } from '../audit/record.js';
 import { clickedInRunChannel } from '../access/run-channel.js';
+import { cloudPolicy } from '../access/cloud-policy.js';
 import type { AuditTrail, Cards } from './ports.js';
 
 /** What starting a destroy touches. */
@@ -19,7 +20,7 @@ export interface DestroyCloudsDeps extends AuditTrail {
 
 /** What the Destroy button touches. */
 export interface DestroyDeployDeps extends DestroyCloudsDeps {
-  config: Pick<Config, 'access' | 'destroy'>;
+  config: Pick<Config, 'access' | 'clouds' | 'destroy'>;
   access: Pick<Access, 'allows'>;
   runs: Pick<RunStore, 'get' | 'startDestroy' | 'undoDestroy' | 'clearKeep'>;
 }
@@ -38,7 +39,7 @@ export type DestroyOutcome =
   | { kind: 'already-started'; by?: string; at?: number }
   | { kind: 'never-ran' }
   | { kind: 'still-running' }
-  | { kind: 'not-destroyer' }
+  | { kind: 'not-destroyer'; clouds: string[] }
   | { kind: 'nothing-deployed' }
   | { kind: 'nothing-left'; runId: string; taken: TakenCloud[] };
 
@@ -47,8 +48,18 @@ export type DestroyOutcome =
  * each cloud the deploy touched (a failed apply may still have created resources).
  */
 export async function destroyDeploy(deps: DestroyDeployDeps, runId: string, user: string, channel?: string): Promise<DestroyOutcome> {
-  const { runs, config, access } = deps;
-  const run = await runs.get(runId);
+  const run = await deps.runs.get(runId);
+  const allowed = await mayDestroy(deps, run, user, channel);
+  if ('kind' in allowed) return allowed;
+  return destroyClouds(deps, allowed.run, user, allowed.steps);
+}
+
+/**
+ * Whether `user` may destroy `run` now, from `channel`: the deploy is over, nothing destroyed it
+ * yet, and they are a destroyer of every cloud it has. The checks of every way a person destroys.
+ */
+export async function mayDestroy(deps: Pick<DestroyDeployDeps, 'config' | 'access'>, run: Run | undefined, user: string, channel?: string): Promise<{ run: Run; steps: Step[] } | Exclude<DestroyOutcome, { kind: 'destroying' }>> {
+  const { config, access } = deps;
   if (!run || run.kind !== 'deploy') return { kind: 'gone' };
   if (!clickedInRunChannel(run, channel)) return { kind: 'wrong-channel' };
   const destroySteps = run.pipeline ? run.pipeline.destroy : config.destroy?.steps;
@@ -57,8 +68,28 @@ export async function destroyDeploy(deps: DestroyDeployDeps, runId: string, user
   if (run.decision?.state !== 'approved') return { kind: 'never-ran' };
   const status = runStatus(run);
   if (status === 'running' || status === 'queued') return { kind: 'still-running' };
-  if (!(await access.allows(config.access.destroyers ?? config.access.approvers, user))) return { kind: 'not-destroyer' };
-  return destroyClouds(deps, run, user, destroySteps);
+  // Each cloud has its destroyers (clouds.<name>.destroyers, default access.destroyers, else its
+  // approvers): the clicker must be one for every cloud this destroy may touch.
+  const refused: string[] = [];
+  for (const cloud of run.laneNames) if (!(await access.allows(cloudPolicy(config, cloud).destroyers, user))) refused.push(cloud);
+  if (refused.length > 0) return { kind: 'not-destroyer', clouds: refused };
+  return { run, steps: destroySteps };
+}
+
+/**
+ * The clouds a destroy of `run` would touch now, with their lanes (what the last apply did): those
+ * it started (for an ephemeral deploy, those whose teardown failed) that it still carries.
+ */
+export async function destroyTargets(deps: Pick<DestroyCloudsDeps, 'cloudState'>, run: Run): Promise<{ targets: Lane[]; taken: TakenCloud[] }> {
+  const started = run.lanes.filter((l) => (run.ephemeral ? needsCleanup(l) : l.startedAt !== undefined));
+  const targets: Lane[] = [];
+  const taken: TakenCloud[] = [];
+  for (const lane of started) {
+    const current = await deps.cloudState.current(lane.name);
+    if (current === run.id) targets.push(lane);
+    else taken.push({ cloud: lane.name, ...(current ? { currentRunId: current } : {}) });
+  }
+  return { targets, taken };
 }
 
 /**
@@ -66,7 +97,7 @@ export async function destroyDeploy(deps: DestroyDeployDeps, runId: string, user
  * who was authorised, or the end of the deploy's lifetime). Once per deploy; the automatic destroy's
  * timer is off from here on.
  */
-export async function destroyClouds(deps: DestroyCloudsDeps, run: Run, by: string, destroySteps: Step[], options: { expired?: true; keepUntil?: number } = {}): Promise<DestroyOutcome> {
+export async function destroyClouds(deps: DestroyCloudsDeps, run: Run, by: string, destroySteps: Step[], options: { expired?: true; keepUntil?: number; confirmedBy?: string[] } = {}): Promise<DestroyOutcome> {
   const { runs, deployFlow, notifier, cloudState } = deps;
   const runId = run.id;
   // An ephemeral deploy tore its clouds down itself: only a cloud whose teardown failed is left.
@@ -82,7 +113,7 @@ export async function destroyClouds(deps: DestroyCloudsDeps, run: Run, by: strin
   }
   if (clouds.length === 0) return { kind: 'nothing-left', runId, taken };
   const stepNames = destroySteps.map((s) => s.name);
-  const request = { by, at: Date.now(), laneNames: clouds, ...(options.expired ? { expired: true as const } : {}) };
+  const request = { by, at: Date.now(), laneNames: clouds, ...(options.expired ? { expired: true as const } : {}), ...(options.confirmedBy ? { confirmedBy: options.confirmedBy } : {}) };
   const won = await runs.startDestroy(runId, request, clouds.map((c) => newLane(c, stepNames)), options.keepUntil);
   if (!won) return { kind: 'already-started' };
   try {
@@ -92,7 +123,7 @@ export async function destroyClouds(deps: DestroyCloudsDeps, run: Run, by: strin
     await runs.undoDestroy(runId, clouds);
     throw new ApolloError(ErrorCode.QueueUnavailable, 'The queue is unavailable; nothing was destroyed. Click Destroy again in a minute.', { cause: err });
   }
-  await audit(deps, { action: options.expired ? 'deploy.lifetime-ended' : 'destroy.requested', by, runId, commit: run.sha, clouds });
+  await audit(deps, { action: options.expired ? 'deploy.lifetime-ended' : 'destroy.requested', by, runId, commit: run.sha, clouds, ...(options.confirmedBy?.length ? { reason: `with ${options.confirmedBy.join(', ')}` } : {}) });
   await runs.clearKeep(runId).catch(() => undefined); // its timers find the destroy started and do nothing
   notifier.refresh(runId);
   return { kind: 'destroying', clouds, taken };

@@ -14,15 +14,27 @@ import { deployLaneSteps, serverPipeline } from '../pipeline/run-steps.js';
 import { pipelineForCommit } from '../pipeline/repo-pipeline.js';
 import type { GitMirror } from '../git/mirror.js';
 import type { AuditTrail, Cards } from './ports.js';
+import type { ExpiryQueue } from '../queue/expiry-queue.js';
+import type { RunStore } from '../runs/run-store.js';
+import type { DeployFlow } from '../queue/deploy-flow.js';
+import { failLane } from '../runs/lane.js';
+import { cloudPolicy } from '../access/cloud-policy.js';
+import { assertMayForce, checkGate, type DeployGateDeps } from './deploy-gate.js';
 
 /** What asking for a deploy touches. */
 export interface RequestDeployDeps extends RecordRunDeps, AuditTrail {
+  greenBuilds: DeployGateDeps['greenBuilds'];
+  runs: RecordRunDeps['runs'] & Pick<RunStore, 'saveLane'>;
+  /** Queues the plans (`deploy.plan`) of a request, one job per cloud. */
+  deployFlow: Pick<DeployFlow, 'add'>;
   config: Pick<Config, 'access' | 'clouds' | 'deploy' | 'destroy' | 'build' | 'pipeline'>;
   mirror: RecordRunDeps['mirror'] & Pick<GitMirror, 'readFile'>;
   access: Pick<Access, 'allows'>;
   limits: Pick<UserLimits, 'admitRun' | 'trackRun' | 'releaseRun'>;
   locks: Pick<CloudLocks, 'blocker'>;
   approvals: Pick<ApprovalRequests, 'open'>;
+  /** The request's end, as a durable timer: the card loses its buttons without a click. */
+  expiry: Pick<ExpiryQueue, 'scheduleApprovalExpiry'>;
   notifier: Pick<Cards, 'post'>;
 }
 
@@ -37,6 +49,10 @@ export interface DeployRequest {
   ephemeral?: boolean;
   /** `--keep`; undefined: `deploy.keep`. */
   keepMs?: number;
+  /** `--force`: past `deploy.requireGreenBuild` (approvers only; audited, shown on the card). */
+  force?: boolean;
+  /** A rollback (`/apollo rollback`): the commit live on the cloud now, which this one replaces. */
+  rollbackFrom?: string;
 }
 
 /**
@@ -69,6 +85,35 @@ function checkSuites(known: string[], requested: string[] | undefined): void {
   }
 }
 
+/**
+ * Per-cloud rules a request must meet before anyone is asked: the channels a cloud takes requests
+ * in (`clouds.<name>.channels`), and clouds that take only ephemeral deploys.
+ */
+export function assertCloudPolicies(config: Pick<Config, 'access' | 'clouds' | 'deploy' | 'destroy' | 'pipeline'>, clouds: string[], request: Pick<DeployRequest, 'channel' | 'ephemeral' | 'keepMs'>): void {
+  const policies = clouds.map((cloud) => cloudPolicy(config, cloud));
+  const elsewhere = policies.filter((p) => p.channels && !p.channels.includes(request.channel));
+  if (elsewhere.length > 0) {
+    throw new ApolloError(ErrorCode.NotAllowed, `Deploys to ${elsewhere.map((p) => `\`${p.cloud}\``).join(', ')} may not be requested in this channel.`, {
+      details: elsewhere.map((p) => `\`${p.cloud}\`: ${p.channels!.map((c) => `<#${c}>`).join(', ')} (\`clouds.${p.cloud}.channels\`).`),
+    });
+  }
+  const ephemeralOnly = policies.filter((p) => p.ephemeralOnly);
+  if (ephemeralOnly.length > 0 && deployLifetime(config, request).ephemeral !== true) {
+    throw new ApolloError(ErrorCode.UsageInvalid, `${ephemeralOnly.map((p) => `\`${p.cloud}\``).join(', ')} ${ephemeralOnly.length > 1 ? 'take' : 'takes'} only ephemeral deploys: add \`--ephemeral\`.`);
+  }
+}
+
+/** The plan lanes of a new request, queued; a queue that is down fails them on the card (no approval then). */
+async function startPlans(deps: Pick<RequestDeployDeps, 'runs' | 'deployFlow' | 'logger'>, runId: string, clouds: string[], stepNames: string[]): Promise<void> {
+  for (const cloud of clouds) await deps.runs.saveLane(runId, newLane(cloud, stepNames, stepNames.map(() => 'plan')), 'plan');
+  try {
+    await deps.deployFlow.add(runId, 'plan', clouds);
+  } catch (err) {
+    deps.logger.warn({ err, runId }, 'could not queue the plans');
+    for (const cloud of clouds) await deps.runs.saveLane(runId, failLane(newLane(cloud, stepNames, stepNames.map(() => 'plan')), 'the plan could not be queued (the queue is unavailable); ask again', Date.now()), 'plan');
+  }
+}
+
 /** Shorter lifetimes would be gone before anyone could read the reminder. */
 export const MIN_KEEP_MS = 5_000;
 
@@ -96,14 +141,19 @@ export async function requestDeploy(deps: RequestDeployDeps, request: DeployRequ
     throw new ApolloError(ErrorCode.NotAllowed, 'You are not allowed to request deploys (`access.deployers`).');
   }
   const clouds = resolveClouds(config, request.clouds);
-  // Without a repository pipeline the suites are known now: refuse before anything is reserved.
-  if (config.pipeline.fromRepo === undefined && config.deploy) checkSuites(config.deploy.tests.map((t) => t.name), request.tests);
+  assertCloudPolicies(config, clouds, request);
   const lifetime = deployLifetime(config, request);
   await assertCloudsFree(deps, clouds, request.requestedBy);
+  if (request.force) await assertMayForce(deps, clouds, request.requestedBy);
+  // The server's suites are known now: a typo costs no run slot (a repository's are checked below).
+  if (config.pipeline.fromRepo === undefined && config.deploy) checkSuites(config.deploy.tests.map((t) => t.name), request.tests);
   const admitted = await deps.limits.admitRun(request.requestedBy);
   if ('kind' in admitted) throw new LimitReachedError(admitted);
+  let forced = false;
   const ttl = config.access.approvalTtl;
+  const approvalExpiresAt = Date.now() + ttl;
   let recorded: { runId: string; sha: string };
+  let planSteps: string[] = [];
   try {
     recorded = await recordRun(deps, {
       kind: 'deploy',
@@ -119,9 +169,12 @@ export async function requestDeploy(deps: RequestDeployDeps, request: DeployRequ
         checkSuites(steps.deploy.tests.map((t) => t.name), request.tests);
         if ((lifetime.ephemeral || lifetime.keepMs !== undefined) && !steps.destroy?.length) throw new ApolloError(ErrorCode.UsageInvalid, `${lifetime.ephemeral ? 'An ephemeral deploy' : 'A deploy with a lifetime'} needs a destroy pipeline, and this commit has none.`);
         const lane = deployLaneSteps(steps, lifetime.ephemeral === true);
-        return { lanes: clouds.map((cloud) => newLane(cloud, lane.steps.map((s) => s.name), lane.roles)), ...(pipeline ? { pipeline } : {}) };
+        planSteps = (steps.deploy.plan ?? []).map((s) => s.name);
+        // The gate, now that the commit is known: a commit nobody built green is refused (or forced).
+        forced = (await checkGate(deps, sha, request.ref, request.force === true)).forced;
+        return { lanes: clouds.map((cloud) => newLane(cloud, lane.steps.map((s) => s.name), lane.roles)), ...(pipeline ? { pipeline } : {}), ...(forced ? { extra: { forced: true } } : {}) };
       },
-      extra: { approvalExpiresAt: Date.now() + ttl, ...(request.tests ? { tests: request.tests } : {}), ...lifetime },
+      extra: { approvalExpiresAt, ...(request.rollbackFrom ? { rollbackFrom: request.rollbackFrom } : {}), ...(request.tests ? { tests: request.tests } : {}), ...lifetime },
       ...(config.access.protectedBranches ? { protectedBranches: config.access.protectedBranches } : {}),
       reservation: admitted.reservation,
     });
@@ -130,8 +183,15 @@ export async function requestDeploy(deps: RequestDeployDeps, request: DeployRequ
     throw err;
   }
   const { runId, sha } = recorded;
+  // With `deploy.plan`, each cloud plans now, before anyone is asked: the card shows the plans
+  // and offers Approve once every plan passed.
+  if (planSteps.length > 0) await startPlans(deps, runId, clouds, planSteps);
   await approvals.open(runId, request.requestedBy, ttl);
+  // Without the timer a click still finds the request expired (and status no longer lists it):
+  // a queue hiccup here costs the card its timely update, never the request.
+  await deps.expiry.scheduleApprovalExpiry(runId, approvalExpiresAt).catch((err: unknown) => deps.logger.warn({ err, runId }, 'could not schedule the approval expiry'));
   await audit(deps, { action: 'deploy.requested', by: request.requestedBy, runId, commit: sha, clouds });
+  if (forced) await audit(deps, { action: 'deploy.forced', by: request.requestedBy, runId, commit: sha, clouds, reason: 'no passed build of this commit (deploy.requireGreenBuild)' });
   try {
     await notifier.post(runId, request.channel);
   } catch (err) {

@@ -29,7 +29,7 @@ const LinePattern = z.string().max(500).superRefine((source, ctx) => {
 
 const Report = z
   .strictObject({
-    format: z.enum(REPORT_FORMATS).describe('parser for the output: rspec-json, docker-bench, junit, tap, terraform, ansible-lint (codeclimate or SARIF JSON, parseable or default text), shellcheck (json, json1 or checkstyle), packer (validate) or lines (passPattern and failPattern)'),
+    format: z.enum(REPORT_FORMATS).describe('parser for the output: rspec-json, docker-bench, junit, tap, terraform, ansible-lint (codeclimate or SARIF JSON, parseable or default text), shellcheck (json, json1 or checkstyle), packer (validate), lines (passPattern and failPattern) or terraform-plan (`terraform show -json` of a plan file, or `terraform plan` text: what would change, and the digest an approval is bound to)'),
     path: z.string().min(1).optional().describe("file to parse, relative to the step's cwd; without it the step's output is parsed"),
     warnThreshold: z.number().int().min(0).optional().describe('docker-bench: fail when more output lines than this contain WARN'),
     publicOutputs: z.array(z.string()).optional().describe('terraform: output names that may be shown in Slack (others never are)'),
@@ -59,6 +59,12 @@ export const Pipeline = z.strictObject({
   steps: z.array(Step).min(1).describe('run in order; the first failure skips the rest'),
 });
 
+/** A plan whose digest the approval can be bound to: one of its steps reports the plan. */
+export function hasPlanReport(plan: readonly Step[] | undefined): boolean {
+  return plan === undefined || plan.some((s) => s.report?.format === 'terraform-plan');
+}
+export const PLAN_REPORT_NEEDED = { message: 'one plan step needs `report: {format: terraform-plan}` (the approval is bound to its digest)' };
+
 const SecretValue = z.strictObject({
   value: z.string().describe('the value'),
   secret: z.boolean().default(false).describe('redact this value from everything posted to Slack'),
@@ -69,7 +75,15 @@ const FromEnv = z.strictObject({
   secret: z.boolean().default(true).describe('redact this value from everything posted to Slack (default true)'),
 });
 
+/** A Slack channel id (public C…, private G…). */
+const ChannelId = z.string().regex(/^[CG][A-Z0-9]{2,}$/, 'expected a Slack channel id (C… or G…)');
+
 const Cloud = z.strictObject({
+  approvers: z.array(Principal).optional().describe('who may approve or reject deploys to this cloud (default: access.approvers)'),
+  destroyers: z.array(Principal).optional().describe("who may destroy this cloud (default: access.destroyers, else this cloud's approvers)"),
+  requiredApprovals: z.number().int().min(1).max(5).optional().describe('how many distinct approvers a deploy to this cloud needs, never counting the requester when more than one (default: access.requiredApprovals)'),
+  channels: z.array(ChannelId).min(1).optional().describe('the only channels where deploys to this cloud may be requested (default: any channel)'),
+  ephemeralOnly: z.boolean().optional().describe('deploys to this cloud must be ephemeral (`--ephemeral` or deploy.ephemeral): it is always torn down after its tests (default false)'),
   env: z
     .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name'), z.union([z.string(), SecretValue, FromEnv]))
     .default({})
@@ -90,7 +104,8 @@ const Access = z.strictObject({
   deployers: z.array(Principal).default([]).describe('who may request deploys and lock clouds: user ids, usergroup ids (S…) or "*" (default: nobody)'),
   approvers: z.array(Principal).default([]).describe('who may approve or reject deploys, and cancel or unlock anything (default: nobody)'),
   destroyers: z.array(Principal).optional().describe('who may destroy (default: the approvers)'),
-  allowSelfApproval: z.boolean().default(false).describe('may the requester approve their own deploy'),
+  allowSelfApproval: z.boolean().default(false).describe('may the requester approve their own deploy (only where one approval is enough)'),
+  requiredApprovals: z.number().int().min(1).max(5).default(1).describe('how many distinct approvers a deploy needs (per cloud: clouds.<name>.requiredApprovals); with more than one, the requester never counts'),
   approvalTtl: Duration.default(3_600_000).describe('how long an approval card stays valid (default 1h)'),
   teams: z.array(TeamId).optional().describe("Slack teams and enterprises whose members may use the bot (default: the bot's own team, from auth.test)"),
   protectedBranches: z
@@ -134,13 +149,15 @@ export const ConfigSchema = z.strictObject({
   repository: z.string().min(1).describe('git URL or local path of the repository to build and deploy'),
   channel: z.string().min(1).optional().describe('channel id for passive notifications and runs started outside a channel'),
   secrets: z.array(z.string()).default([]).describe("names of the worker's environment variables whose values are redacted from everything stored or posted (they are not passed to steps: use clouds.<name>.env with fromEnv)"),
-  access: Access.default({ deployers: [], approvers: [], allowSelfApproval: false, approvalTtl: 3_600_000, limits: { queuedRunsPerUser: 5, lockChangesPerHour: 20 } }),
+  access: Access.default({ deployers: [], approvers: [], allowSelfApproval: false, requiredApprovals: 1, approvalTtl: 3_600_000, limits: { queuedRunsPerUser: 5, lockChangesPerHour: 20 } }),
   build: Pipeline.describe('`/apollo build <ref>`'),
   clouds: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,30}$/, 'expected a lower-case cloud name'), Cloud).default({}),
   deploy: z
     .strictObject({
+      plan: z.array(Step).min(1).optional().refine(hasPlanReport, PLAN_REPORT_NEEDED).describe("run per cloud, in parallel, when a deploy is requested, before anyone is asked to approve (e.g. `terraform plan -out=tfplan`); one step reports `format: terraform-plan`. The card shows what would change; the approval is bound to the plan's digest; on approval these run again in the deploy's workspace, and a plan that differs is refused before deploy.steps apply it"),
       steps: z.array(Step).min(1),
       tests: z.array(Step).default([]).describe('run after the deploy steps; each may carry a report'),
+      requireGreenBuild: z.boolean().default(false).describe('refuse a deploy of a commit without a passed `/apollo build` or a passed CI notification for it (`--force` lets an approver of every cloud past, audited and shown on the card)'),
       ephemeral: z.boolean().default(false).describe('every deploy tears itself down: each cloud runs `destroy.steps` after its deploy and tests, whatever happened (`--ephemeral` asks for it per deploy)'),
       keep: Duration.optional().describe('every deploy is destroyed automatically this long after it finishes, e.g. 4h (`--keep 4h` per deploy); without it, deploys stay until someone clicks Destroy'),
       maxKeep: Duration.default(7 * 86_400_000).describe('the longest `--keep` (and Extend) anyone may ask for (default 7d)'),
@@ -148,7 +165,11 @@ export const ConfigSchema = z.strictObject({
     })
     .optional()
     .describe('`/apollo deploy <cloud|all> <commit>`, once per cloud, in parallel'),
-  destroy: Pipeline.optional().describe('the Destroy button, once per deployed cloud'),
+  destroy: Pipeline.extend({
+    requiredApprovals: z.number().int().min(1).max(5).optional().describe('how many distinct destroyers must confirm a destroy before anything runs (default 1); a request waiting for the next one expires after access.approvalTtl'),
+  })
+    .optional()
+    .describe('the Destroy button (a modal where the person types the cloud names), once per deployed cloud'),
   pipeline: z
     .strictObject({
       fromRepo: RepoPath.optional().describe("read build, deploy (steps and tests) and destroy from this file in the commit being run, e.g. .apollo.yml, as wercker.yml was; same schema, nothing else allowed in it (access, clouds, secrets and limits stay here). A commit without the file runs this file's pipeline. Off when unset"),

@@ -7,6 +7,7 @@ import { unparsed, type TestSummary } from '../reports/summary.js';
 import type { Lane } from '../runs/run.js';
 import {
   finishLane,
+  planRefused,
   skipStep,
   startLane,
   stepProcessStarted,
@@ -61,6 +62,11 @@ export interface LaneRunOptions {
   filter?: () => OutputFilter;
   /** Called with the raw text of each parsed report (the worker learns sensitive values from it). */
   onReport?: (format: string, text: string) => void;
+  /**
+   * After the last plan step of a deploy lane passed: why the apply must not go on (the re-plan is
+   * not the approved plan), or undefined to go on.
+   */
+  verifyPlan?: (lane: Lane) => string | undefined;
   /** Called after every state change, with the lane as it is now. */
   onChange: (lane: Lane) => Promise<void>;
 }
@@ -97,6 +103,11 @@ export async function runLane(options: LaneRunOptions): Promise<Lane> {
     });
     const suite = !teardown && (lane.steps[i]!.role === 'test' || (options.suites?.has(step.name) ?? false));
     lane = 'stopped' in ran ? stoppedWhileRunning(lane, i, stopCause(signal?.reason), ran.stopped) : stepResult(lane, i, ran.result, { suite });
+    const lastPlanStep = lane.steps[i]!.role === 'plan' && lane.steps[i + 1]?.role !== 'plan';
+    if (lastPlanStep && lane.steps[i]!.status === 'passed' && options.verifyPlan) {
+      const refused = options.verifyPlan(lane);
+      if (refused) lane = planRefused(lane, i, refused);
+    }
     await options.onChange(lane);
   }
   lane = finishLane(lane, Date.now());

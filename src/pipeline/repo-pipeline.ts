@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseDocument } from 'yaml';
-import { Pipeline, Step, type Config } from '../config/schema.js';
+import { hasPlanReport, Pipeline, PLAN_REPORT_NEEDED, Step, type Config } from '../config/schema.js';
 import { formatIssues, requiredErrorMap } from '../config/issues.js';
 import { ApolloError, ErrorCode } from '../errors.js';
 import type { GitMirror } from '../git/mirror.js';
@@ -26,6 +26,7 @@ const RepoPipeline = z.strictObject({
   build: Pipeline.extend({ steps: z.array(RepoStep).min(1).max(MAX_STEPS) }).optional(),
   deploy: z
     .strictObject({
+      plan: z.array(RepoStep).min(1).max(MAX_STEPS).optional().refine(hasPlanReport, PLAN_REPORT_NEEDED),
       steps: z.array(RepoStep).min(1).max(MAX_STEPS),
       tests: z.array(RepoStep).max(MAX_STEPS).default([]),
     })

@@ -8,7 +8,8 @@ import type { StepRole } from '../runs/run.js';
  */
 export interface PipelineSteps {
   build: Step[];
-  deploy?: { steps: Step[]; tests: Step[] };
+  /** `plan`: run when the deploy is requested, and again first thing in each cloud's deploy lane. */
+  deploy?: { steps: Step[]; tests: Step[]; plan?: Step[] };
   destroy?: Step[];
   /** Where the steps came from, for the card: the repository file's path, when it is one. */
   source?: string;
@@ -17,21 +18,23 @@ export interface PipelineSteps {
 export function serverPipeline(config: Pick<Config, 'build' | 'deploy' | 'destroy'>): PipelineSteps {
   return {
     build: config.build.steps,
-    ...(config.deploy ? { deploy: { steps: config.deploy.steps, tests: config.deploy.tests } } : {}),
+    ...(config.deploy ? { deploy: { steps: config.deploy.steps, tests: config.deploy.tests, ...(config.deploy.plan ? { plan: config.deploy.plan } : {}) } } : {}),
     ...(config.destroy ? { destroy: config.destroy.steps } : {}),
   };
 }
 
 /**
- * One cloud's deploy lane: the deploy steps, the test suites, and for an ephemeral deploy the
- * destroy steps as its teardown. `roles[i]` says what step i is for.
+ * One cloud's deploy lane: the plan again (checked against the approved one), the deploy steps, the
+ * test suites, and for an ephemeral deploy the destroy steps as its teardown. `roles[i]` says what
+ * step i is for.
  */
 export function deployLaneSteps(pipeline: PipelineSteps, ephemeral: boolean): { steps: Step[]; roles: (StepRole | undefined)[] } {
+  const plan = pipeline.deploy?.plan ?? [];
   const deploy = pipeline.deploy?.steps ?? [];
   const tests = pipeline.deploy?.tests ?? [];
   const teardown = ephemeral ? (pipeline.destroy ?? []) : [];
   return {
-    steps: [...deploy, ...tests, ...teardown],
-    roles: [...deploy.map(() => undefined), ...tests.map((): StepRole => 'test'), ...teardown.map((): StepRole => 'teardown')],
+    steps: [...plan, ...deploy, ...tests, ...teardown],
+    roles: [...plan.map((): StepRole => 'plan'), ...deploy.map(() => undefined), ...tests.map((): StepRole => 'test'), ...teardown.map((): StepRole => 'teardown')],
   };
 }

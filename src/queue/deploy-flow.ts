@@ -7,7 +7,8 @@ export const DEPLOY_QUEUE = 'apollo-deploy';
 /** Child jobs: one per cloud, run in parallel by the workers. */
 export const CLOUD_QUEUE = 'apollo-cloud';
 
-export type DeployPhase = 'deploy' | 'destroy';
+/** `plan` runs when a deploy is requested (deploy.plan), before anyone approves. */
+export type DeployPhase = 'deploy' | 'destroy' | 'plan';
 
 export interface DeployJobData {
   runId: string;

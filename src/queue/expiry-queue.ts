@@ -2,13 +2,19 @@ import { Queue, type ConnectionOptions } from 'bullmq';
 import type { Keys } from '../redis/keys.js';
 import { RETENTION } from './build-queue.js';
 
-/** Delayed jobs of deploys with a lifetime: the reminder before the automatic destroy, and the destroy. */
+/**
+ * Delayed jobs of deploys: a kept deploy's reminder before its automatic destroy and the destroy,
+ * and the end of an approval request (`access.approvalTtl`), which takes the card's buttons away.
+ */
 export const EXPIRY_QUEUE = 'apollo-expiry';
 
 export interface ExpiryJobData {
   runId: string;
-  kind: 'remind' | 'expire';
-  /** The lifetime's end this job was scheduled for: an Extend moves it, and older jobs see they are stale. */
+  kind: 'remind' | 'expire' | 'approval';
+  /**
+   * The lifetime's end this job was scheduled for: an Extend moves it, and older jobs see they are
+   * stale. For `approval`, when the request expires.
+   */
   at: number;
 }
 
@@ -31,6 +37,14 @@ export class ExpiryQueue {
       { name: 'remind', data: { runId, kind: 'remind', at }, opts: { jobId: `${runId}-remind-${at}`, delay: Math.max(0, remindAt - now), attempts: 3, backoff: { type: 'exponential', delay: 5000 }, ...RETENTION } },
       { name: 'expire', data: { runId, kind: 'expire', at }, opts: { jobId: `${runId}-expire-${at}`, delay: Math.max(0, at - now), attempts: 5, backoff: { type: 'exponential', delay: 5000 }, ...RETENTION } },
     ]);
+  }
+
+  /**
+   * The end of a deploy's approval request, at `at`: the card loses its buttons without anyone
+   * clicking. The same (run, at) twice adds nothing; a request decided before then makes it stale.
+   */
+  async scheduleApprovalExpiry(runId: string, at: number): Promise<void> {
+    await this.queue.add('approval', { runId, kind: 'approval', at }, { jobId: `${runId}-approval-${at}`, delay: Math.max(0, at - Date.now()), attempts: 5, backoff: { type: 'exponential', delay: 5000 }, ...RETENTION });
   }
 
   async close(): Promise<void> {

@@ -32,6 +32,10 @@ export class Keys {
   stickyLock(cloud: string): string {
     return `${this.prefix}:lock:sticky:${cloud}`;
   }
+  /** A cloud's last deploys, newest first (a capped list). */
+  cloudHistory(cloud: string): string {
+    return `${this.prefix}:cloud:${cloud}:history`;
+  }
   lastDeploy(cloud: string): string {
     return `${this.prefix}:cloud:${cloud}:last-deploy`;
   }
@@ -80,6 +84,10 @@ export class Keys {
   /** A Slack request signature already acted on, by a digest of it (replays are answered, not acted on). */
   slackRequestSeen(signatureDigest: string): string {
     return `${this.prefix}:slack-seen:${signatureDigest}`;
+  }
+  /** A commit that passed a build or CI (`deploy.requireGreenBuild`), by its SHA or the prefix CI gave. */
+  greenCommit(sha: string): string {
+    return `${this.prefix}:green:${sha.toLowerCase()}`;
   }
   /** The audit stream (`/apollo history`). */
   audit(): string {

@@ -125,4 +125,14 @@ end
 redis.call('SET', KEYS[1], cjson.encode({run = ARGV[1], verdict = ARGV[2], previous = previous}), 'EX', tonumber(ARGV[3]))
 return previous
 `,
+
+  /**
+   * Sets a hash field to a time unless it holds a time at or after a limit (a confirmation still
+   * standing); an older one is replaced.
+   * KEYS[1] the hash; ARGV[1] the field; ARGV[2] the new time; ARGV[3] the limit. Returns 1 when set.
+   */
+  setIfAbsentOrOlder: `local current = redis.call('hget', KEYS[1], ARGV[1])
+if current and tonumber(current) >= tonumber(ARGV[3]) then return 0 end
+redis.call('hset', KEYS[1], ARGV[1], ARGV[2])
+return 1`,
 } as const;

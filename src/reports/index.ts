@@ -9,6 +9,7 @@ import { unparsed, type ParseOptions, type ReportFormat, type TestSummary } from
 import { parseShellcheck } from './shellcheck.js';
 import { parseTap } from './tap.js';
 import { parseTerraform } from './terraform.js';
+import { parseTerraformPlan } from './terraform-plan.js';
 
 /**
  * The report parsers by format name, as `apollo.yml` names them. Each is a pure function of the
@@ -27,6 +28,7 @@ export const REPORT_PARSERS: Readonly<Record<ReportFormat, ReportParser>> = {
   shellcheck: parseShellcheck,
   packer: parsePacker,
   lines: parseLines,
+  'terraform-plan': parseTerraformPlan,
 };
 
 export function parseReport(format: ReportFormat, input: string, opts: ParseOptions = {}): TestSummary {

@@ -1,4 +1,5 @@
 import type { TerraformDetails } from './terraform-details.js';
+import type { PlanDetails } from './terraform-plan.js';
 
 /**
  * The one shape every report parser returns, whatever the tool. Views render it; the runner combines
@@ -58,7 +59,7 @@ export interface FindingsDetails {
 }
 
 /** Discriminated by `format`, so a view narrows to the fields its format carries. */
-export type ReportDetails = TerraformDetails | FindingsDetails;
+export type ReportDetails = TerraformDetails | FindingsDetails | PlanDetails;
 
 export interface ParseOptions {
   /** docker-bench: the gate fails when the number of output lines containing WARN is greater than this. */

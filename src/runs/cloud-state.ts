@@ -11,6 +11,21 @@ export interface LastDeploy {
   runId: string;
 }
 
+/** One deploy a cloud had, whatever its outcome, for `/apollo history <cloud>` and rollbacks. */
+export interface CloudDeploy {
+  runId: string;
+  sha: string;
+  ref: string;
+  by: string;
+  at: number;
+  outcome: 'passed' | 'failed' | 'cancelled' | 'interrupted';
+  /** The run's card, when it was posted (a permalink, if Slack gave one). */
+  link?: string;
+}
+
+/** How many deploys each cloud's history keeps. */
+export const CLOUD_HISTORY_LENGTH = 20;
+
 /**
  * Per cloud: the run whose deploy it carries now (set when a deploy starts, cleared by its destroy;
  * an old card's Destroy must never touch a newer deploy, since terraform state is per cloud), and
@@ -18,8 +33,8 @@ export interface LastDeploy {
  */
 export class CloudState {
   constructor(
-    private readonly redis: Pick<Redis, 'get' | 'set' | 'hset' | 'hgetall' | 'eval'>,
-    private readonly keys: Pick<Keys, 'cloudCurrent' | 'lastDeploy'>,
+    private readonly redis: Pick<Redis, 'get' | 'set' | 'hset' | 'hgetall' | 'eval' | 'multi' | 'lrange'>,
+    private readonly keys: Pick<Keys, 'cloudCurrent' | 'lastDeploy' | 'cloudHistory'>,
   ) {}
 
   /** The run that owns the cloud's resources now, if any. */
@@ -45,6 +60,17 @@ export class CloudState {
   /** After an ephemeral deploy's teardown passed: the cloud carries nothing (unless a newer run took it meanwhile). */
   async tornDown(cloud: string, runId: string): Promise<void> {
     await this.redis.eval(SCRIPTS.tearDownCloud, 2, this.keys.cloudCurrent(cloud), this.keys.lastDeploy(cloud), runId);
+  }
+
+  /** A deploy of the cloud ended: it goes first in the cloud's history, which keeps the last few. */
+  async recordHistory(cloud: string, deploy: CloudDeploy): Promise<void> {
+    const key = this.keys.cloudHistory(cloud);
+    await this.redis.multi().lpush(key, JSON.stringify(deploy)).ltrim(key, 0, CLOUD_HISTORY_LENGTH - 1).exec();
+  }
+
+  /** The cloud's last deploys, newest first. */
+  async history(cloud: string, limit = CLOUD_HISTORY_LENGTH): Promise<CloudDeploy[]> {
+    return (await this.redis.lrange(this.keys.cloudHistory(cloud), 0, limit - 1)).map((raw) => JSON.parse(raw) as CloudDeploy);
   }
 
   /** After a successful destroy: forget the cloud's deploy, unless a newer run took it over meanwhile. */

@@ -112,6 +112,18 @@ export function stoppedWhileRunning(lane: Lane, index: number, cause: StopCause,
   );
 }
 
+/**
+ * The re-plan before an apply is not the plan that was approved (or there is none): the plan step
+ * fails with why, and nothing after it runs — not the apply, and not an ephemeral teardown, which
+ * would tear down what the cloud carries now.
+ */
+export function planRefused(lane: Lane, index: number, reason: string): Lane {
+  return {
+    ...lane,
+    steps: lane.steps.map((s, i) => (i === index ? { ...s, status: 'failed', reason } : i > index && s.status === 'queued' ? { ...s, status: 'skipped' } : s)),
+  };
+}
+
 /** The job is over: every step has its outcome. */
 export function finishLane(lane: Lane, at: number): Lane {
   return { ...withoutProcess(lane), finishedAt: at };

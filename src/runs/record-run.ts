@@ -15,9 +15,9 @@ export interface NewRun {
    * The run's lanes, or how to plan them once the commit is known (its pipeline may come from the
    * commit itself, `pipeline.fromRepo`): the lanes, and the steps to keep on the run.
    */
-  lanes: Lane[] | ((sha: string) => Promise<{ lanes: Lane[]; pipeline?: PipelineSteps }>);
+  lanes: Lane[] | ((sha: string) => Promise<{ lanes: Lane[]; pipeline?: PipelineSteps; extra?: NewRun['extra'] }>);
   /** Kind-specific meta (a deploy's test selection and approval expiry). */
-  extra?: Partial<Pick<RunMeta, 'tests' | 'approvalExpiresAt' | 'ephemeral' | 'keepMs'>>;
+  extra?: Partial<Pick<RunMeta, 'tests' | 'approvalExpiresAt' | 'ephemeral' | 'keepMs' | 'forced' | 'rollbackFrom'>>;
   /** When set, the commit must be contained in one of these branches (`access.protectedBranches`). */
   protectedBranches?: string[];
   /** The requester's reserved run slot (UserLimits.admitRun), which this run takes over. */
@@ -39,7 +39,7 @@ export async function recordRun(deps: RecordRunDeps, run: NewRun): Promise<{ run
   const { mirror, runs } = deps;
   const { sha, branches } = await reviewedCommit(mirror, run.ref, run.protectedBranches);
   const commit = await mirror.commitInfo(sha);
-  const planned = typeof run.lanes === 'function' ? await run.lanes(sha) : { lanes: run.lanes };
+  const planned: { lanes: Lane[]; pipeline?: PipelineSteps; extra?: NewRun['extra'] } = typeof run.lanes === 'function' ? await run.lanes(sha) : { lanes: run.lanes };
   const runId = await runs.nextId(run.kind);
   // Counted against its requester from the moment it exists (webhook-started runs are not a person's).
   if (/^[UW][A-Z0-9]{2,}$/.test(run.requestedBy)) await deps.limits.trackRun(run.requestedBy, runId, run.reservation);
@@ -57,6 +57,7 @@ export async function recordRun(deps: RecordRunDeps, run: NewRun): Promise<{ run
       laneNames: planned.lanes.map((l) => l.name),
       branches: branches.slice(0, MAX_BRANCHES_KEPT),
       ...run.extra,
+      ...planned.extra,
       ...(planned.pipeline ? { pipeline: planned.pipeline } : {}),
     },
     planned.lanes,

@@ -6,15 +6,21 @@ import type { Decision, DestroyRequest, Lane, Run, RunKind, RunMeta } from './ru
 /** How long a finished run's record is kept for cards, `/apollo status` and history. */
 const RUN_TTL_SECONDS = 30 * 24 * 3600;
 
-export type LanePhase = 'run' | 'destroy';
+/** One field per approval of a deploy request: `approval:<user>` → when. */
+const APPROVAL_FIELD = 'approval:';
+/** One field per destroyer who confirmed a destroy (`destroy.requiredApprovals`): `destroy-vote:<user>` → when. */
+const DESTROY_VOTE_FIELD = 'destroy-vote:';
+
+/** A deploy's lanes: its plan (before the approval), its run, and its destroy. */
+export type LanePhase = 'run' | 'destroy' | 'plan';
 
 /** Each phase has its own cancel flag: a cancelled deploy can still be destroyed. */
 export function cancelField(phase: LanePhase): string {
-  return phase === 'run' ? 'cancel' : 'cancel:destroy';
+  return phase === 'run' ? 'cancel' : `cancel:${phase}`;
 }
 
 function laneField(name: string, phase: LanePhase): string {
-  return phase === 'run' ? `lane:${name}` : `destroy:${name}`;
+  return phase === 'run' ? `lane:${name}` : `${phase}:${name}`;
 }
 
 /**
@@ -56,11 +62,23 @@ export class RunStore {
         .filter((raw): raw is string => raw !== undefined)
         .map((raw) => JSON.parse(raw) as Lane);
     const run: Run = { ...meta, lanes: read(meta.laneNames, 'run') };
+    const planLanes = read(meta.laneNames, 'plan');
+    if (planLanes.length > 0) run.planLanes = planLanes;
     if (hash.decision) run.decision = JSON.parse(hash.decision) as Decision;
     if (hash.destroy) {
       run.destroy = JSON.parse(hash.destroy) as DestroyRequest;
       run.destroyLanes = read(run.destroy.laneNames, 'destroy');
     }
+    const approvals = Object.entries(hash)
+      .filter(([field]) => field.startsWith(APPROVAL_FIELD))
+      .map(([field, at]) => ({ by: field.slice(APPROVAL_FIELD.length), at: Number(at) }))
+      .sort((a, b) => a.at - b.at);
+    if (approvals.length > 0) run.approvals = approvals;
+    const destroyVotes = Object.entries(hash)
+      .filter(([field]) => field.startsWith(DESTROY_VOTE_FIELD))
+      .map(([field, at]) => ({ by: field.slice(DESTROY_VOTE_FIELD.length), at: Number(at) }))
+      .sort((a, b) => a.at - b.at);
+    if (destroyVotes.length > 0) run.destroyVotes = destroyVotes;
     if (hash.keep) run.keepUntil = Number(hash.keep);
     if (hash.cancel) run.cancelledBy = hash.cancel;
     if (hash[cancelField('destroy')]) run.destroyCancelledBy = hash[cancelField('destroy')];
@@ -97,6 +115,19 @@ export class RunStore {
       return (await this.redis.eval(SCRIPTS.startOnceIf, 1, key, 'keep', String(onlyIfKeepUntil), 'destroy', JSON.stringify(request), ...fields)) === 1;
     }
     return (await this.redis.eval(SCRIPTS.startOnce, 1, key, 'destroy', JSON.stringify(request), ...fields)) === 1;
+  }
+
+  /** Records one person's approval, once (HSETNX): false when they had approved already. */
+  async addApproval(runId: string, by: string, at: number): Promise<boolean> {
+    return (await this.redis.hsetnx(this.keys.run(runId), `${APPROVAL_FIELD}${by}`, String(at))) === 1;
+  }
+
+  /**
+   * Records one destroyer's confirmation; a confirmation older than `staleBefore` is replaced (it
+   * expired). False when this person's confirmation stands already.
+   */
+  async addDestroyVote(runId: string, by: string, at: number, staleBefore: number): Promise<boolean> {
+    return (await this.redis.eval(SCRIPTS.setIfAbsentOrOlder, 1, this.keys.run(runId), `${DESTROY_VOTE_FIELD}${by}`, String(at), String(staleBefore))) === 1;
   }
 
   /** Takes back a decision whose follow-up failed (the queue was down), so the next click can try again. */

@@ -13,7 +13,7 @@ export type RunKind = 'build' | 'deploy';
  * What a step is for in a deploy lane: a test suite (its own verdict), or the teardown of an
  * ephemeral deploy (runs whatever happened before it). Steps without a role are the deploy itself.
  */
-export type StepRole = 'test' | 'teardown';
+export type StepRole = 'test' | 'teardown' | 'plan';
 
 export interface StepState {
   name: string;
@@ -77,6 +77,13 @@ export interface RunMeta {
   ephemeral?: boolean;
   /** The steps read from the repository (`pipeline.fromRepo`) when the run was requested; else the server's. */
   pipeline?: PipelineSteps;
+  /**
+   * Deploys: the requester forced a commit without a green build past `deploy.requireGreenBuild`
+   * (`--force`, approvers only): the card says so.
+   */
+  forced?: boolean;
+  /** Deploys asked for by `/apollo rollback`: the commit that was live on the cloud, which this one replaces. */
+  rollbackFrom?: string;
   /** Deploys: kept this long after the deploy finishes (`--keep`), then destroyed automatically. */
   keepMs?: number;
   /**
@@ -89,8 +96,12 @@ export interface RunMeta {
 /** A deploy's approval, written once (HSETNX): the first click wins. */
 export interface Decision {
   state: 'approved' | 'rejected' | 'expired';
+  /** Approved: the plan digest of each cloud the approval is bound to (deploys with `deploy.plan`). */
+  planDigests?: Record<string, string>;
   by?: string;
   at: number;
+  /** Approved: everyone whose approval counted (the last of them is `by`), when more than one did. */
+  approvers?: string[];
 }
 
 export interface DestroyRequest {
@@ -99,13 +110,21 @@ export interface DestroyRequest {
   laneNames: string[];
   /** Set when nobody clicked: the deploy's lifetime (`--keep`) ended. */
   expired?: true;
+  /** `destroy.requiredApprovals`: the destroyers who confirmed it before `by`, oldest first. */
+  confirmedBy?: string[];
 }
 
 export interface Run extends RunMeta {
   lanes: Lane[];
+  /** Deploys: the approvals given so far, oldest first (each person once), until the decision. */
+  approvals?: { by: string; at: number }[];
   /** Deploys with a lifetime: when the automatic destroy runs (epoch ms), once the deploy finished. */
   keepUntil?: number;
   decision?: Decision;
+  /** Destroys needing more than one destroyer: who confirmed so far, oldest first. */
+  destroyVotes?: { by: string; at: number }[];
+  /** Deploys with `deploy.plan`: each cloud's plan, run when the deploy was requested. */
+  planLanes?: Lane[];
   destroy?: DestroyRequest;
   destroyLanes?: Lane[];
   /** Set when someone cancelled the run (its build or deploy phase). */
@@ -158,8 +177,21 @@ export function awaitingApproval(run: Run): boolean {
   return run.kind === 'deploy' && run.decision === undefined;
 }
 
+/** A deploy request nobody decided before its approval time ran out (decided or not yet marked). */
+export function approvalExpired(run: Run, now: number): boolean {
+  return awaitingApproval(run) && run.approvalExpiresAt !== undefined && run.approvalExpiresAt <= now;
+}
+
 export function lanesDone(lanes: Lane[]): boolean {
   return lanes.every((l) => l.finishedAt !== undefined || l.error !== undefined);
+}
+
+/** The digest of the plan a lane's plan steps reported, when one did and passed. */
+export function planDigest(lane: Lane): string | undefined {
+  for (const step of lane.steps) {
+    if (step.status === 'passed' && step.summary?.details?.format === 'terraform-plan') return step.summary.details.digest;
+  }
+  return undefined;
 }
 
 /** A lane whose steps are all queued; `roles[i]` is the role of step i, if it has one. */

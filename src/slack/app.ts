@@ -12,6 +12,7 @@ import { slackClientOptions } from '../services.js';
 import { healthRoute } from './health-route.js';
 import { registerApolloCommand } from './listeners/apollo-command.js';
 import { registerDeployActions } from './listeners/deploy-actions.js';
+import { registerDestroyModal } from './listeners/destroy-modal.js';
 
 export interface SlackAppOptions {
   botToken: string;
@@ -36,6 +37,7 @@ export interface SlackAppOptions {
 export function registerListeners(app: App, services: Services): void {
   registerApolloCommand(app, services);
   registerDeployActions(app, services);
+  registerDestroyModal(app, services);
 }
 
 export interface SlackApp {

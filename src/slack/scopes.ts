@@ -13,6 +13,9 @@ export const WEB_API_SCOPES: Readonly<Record<string, readonly string[]>> = {
   'files.completeUploadExternal': ['files:write'],
   'users.info': ['users:read'],
   'usergroups.users.list': ['usergroups:read'],
+  // The Destroy modal; a card's link in a cloud's deploy history. Neither needs a scope.
+  'views.open': [],
+  'chat.getPermalink': [],
   // `apollo doctor`: is the bot in the configured channels (public, private).
   'conversations.info': ['channels:read', 'groups:read'],
 };

@@ -36,6 +36,15 @@ export class SlackPoster {
     };
   }
 
+  /** A message's permalink, or undefined when Slack cannot give one. */
+  async permalink(ref: MessageRef): Promise<string | undefined> {
+    try {
+      return (await this.client.chat.getPermalink({ channel: ref.channel, message_ts: ref.ts })).permalink;
+    } catch {
+      return undefined;
+    }
+  }
+
   async postMessage(channel: string, original: Message, threadTs?: string): Promise<MessageRef> {
     const message = this.clean(original);
     const result = await this.client.chat.postMessage({
@@ -69,8 +78,8 @@ export class SlackPoster {
 
   /** Uploads text as a file into a message's thread (files.getUploadURLExternal + completeUploadExternal). */
   /** A run's log as a file in its card's thread. */
-  async uploadRunLog(thread: MessageRef, log: { runId: string; lane: string; phase: 'run' | 'destroy'; text: string }): Promise<void> {
-    const laneKey = log.phase === 'destroy' ? `destroy-${log.lane}` : log.lane;
+  async uploadRunLog(thread: MessageRef, log: { runId: string; lane: string; phase: 'run' | 'destroy' | 'plan'; text: string }): Promise<void> {
+    const laneKey = log.phase === 'run' ? log.lane : `${log.phase}-${log.lane}`;
     await this.uploadText(thread, logFileName(log.runId, laneKey), logTitle(log.runId, log.lane, log.phase), log.text);
   }
 

@@ -13,6 +13,8 @@ import type { Delivery, WebhookContext } from './webhook-context.js';
 export async function acceptNotification(ctx: WebhookContext, delivery: Delivery, n: Notification): Promise<WebhookAnswer> {
   const { config, logger } = ctx.services;
   const run = { repo: n.repo, pipeline: n.pipeline, runId: n.runId, attempt: n.attempt, status: n.status };
+  // A passed CI run makes its commit green for the deploy gate, whichever channel (if any) hears of it.
+  if (n.status === 'passed') await ctx.services.greenBuilds.record(n.sha, { kind: 'ci', pipeline: n.pipeline });
   const choice = chooseRoute(config, { event: n.source, repo: n.repo, branch: n.branch });
   if (!choice) {
     logger.warn({ delivery, run }, 'CI notification not posted: no route matches and `channel` is not set');

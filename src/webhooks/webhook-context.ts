@@ -5,13 +5,14 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../logger.js';
 import type { RequestBuildDeps } from '../actions/request-build.js';
 import type { DeliveryDedup, WebhookSource } from './delivery-dedup.js';
+import type { GreenBuilds } from '../runs/green-builds.js';
 
 /**
  * What the webhook handlers share: what starting a build needs (pull requests and pushes start
  * builds the way a person does), the config, and the notification state in Redis.
  */
 export interface WebhookContext {
-  services: RequestBuildDeps & { config: Config; logger: Logger };
+  services: RequestBuildDeps & { config: Config; logger: Logger; greenBuilds: Pick<GreenBuilds, 'record'> };
   dedup: DeliveryDedup;
   store: NotificationStore;
   publisher: NotificationMessage;

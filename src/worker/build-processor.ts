@@ -4,6 +4,7 @@ import type { BuildJobData } from '../queue/build-queue.js';
 import type { WorkerDeps } from './worker-deps.js';
 import { runLaneJob } from './lane-job.js';
 import { retryLane } from '../runs/lane.js';
+import { laneStatus } from '../runs/run.js';
 import { hostname } from 'node:os';
 import { signalLeftoverGroup } from '../pipeline/process-groups.js';
 import { postVerdictElsewhere } from '../slack/post-verdict.js';
@@ -34,9 +35,12 @@ export function createBuildProcessor(services: WorkerDeps, sandbox: StepSandbox)
       ...(signal ? { signal } : {}),
     });
     recordRun('build', run, [lane]);
+    const passed = laneStatus(lane) === 'passed';
+    // The deploy gate (deploy.requireGreenBuild) lets this commit through from now on.
+    if (passed) await services.greenBuilds.record(run.sha, { kind: 'build', runId: run.id });
     // The job ends with its work: the card's final state goes out from whoever holds the card.
     void services.notifier.settle(run.id);
     await postVerdictElsewhere(services, run.id, 'build');
-    return lane.error || lane.steps.some((s) => s.status === 'failed') ? 'failed' : 'passed';
+    return passed ? 'passed' : 'failed';
   };
 }

@@ -3,7 +3,7 @@ import { ApolloError, ErrorCode } from '../errors.js';
 import { RUN_LOCK_TTL_MS, type LockHolder } from '../queue/cloud-locks.js';
 import type { CloudJobData, DeployJobData } from '../queue/deploy-flow.js';
 import { postVerdictElsewhere } from '../slack/post-verdict.js';
-import { laneStatus, needsCleanup, type Lane, type LaneBlock } from '../runs/run.js';
+import { laneStatus, needsCleanup, planDigest, type Lane, type LaneBlock } from '../runs/run.js';
 import { deployLaneSteps, serverPipeline } from '../pipeline/run-steps.js';
 import { blockLane } from '../runs/lane.js';
 import type { WorkerDeps } from './worker-deps.js';
@@ -25,12 +25,12 @@ export function createCloudProcessor(services: WorkerDeps, sandbox: StepSandbox)
     const { runs, config, locks, cloudState } = services;
     const run = await runs.get(runId);
     if (!run) throw new ApolloError(ErrorCode.RunUnknown, `run ${runId} not found`);
-    const lanePhase = phase === 'destroy' ? 'destroy' : 'run';
-    const lane = (phase === 'destroy' ? run.destroyLanes : run.lanes)?.find((l) => l.name === cloud);
+    const lanePhase = phase === 'deploy' ? 'run' : phase;
+    const lane = (phase === 'destroy' ? run.destroyLanes : phase === 'plan' ? run.planLanes : run.lanes)?.find((l) => l.name === cloud);
     if (!lane) throw new ApolloError(ErrorCode.RunUnknown, `run ${runId} has no ${phase} lane for ${cloud}`);
     const requestedBy = phase === 'destroy' ? (run.destroy?.by ?? run.requestedBy) : run.requestedBy;
     const pipeline = run.pipeline ?? serverPipeline(config);
-    const steps = phase === 'destroy' ? (pipeline.destroy ?? []) : deployLaneSteps(pipeline, run.ephemeral === true).steps;
+    const steps = phase === 'destroy' ? (pipeline.destroy ?? []) : phase === 'plan' ? (pipeline.deploy?.plan ?? []) : deployLaneSteps(pipeline, run.ephemeral === true).steps;
     const suites = (pipeline.deploy?.tests ?? []).map((t) => t.name);
     const skip = phase === 'deploy' && run.tests ? new Set(suites.filter((n) => !run.tests!.includes(n))) : undefined;
 
@@ -49,6 +49,13 @@ export function createCloudProcessor(services: WorkerDeps, sandbox: StepSandbox)
       ...(holder.reason !== undefined ? { reason: holder.reason } : {}),
       ...(holder.runId !== undefined ? { runId: holder.runId } : {}),
     });
+
+    // A plan changes nothing: it takes no lock and no cloud, and runs with the cloud's env like a deploy.
+    if (phase === 'plan') {
+      const cloudEnv = resolveCloudEnv(config, cloud);
+      const planned = await runLaneJob(services, { run, lane, phase: 'plan', steps, requestedBy, cloud, env: cloudEnv.env, secrets: cloudEnv.secrets, sandbox, ...(signal ? { signal } : {}) });
+      return laneStatus(planned);
+    }
 
     const blocker = await locks.blocker(cloud, requestedBy, runId);
     if (blocker?.kind === 'sticky') return laneStatus(await refuse(locked('sticky', blocker.holder)));
@@ -93,6 +100,12 @@ export function createCloudProcessor(services: WorkerDeps, sandbox: StepSandbox)
         // Nothing of this run is left on the cloud: forget it, unless a newer run took over meanwhile.
         await cloudState.clearIfOurs(cloud, runId);
       }
+      if (phase === 'deploy' && final.startedAt !== undefined) {
+        // Every deploy that ran goes into the cloud's history, whatever its outcome (rollbacks read it).
+        const link = run.message ? await services.slack.permalink(run.message).catch(() => undefined) : undefined;
+        const outcome = status === 'cancelled' || status === 'interrupted' || status === 'passed' ? status : 'failed';
+        await cloudState.recordHistory(cloud, { runId, sha: run.sha, ref: run.ref, by: run.requestedBy, at: Date.now(), outcome, ...(link ? { link } : {}) }).catch((err: unknown) => services.logger.warn({ err, runId, cloud }, 'could not record the cloud history'));
+      }
     };
     // Only this cloud's env, read now: another cloud's credentials never reach these steps.
     const cloudEnv = resolveCloudEnv(config, cloud);
@@ -114,6 +127,8 @@ export function createCloudProcessor(services: WorkerDeps, sandbox: StepSandbox)
           await locks.releaseRun(cloud, runId);
         },
         ...(skip ? { skip } : {}),
+        // The approval is bound to the plan: the re-plan in this workspace must be the same.
+        ...(pipeline.deploy?.plan?.length ? { verifyPlan: (planned: Lane) => planMismatch(run.decision?.planDigests?.[cloud], planDigest(planned)) } : {}),
         signal: laneSignal,
         // The teardown runs after a cancel, but not without the cloud's lock: another deploy may own the cloud then.
         teardownSignal: signal ? AbortSignal.any([signal, lockLost.signal]) : lockLost.signal,
@@ -154,9 +169,22 @@ async function startLifetime(services: WorkerDeps, runId: string): Promise<void>
   services.notifier.refresh(runId);
 }
 
+/** Why an apply must not go on: the re-plan is not the approved plan. Plain text; the card shows it. */
+export function planMismatch(approved: string | undefined, now: string | undefined): string | undefined {
+  if (approved === undefined) return 'no approved plan for this cloud: nothing applied';
+  if (now === undefined) return 'the re-plan reported no plan: nothing applied';
+  if (now !== approved) return `the re-plan differs from the approved plan (${approved.slice(0, 8)} approved, ${now.slice(0, 8)} now): nothing applied; ask again for a new plan and approval`;
+  return undefined;
+}
+
 /** The parent of a deploy or destroy flow runs once every cloud is done: it settles the final card (delivered in the background). */
 export function createDeployProcessor(services: WorkerDeps) {
   return async (job: Job<DeployJobData>): Promise<void> => {
+    if (job.data.phase === 'plan') {
+      // Every cloud planned: the card asks for approval now (or says a plan failed).
+      await services.notifier.flush(job.data.runId);
+      return;
+    }
     if (job.data.phase === 'deploy') await startLifetime(services, job.data.runId);
     const run = await services.runs.get(job.data.runId);
     if (run) recordRun(job.data.phase, run, (job.data.phase === 'destroy' ? run.destroyLanes : run.lanes) ?? []);

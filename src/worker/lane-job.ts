@@ -37,6 +37,8 @@ export interface LaneJob {
   env?: Record<string, string>;
   skip?: ReadonlySet<string>;
   suites?: ReadonlySet<string>;
+  /** See LaneRunOptions.verifyPlan. */
+  verifyPlan?: (lane: Lane) => string | undefined;
   signal?: AbortSignal;
   /** Stops an ephemeral deploy's teardown steps: the worker's shutdown or a lost lock, never a cancel. */
   teardownSignal?: AbortSignal;
@@ -62,7 +64,7 @@ export interface LaneJob {
 export async function runLaneJob(services: WorkerDeps, job: LaneJob): Promise<Lane> {
   const { runs, notifier, mirror, settings, logs, logger } = services;
   const { run, phase } = job;
-  const logName = phase === 'destroy' ? `destroy-${job.lane.name}` : job.lane.name;
+  const logName = phase === 'run' ? job.lane.name : `${phase}-${job.lane.name}`;
   let lane = job.lane;
   // Output is redacted here, where it is produced, before the log file, Redis, the card or the
   // thread see it; values the run learns (sensitive terraform outputs) are added as they appear.
@@ -122,6 +124,7 @@ export async function runLaneJob(services: WorkerDeps, job: LaneJob): Promise<La
       ...(job.cloud ? { cloud: job.cloud } : {}),
       ...(job.skip ? { skip: job.skip } : {}),
       ...(job.suites ? { suites: job.suites } : {}),
+      ...(job.verifyPlan ? { verifyPlan: job.verifyPlan } : {}),
       signal,
       teardownSignal: job.teardownSignal ? AbortSignal.any([registration.shutdownSignal, job.teardownSignal]) : registration.shutdownSignal,
       ...(settings.killGraceMs !== undefined ? { killGraceMs: settings.killGraceMs } : {}),

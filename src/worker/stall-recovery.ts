@@ -29,7 +29,7 @@ const STALLED = /stalled/i;
 /** Settles a lane whose job failed by stalling: card, lock and (on this host) leftover processes. */
 export async function recoverStalledLane(services: WorkerDeps, runId: string, laneName: string, phase: LanePhase, cloud?: string): Promise<boolean> {
   const run = await services.runs.get(runId);
-  const lane = (phase === 'destroy' ? run?.destroyLanes : run?.lanes)?.find((l) => l.name === laneName);
+  const lane = (phase === 'destroy' ? run?.destroyLanes : phase === 'plan' ? run?.planLanes : run?.lanes)?.find((l) => l.name === laneName);
   if (!run || !lane || lane.finishedAt !== undefined) return false;
   if (lane.process && lane.process.host === hostname()) {
     // The dead worker's step may still be running (it had its own process group): stop it.

@@ -16,6 +16,8 @@ import type { VerdictDeps } from '../slack/post-verdict.js';
 import type { ExpiryQueue } from '../queue/expiry-queue.js';
 import type { DeployFlow } from '../queue/deploy-flow.js';
 import type { AuditEntry } from '../audit/audit-log.js';
+import type { ApprovalRequests } from '../runs/approval-requests.js';
+import type { GreenBuilds } from '../runs/green-builds.js';
 
 /** The worker's own settings (a subset of the process's runtime settings). */
 export interface WorkerSettings {
@@ -44,6 +46,10 @@ export interface WorkerDeps extends VerdictDeps {
   slack: SlackPoster;
   notifier: Pick<CardNotifier, 'refresh' | 'flush' | 'settle' | 'idle' | 'resumeSettling'>;
   expiry: Pick<ExpiryQueue, 'schedule'>;
+  /** A passed build makes its commit green for the deploy gate. */
+  greenBuilds: Pick<GreenBuilds, 'record'>;
+  /** An expired request is closed (the approval timer's job). */
+  approvals: Pick<ApprovalRequests, 'close'>;
   /** The automatic destroy starts a destroy flow and audits it, as the Destroy button does. */
   deployFlow: Pick<DeployFlow, 'add'>;
   audit: { append(entry: Omit<AuditEntry, 'at'>): Promise<void> };

@@ -66,7 +66,7 @@ export async function startWorkers(services: Services, options: WorkerOptions = 
     }),
     watchStalls(services, services.deployFlow.cloudQueue, (data) => {
       const { runId, cloud, phase } = data as CloudJobData;
-      return { runId, lane: cloud, phase: phase === 'destroy' ? 'destroy' : 'run', cloud };
+      return { runId, lane: cloud, phase: phase === 'deploy' ? 'run' : phase, cloud };
     }),
   ];
   await Promise.all(stallWatchers.map((w) => w.ready));

@@ -1,3 +1,4 @@
+import type { ConfigInput } from '../../src/config/schema.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { decideDeploy, type DecideDeployDeps } from '../../src/actions/decide-deploy.js';
 import { CloudsLockedError } from '../../src/actions/clouds-free.js';
@@ -48,6 +49,7 @@ function setup(
     run?: Run;
     open?: boolean;
     access?: AccessInput;
+    clouds?: ConfigInput['clouds'];
     blockers?: Parameters<typeof fakeLocks>[0];
     mirror?: ReturnType<typeof fakeMirror>;
     queueFails?: Error;
@@ -62,7 +64,7 @@ function setup(
   const locks = fakeLocks(options.blockers);
   const mirror = options.mirror ?? fakeMirror();
   const deps: DecideDeployDeps = {
-    config: testConfig({ access: options.access ?? { deployers: ['*'], approvers: [APPROVER, REQUESTER] } }),
+    config: testConfig({ access: options.access ?? { deployers: ['*'], approvers: [APPROVER, REQUESTER] }, ...(options.clouds ? { clouds: options.clouds } : {}) }),
     access: fakeAccess(),
     runs,
     approvals: requests.port,
@@ -274,5 +276,82 @@ describe('decideDeploy', () => {
     s.deps.logger = logger;
     expect(await decideDeploy(s.deps, 'd7', APPROVER, 'approve', CHANNEL)).toEqual({ kind: 'decided', state: 'approved' });
     expect(logger.warnings.map((w) => w.msg)).toEqual(['audit append failed']);
+  });
+
+  describe('two-person rules and per-cloud approvers', () => {
+    const SECOND = 'U0SECOND';
+
+    it('requiredApprovals 2: the first approval is counted and shown, the same person again is refused, the requester never counts, a second person starts it', async () => {
+      const s = setup({ access: { deployers: ['*'], approvers: [APPROVER, SECOND, REQUESTER], allowSelfApproval: true, requiredApprovals: 2 } });
+      const first = await decideDeploy(s.deps, 'd7', APPROVER, 'approve', CHANNEL);
+      expect(first).toEqual({ kind: 'approval-counted', quorum: [{ cloud: 'aws', counted: [APPROVER], needed: 2 }, { cloud: 'gcp', counted: [APPROVER], needed: 2 }] });
+      expect(s.runs.stored.get('d7')?.approvals).toEqual([{ by: APPROVER, at: T0 }]);
+      expect(s.runs.stored.get('d7')?.decision).toBeUndefined();
+      expect(s.flow.added).toEqual([]);
+      expect(s.notifier.flushed).toEqual(['d7']);
+      expect(s.audit.entries).toEqual([{ action: 'deploy.approval-counted', by: APPROVER, runId: 'd7', commit: SHA, clouds: ['aws', 'gcp'], reason: 'aws 1/2, gcp 1/2' }]);
+
+      expect(await decideDeploy(s.deps, 'd7', APPROVER, 'approve', CHANNEL)).toEqual({ kind: 'already-approved' });
+      // allowSelfApproval does not make the requester one of two people.
+      expect(await decideDeploy(s.deps, 'd7', REQUESTER, 'approve', CHANNEL)).toEqual({ kind: 'self-approval' });
+      expect(s.flow.added).toEqual([]);
+
+      expect(await decideDeploy(s.deps, 'd7', SECOND, 'approve', CHANNEL)).toEqual({ kind: 'decided', state: 'approved' });
+      expect(s.runs.stored.get('d7')?.decision).toEqual({ state: 'approved', by: SECOND, at: T0, approvers: [APPROVER, SECOND] });
+      expect(s.flow.added).toEqual([{ runId: 'd7', phase: 'deploy', clouds: ['aws', 'gcp'] }]);
+    });
+
+    it("a cloud's own approvers replace the global ones for it; someone who approves none of the clouds is refused", async () => {
+      const s = setup({ access: { deployers: ['*'], approvers: [APPROVER] }, clouds: { aws: { approvers: ['U0AWSOPS'] }, gcp: {} } });
+      expect(await decideDeploy(s.deps, 'd7', 'U0NOBODY', 'approve', CHANNEL)).toEqual({ kind: 'not-approver' });
+      expect(await decideDeploy(s.deps, 'd7', 'U0NOBODY', 'reject', CHANNEL)).toEqual({ kind: 'not-approver' });
+      expect(await decideDeploy(s.deps, 'd7', APPROVER, 'approve', CHANNEL)).toEqual({ kind: 'approval-counted', quorum: [{ cloud: 'aws', counted: [], needed: 1 }, { cloud: 'gcp', counted: [APPROVER], needed: 1 }] });
+      expect(s.flow.added).toEqual([]);
+      expect(await decideDeploy(s.deps, 'd7', 'U0AWSOPS', 'approve', CHANNEL)).toEqual({ kind: 'decided', state: 'approved' });
+      expect(s.runs.stored.get('d7')?.decision?.approvers).toEqual([APPROVER, 'U0AWSOPS']);
+    });
+
+    it('after the quorum, a queue failure lets the person who completed it click again', async () => {
+      const s = setup({ access: { deployers: ['*'], approvers: [APPROVER, SECOND], requiredApprovals: 2 }, queueFails: new Error('redis down') });
+      await decideDeploy(s.deps, 'd7', APPROVER, 'approve', CHANNEL);
+      await expect(decideDeploy(s.deps, 'd7', SECOND, 'approve', CHANNEL)).rejects.toMatchObject({ code: ErrorCode.QueueUnavailable });
+      expect(s.runs.stored.get('d7')?.decision).toBeUndefined();
+      s.deps.deployFlow = { async add() {} };
+      expect(await decideDeploy(s.deps, 'd7', SECOND, 'approve', CHANNEL)).toEqual({ kind: 'decided', state: 'approved' });
+    });
+  });
+
+  describe('plans (deploy.plan) and the commit the request named', () => {
+    const planSummary = (digest: string) => ({ format: 'terraform-plan' as const, verdict: 'passed' as const, passed: 0, failed: 0, skipped: 0, errors: 0, total: 0, failures: [], notes: [], details: { format: 'terraform-plan' as const, add: 1, change: 0, destroy: 0, resources: [], resourceCount: 1, digest } });
+    const planLane = (name: string, digest?: string, status: 'passed' | 'failed' | 'running' = 'passed') => ({
+      name,
+      startedAt: T0,
+      ...(status === 'running' ? {} : { finishedAt: T0 + 1 }),
+      steps: [{ name: 'plan', status, role: 'plan' as const, ...(digest ? { summary: planSummary(digest) } : {}) }],
+    });
+
+    it('binds the approval to every cloud’s plan digest', async () => {
+      const s = setup({ run: pending({ planLanes: [planLane('aws', 'a'.repeat(64)), planLane('gcp', 'b'.repeat(64))] }) });
+      expect(await decideDeploy(s.deps, 'd7', APPROVER, 'approve', CHANNEL)).toEqual({ kind: 'decided', state: 'approved' });
+      expect(s.runs.stored.get('d7')?.decision?.planDigests).toEqual({ aws: 'a'.repeat(64), gcp: 'b'.repeat(64) });
+    });
+
+    it('refuses while a plan runs, and when a plan failed; a rejection is always possible', async () => {
+      const running = setup({ run: pending({ planLanes: [planLane('aws', 'a'.repeat(64)), planLane('gcp', undefined, 'running')] }) });
+      expect(await decideDeploy(running.deps, 'd7', APPROVER, 'approve', CHANNEL)).toEqual({ kind: 'plan-pending' });
+      const failed = setup({ run: pending({ planLanes: [planLane('aws', 'a'.repeat(64)), planLane('gcp', undefined, 'failed')] }) });
+      expect(await decideDeploy(failed.deps, 'd7', APPROVER, 'approve', CHANNEL)).toEqual({ kind: 'plan-failed', clouds: ['gcp'] });
+      expect(failed.flow.added).toEqual([]);
+      expect(await decideDeploy(failed.deps, 'd7', APPROVER, 'reject', CHANNEL)).toEqual({ kind: 'decided', state: 'rejected' });
+    });
+
+    it('a request by branch name is refused when the branch has moved since', async () => {
+      const moved = 'f'.repeat(40);
+      const s = setup({ mirror: fakeMirror({ main: { sha: moved, branches: ['main'] }, [SHA]: { sha: SHA, branches: ['main'] } }) });
+      const outcome = await decideDeploy(s.deps, 'd7', APPROVER, 'approve', CHANNEL);
+      expect(outcome).toMatchObject({ kind: 'cannot-start', error: { code: ErrorCode.RefMoved } });
+      expect(s.flow.added).toEqual([]);
+      expect(s.runs.stored.get('d7')?.decision).toBeUndefined();
+    });
   });
 });

@@ -115,7 +115,7 @@ describe('deploys with a lifetime (--keep)', () => {
     expect(await cardWhere(h, first.ts, (t) => !t.includes('⏲️'), 'the first card without an expiry')).toContain('*passed*');
 
     // The second is destroyed by hand before its end.
-    await h.click(ACTION.destroy, second.runId, APPROVER, { ts: second.ts });
+    await h.destroy(second.runId, APPROVER, { ts: second.ts });
     await cardWhere(h, second.ts, (t) => t.includes('*destroyed*'), 'the manual destroy');
 
     expect(await timerResult(`${first.runId}-expire-${firstEnd}`)).toBe('stale: no lifetime any more');

@@ -167,11 +167,14 @@ describe('deploy with approval (shell steps)', () => {
     const uploaded = [...h.slack.uploads.values()].map((b) => b.toString('utf8')).find((t) => t.includes('plan aws'));
     expect(uploaded).toContain('region=eu-west-1');
 
-    // Destroy: only destroyers, once.
+    // Destroy: only destroyers, through the modal (the cloud names typed), once.
     const denied = await h.click(ACTION.destroy, runId, STRANGER, { ts });
     expect(await h.replyTo(denied.responseUrl)).toContain('Only destroyers');
-    const [first, second] = await Promise.all([h.click(ACTION.destroy, runId, APPROVER, { ts }), h.click(ACTION.destroy, runId, GROUP_MEMBER, { ts })]);
-    expect(await h.slack.waitFor(() => [...h.repliesTo(first.responseUrl), ...h.repliesTo(second.responseUrl)][0], 10_000, 'the second-click answer')).toContain('already started');
+    const wrong = await h.destroy(runId, APPROVER, { ts, typed: 'aws' });
+    expect(wrong.answer).toContain('not the names of the clouds this destroys: type aws, digitalocean');
+    expect((await h.services.runs.get(runId))?.destroy).toBeUndefined();
+    const [first, second] = await Promise.all([h.destroy(runId, APPROVER, { ts }), h.destroy(runId, GROUP_MEMBER, { ts })]);
+    expect([first.answer, second.answer].join(' ')).toContain('already started');
     const destroyed = await cardWhere(h, ts, (t) => t.includes('*destroyed*'), 'the destroyed card');
     expect(destroyed).toMatch(/🧨 Destroy requested by <@U0(APPROVER|GROUPIE)> at \d\d:\d\d UTC: \*destroyed\*/);
     expect(existsSync(join(target, 'aws.deployed'))).toBe(false);
@@ -190,7 +193,7 @@ describe('deploy with approval (shell steps)', () => {
     const stale = await h.click(ACTION.destroy, older.runId, APPROVER, { ts: older.ts });
     expect(await h.replyTo(stale.responseUrl)).toContain(`Nothing of ${older.runId} is left to destroy: *aws* (now run \`${newer.runId}\`)`);
     expect(existsSync(join(target, 'aws.deployed'))).toBe(true);
-    await h.click(ACTION.destroy, newer.runId, APPROVER, { ts: newer.ts });
+    await h.destroy(newer.runId, APPROVER, { ts: newer.ts });
     await cardWhere(h, newer.ts, (t) => t.includes('*destroyed*'), 'the newer deploy destroyed');
     expect(existsSync(join(target, 'aws.deployed'))).toBe(false);
   });
@@ -328,7 +331,7 @@ describe.skipIf(!TERRAFORM)('deploy all and destroy with real terraform (skipped
     expect(final).toContain('terraform apply: 1 added, 0 changed, 0 destroyed');
     expect(existsSync(join(stateDir, 'aws.tfstate'))).toBe(true);
 
-    await h.click(ACTION.destroy, runId, APPROVER, { ts });
+    await h.destroy(runId, APPROVER, { ts });
     const destroyed = await cardWhere(h, ts, (t) => /\*(destroyed|destroy failed)\*/.test(t), 'the destroyed card', 120_000);
     expect(destroyed).toContain('*destroyed*');
     expect(destroyed).toContain('terraform destroy: 0 added, 0 changed, 1 destroyed');

@@ -1,3 +1,4 @@
+import type { ConfigInput } from '../../src/config/schema.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { destroyDeploy, type DestroyDeployDeps } from '../../src/actions/destroy-deploy.js';
 import { ApolloError, ErrorCode } from '../../src/errors.js';
@@ -19,7 +20,7 @@ const deployed = (overrides: Partial<Run> = {}) =>
     ...overrides,
   });
 
-function setup(options: { run?: Run; current?: Record<string, string>; access?: AccessInput; destroy?: boolean; queueFails?: Error } = {}) {
+function setup(options: { run?: Run; current?: Record<string, string>; access?: AccessInput; clouds?: ConfigInput['clouds']; destroy?: boolean; queueFails?: Error } = {}) {
   const run = options.run ?? deployed();
   const runs = memoryRuns(run);
   const current = options.current ?? { aws: 'd7', gcp: 'd7' };
@@ -40,6 +41,7 @@ function setup(options: { run?: Run; current?: Record<string, string>; access?: 
   const deps: DestroyDeployDeps = {
     config: testConfig({
       access: options.access ?? { deployers: ['*'], approvers: [APPROVER] },
+      clouds: options.clouds ?? { aws: {}, gcp: {} },
       ...(options.destroy === false ? {} : { destroy: { steps: [{ name: 'plan-destroy', run: 'true' }, { name: 'destroy', run: 'true' }] } }),
     }),
     access: fakeAccess(),
@@ -151,15 +153,24 @@ describe('destroyDeploy', () => {
 
   it('destroyers default to the approvers; a deployer is not one', async () => {
     const s = setup();
-    expect(await destroyDeploy(s.deps, 'd7', 'U0DEPLOYER')).toEqual({ kind: 'not-destroyer' });
+    expect(await destroyDeploy(s.deps, 'd7', 'U0DEPLOYER')).toEqual({ kind: 'not-destroyer', clouds: ['aws', 'gcp'] });
     expect(s.runs.callsOf('startDestroy')).toEqual([]);
   });
 
   it('with access.destroyers set, those may destroy and the approvers may not', async () => {
     const access = { deployers: ['*'], approvers: [APPROVER], destroyers: [DESTROYER] };
     const s = setup({ access });
-    expect(await destroyDeploy(s.deps, 'd7', APPROVER)).toEqual({ kind: 'not-destroyer' });
+    expect(await destroyDeploy(s.deps, 'd7', APPROVER)).toEqual({ kind: 'not-destroyer', clouds: ['aws', 'gcp'] });
     expect(await destroyDeploy(s.deps, 'd7', DESTROYER)).toMatchObject({ kind: 'destroying', clouds: ['aws', 'gcp'] });
+  });
+
+  it("a cloud's own destroyers (clouds.<name>.destroyers) replace the global ones for it: the clicker must be one for every cloud", async () => {
+    const s = setup({ clouds: { aws: { destroyers: ['U0AWSOPS'] }, gcp: {} } });
+    expect(await destroyDeploy(s.deps, 'd7', APPROVER)).toEqual({ kind: 'not-destroyer', clouds: ['aws'] });
+    expect(await destroyDeploy(s.deps, 'd7', 'U0AWSOPS')).toEqual({ kind: 'not-destroyer', clouds: ['gcp'] });
+    expect(s.runs.callsOf('startDestroy')).toEqual([]);
+    const both = setup({ clouds: { aws: { destroyers: ['U0AWSOPS'] }, gcp: { approvers: ['U0AWSOPS'] } } });
+    expect(await destroyDeploy(both.deps, 'd7', 'U0AWSOPS')).toMatchObject({ kind: 'destroying', clouds: ['aws', 'gcp'] });
   });
 
   it('a deploy none of whose clouds started has nothing deployed', async () => {

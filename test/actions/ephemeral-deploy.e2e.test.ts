@@ -201,7 +201,7 @@ describe('an ephemeral teardown that fails', () => {
 
     writeFileSync(allow, '');
     // Clicked on the status message (not the card): the card follows the destroy.
-    await h.click(ACTION.destroy, runId, APPROVER, { ts: '9.9' });
+    await h.destroy(runId, APPROVER, { ts: '9.9' });
     const destroyed = await cardWhere(h, ts, (t) => /\*(destroyed|destroy failed)\*/.test(t), 'the destroyed card', 60_000);
     expect(destroyed).toContain('*destroyed*');
     const after = await h.command('status', REQUESTER);

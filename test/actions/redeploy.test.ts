@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { redeploy, type RedeployDeps } from '../../src/actions/redeploy.js';
 import { ApolloError, ErrorCode } from '../../src/errors.js';
 import type { Run } from '../../src/runs/run.js';
-import { aRun, CHANNEL, fakeAccess, fakeCards, fakeLocks, fakeLogger, fakeMirror, memoryAudit, memoryRuns, passedLane, SHA, T0, testConfig } from '../helpers/action-fakes.js';
+import { aRun, CHANNEL, fakeAccess, fakeCards, fakeLocks, fakeLogger, fakeExpiry, fakeGreenBuilds, fakeMirror, memoryAudit, memoryRuns, passedLane, SHA, T0, testConfig } from '../helpers/action-fakes.js';
 
 const DEPLOYER = 'U0DEPLOYER';
 
@@ -34,6 +34,9 @@ function setup(run: Run, options: { postFails?: Error } = {}) {
     },
     runs,
     mirror,
+    expiry: fakeExpiry(),
+    deployFlow: { async add() {} },
+    greenBuilds: fakeGreenBuilds(),
     notifier,
     audit,
     logger: fakeLogger(),

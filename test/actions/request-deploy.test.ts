@@ -1,9 +1,11 @@
+import type { ConfigInput } from '../../src/config/schema.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { deployLifetime, requestDeploy, resolveClouds, type RequestDeployDeps } from '../../src/actions/request-deploy.js';
 import { CloudsLockedError } from '../../src/actions/clouds-free.js';
+import { BuildRequiredError } from '../../src/actions/deploy-gate.js';
 import { LimitReachedError, type LimitReached } from '../../src/access/user-limits.js';
 import { ApolloError, ErrorCode } from '../../src/errors.js';
-import { type AccessInput, CHANNEL, fakeAccess, fakeCards, fakeLocks, fakeLogger, fakeMirror, memoryAudit, memoryRuns, SHA, T0, testConfig } from '../helpers/action-fakes.js';
+import { type AccessInput, CHANNEL, fakeAccess, fakeCards, fakeLocks, fakeLogger, fakeExpiry, fakeGreenBuilds, fakeMirror, memoryAudit, memoryRuns, SHA, T0, testConfig } from '../helpers/action-fakes.js';
 
 const DEPLOYER = 'U0DEPLOYER';
 const TTL = 20 * 60_000;
@@ -28,7 +30,7 @@ function limits(answer: LimitReached | { reservation: string } = { reservation: 
 }
 
 function setup(
-  options: { access?: AccessInput; deploy?: boolean; blockers?: Parameters<typeof fakeLocks>[0]; limits?: ReturnType<typeof limits>; postFails?: Error; mirror?: ReturnType<typeof fakeMirror> } = {},
+  options: { access?: AccessInput; clouds?: ConfigInput['clouds']; destroy?: boolean; requireGreenBuild?: boolean; green?: ReturnType<typeof fakeGreenBuilds>; deploy?: boolean; blockers?: Parameters<typeof fakeLocks>[0]; limits?: ReturnType<typeof limits>; postFails?: Error; mirror?: ReturnType<typeof fakeMirror> } = {},
 ) {
   const runs = memoryRuns();
   const lim = options.limits ?? limits();
@@ -37,15 +39,19 @@ function setup(
   const logger = fakeLogger();
   const locks = fakeLocks(options.blockers);
   const opened: Array<{ runId: string; requestedBy: string; ttlMs: number }> = [];
+  const expiry = fakeExpiry();
+  const planned: Array<{ runId: string; phase: string; clouds: string[] }> = [];
   const deps: RequestDeployDeps = {
     config: testConfig({
       access: options.access ?? { deployers: [DEPLOYER], approvers: ['U0APPROVER'], approvalTtl: '20m' },
-      clouds: { aws: {}, gcp: {}, azure: {} },
+      clouds: options.clouds ?? { aws: {}, gcp: {}, azure: {} },
+      ...(options.destroy ? { destroy: { steps: [{ name: 'destroy', run: 'terraform destroy' }] } } : {}),
       ...(options.deploy === false
         ? {}
         : {
             deploy: {
               steps: [{ name: 'apply', run: 'terraform apply' }],
+              ...(options.requireGreenBuild ? { requireGreenBuild: true } : {}),
               tests: [
                 { name: 'serverspec', run: 'rspec' },
                 { name: 'bench', run: 'docker-bench' },
@@ -63,11 +69,14 @@ function setup(
     },
     runs,
     mirror: options.mirror ?? fakeMirror(),
+    expiry,
+    deployFlow: { async add(runId, phase, clouds) { planned.push({ runId, phase, clouds }); } },
+    greenBuilds: options.green ?? fakeGreenBuilds(),
     notifier,
     audit,
     logger,
   };
-  return { deps, runs, limits: lim, notifier, audit, logger, locks, opened };
+  return { deps, runs, limits: lim, notifier, audit, logger, locks, opened, expiry, planned };
 }
 
 async function refusal(promise: Promise<unknown>): Promise<ApolloError> {
@@ -123,6 +132,7 @@ describe('requestDeploy', () => {
     ]);
     expect(run?.decision).toBeUndefined();
     expect(s.opened).toEqual([{ runId: 'd1', requestedBy: DEPLOYER, ttlMs: TTL }]);
+    expect(s.expiry.approvals).toEqual([{ runId: 'd1', at: T0 + TTL }]);
     expect(s.audit.entries).toEqual([{ action: 'deploy.requested', by: DEPLOYER, runId: 'd1', commit: SHA, clouds: ['aws', 'gcp'] }]);
     expect(s.notifier.posted).toEqual([{ runId: 'd1', channel: CHANNEL }]);
     expect(s.limits.tracked).toEqual([{ user: DEPLOYER, runId: 'd1', reservation: 'reserved:r1' }]);
@@ -255,5 +265,61 @@ describe('deployLifetime', () => {
     expect(() => deployLifetime(config({}, false), { ephemeral: true })).toThrow(/needs a destroy pipeline/);
     expect(() => deployLifetime(config({ maxKeep: '1d' }), { keepMs: 2 * 86_400_000 })).toThrow(/at most 1 days|at most 24h/);
     expect(() => deployLifetime(config(), { keepMs: 1000 })).toThrow(/at least 5s/);
+  });
+
+  describe('per-cloud policy', () => {
+    it('a cloud with channels takes requests only there, naming them; nothing is recorded or reserved', async () => {
+      const s = setup({ clouds: { aws: { channels: ['C0PROD'] }, gcp: {} } });
+      const error = await refusal(requestDeploy(s.deps, { clouds: ['aws', 'gcp'], ref: 'main', requestedBy: DEPLOYER, channel: CHANNEL }));
+      expect(error.code).toBe(ErrorCode.NotAllowed);
+      expect(error.message).toBe('Deploys to `aws` may not be requested in this channel.');
+      expect(error.details).toEqual(['`aws`: <#C0PROD> (`clouds.aws.channels`).']);
+      expect(s.runs.stored.size).toBe(0);
+      expect(s.limits.admitted).toEqual([]);
+      expect(await requestDeploy(s.deps, { clouds: ['aws'], ref: 'main', requestedBy: DEPLOYER, channel: 'C0PROD' })).toEqual({ runId: 'd1' });
+    });
+
+    it('an ephemeralOnly cloud refuses a deploy that would stay, and takes an ephemeral one', async () => {
+      const s = setup({ clouds: { aws: { ephemeralOnly: true }, gcp: {} }, destroy: true });
+      const kept = await refusal(requestDeploy(s.deps, { clouds: ['all'], ref: 'main', requestedBy: DEPLOYER, channel: CHANNEL, keepMs: 3_600_000 }));
+      expect(kept.message).toBe('`aws` takes only ephemeral deploys: add `--ephemeral`.');
+      await refusal(requestDeploy(s.deps, { clouds: ['aws'], ref: 'main', requestedBy: DEPLOYER, channel: CHANNEL }));
+      expect(s.runs.stored.size).toBe(0);
+      expect(await requestDeploy(s.deps, { clouds: ['aws'], ref: 'main', requestedBy: DEPLOYER, channel: CHANNEL, ephemeral: true })).toEqual({ runId: 'd1' });
+      expect(s.runs.stored.get('d1')?.ephemeral).toBe(true);
+    });
+  });
+
+  describe('the green-build gate (deploy.requireGreenBuild)', () => {
+    it('refuses a commit nobody built green, naming the commit; nothing is recorded and the slot is given back', async () => {
+      const s = setup({ requireGreenBuild: true });
+      const error = await refusal(requestDeploy(s.deps, { clouds: ['aws'], ref: 'main', requestedBy: DEPLOYER, channel: CHANNEL }));
+      expect(error).toBeInstanceOf(BuildRequiredError);
+      expect(error).toMatchObject({ code: ErrorCode.BuildRequired, sha: SHA, ref: 'main' });
+      expect(s.runs.stored.size).toBe(0);
+      expect(s.limits.released).toEqual([{ user: DEPLOYER, reservation: 'reserved:r1' }]);
+    });
+
+    it('lets a green commit through, unmarked', async () => {
+      const s = setup({ requireGreenBuild: true, green: fakeGreenBuilds([SHA]) });
+      expect(await requestDeploy(s.deps, { clouds: ['aws'], ref: 'main', requestedBy: DEPLOYER, channel: CHANNEL })).toEqual({ runId: 'd1' });
+      expect(s.runs.stored.get('d1')?.forced).toBeUndefined();
+    });
+
+    it('--force by someone who approves no deploys is refused before anything is reserved', async () => {
+      const s = setup({ requireGreenBuild: true });
+      const error = await refusal(requestDeploy(s.deps, { clouds: ['aws'], ref: 'main', requestedBy: DEPLOYER, channel: CHANNEL, force: true }));
+      expect(error.code).toBe(ErrorCode.NotAllowed);
+      expect(error.message).toContain('Only approvers may use `--force`');
+      expect(s.limits.admitted).toEqual([]);
+      expect(s.runs.stored.size).toBe(0);
+    });
+
+    it('--force by an approver of every cloud records the deploy marked forced, and audits it', async () => {
+      const s = setup({ requireGreenBuild: true, access: { deployers: [DEPLOYER], approvers: [DEPLOYER] } });
+      expect(await requestDeploy(s.deps, { clouds: ['aws'], ref: 'main', requestedBy: DEPLOYER, channel: CHANNEL, force: true })).toEqual({ runId: 'd1' });
+      expect(s.runs.stored.get('d1')?.forced).toBe(true);
+      expect(s.audit.entries.map((e) => e.action)).toEqual(['deploy.requested', 'deploy.forced']);
+    });
   });
 });

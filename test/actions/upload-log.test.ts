@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { uploadLog, type UploadLogDeps } from '../../src/actions/upload-log.js';
+import { type LogPhase, uploadLog, type UploadLogDeps } from '../../src/actions/upload-log.js';
 import type { Run } from '../../src/runs/run.js';
 import { aRun, type AccessInput, CHANNEL, fakeAccess, memoryRuns, testConfig } from '../helpers/action-fakes.js';
 
@@ -9,7 +9,7 @@ const RETENTION_MS = 14 * 24 * 3_600_000;
 function setup(run: Run, options: { access?: AccessInput; logs?: Record<string, string> } = {}) {
   const logs = new Map(Object.entries(options.logs ?? {}));
   const read: string[] = [];
-  const uploads: Array<{ thread: { channel: string; ts: string }; log: { runId: string; lane: string; phase: 'run' | 'destroy'; text: string } }> = [];
+  const uploads: Array<{ thread: { channel: string; ts: string }; log: { runId: string; lane: string; phase: LogPhase; text: string } }> = [];
   const deps: UploadLogDeps = {
     config: testConfig({ access: options.access ?? { deployers: ['U0DEPLOYER'], approvers: ['U0APPROVER'], builders: ['U0BUILDER'] } }),
     access: fakeAccess(),

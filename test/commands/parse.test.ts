@@ -51,7 +51,8 @@ describe('command parser', () => {
     expect(usageError('deploy aws').message).toMatch(/give the clouds and the commit/);
     expect(usageError('deploy aws $(id)').message).toMatch(/not a commit SHA/);
     expect(usageError('deploy aws 4d124eb --tests').message).toMatch(/--tests needs/);
-    expect(usageError('deploy aws 4d124eb --force').message).toMatch(/Unknown option `--force`/);
+    expect(usageError('deploy aws 4d124eb --yolo').message).toMatch(/Unknown option `--yolo`/);
+    expect(parseDeployArgs(['aws', '4d124eb', '--force'], ['aws'])).toEqual({ clouds: ['aws'], ref: '4d124eb', force: true });
     expect(usageError('deploy AWS;rm 4d124eb').message).toMatch(/expected a cloud name/);
   });
 

@@ -118,7 +118,7 @@ describe('cancel', () => {
     expect(await h.replyTo(again.responseUrl)).toContain('already cancelled');
 
     // What the cancelled apply created can still be destroyed.
-    await h.click(ACTION.destroy, runId, 'U0APPROVER', { ts });
+    await h.destroy(runId, 'U0APPROVER', { ts });
     const destroyed = await h.slack.waitFor(() => {
       const last = h.slack.callsOf('chat.update').filter((c) => c.body.ts === ts).at(-1);
       return last && blocksText(last.body).includes('*destroyed*') ? blocksText(last.body) : undefined;

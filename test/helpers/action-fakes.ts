@@ -6,6 +6,8 @@ import type { CloudLocks, LockHolder } from '../../src/queue/cloud-locks.js';
 import type { LanePhase, RunStore } from '../../src/runs/run-store.js';
 import type { Decision, DestroyRequest, Lane, Run, RunKind, RunMeta } from '../../src/runs/run.js';
 import type { Cards } from '../../src/actions/ports.js';
+import type { ExpiryQueue } from '../../src/queue/expiry-queue.js';
+import type { GreenBuilds, GreenSource } from '../../src/runs/green-builds.js';
 
 /**
  * In-memory stand-ins for the narrow ports actions declare. Each records what it was asked, so a
@@ -113,7 +115,7 @@ export function fakeLocks(blockers: Record<string, { kind: 'run' | 'sticky'; hol
   };
 }
 
-type RunsPort = Pick<RunStore, 'get' | 'decide' | 'undoDecision' | 'startDestroy' | 'undoDestroy' | 'markCancelled' | 'saveLane' | 'nextId' | 'create' | 'delete' | 'setKeepUntil' | 'clearKeep' | 'moveKeep'>;
+type RunsPort = Pick<RunStore, 'get' | 'addApproval' | 'addDestroyVote' | 'decide' | 'undoDecision' | 'startDestroy' | 'undoDestroy' | 'markCancelled' | 'saveLane' | 'nextId' | 'create' | 'delete' | 'setKeepUntil' | 'clearKeep' | 'moveKeep'>;
 
 export interface MemoryRuns extends RunsPort {
   /** The stored runs, by id; tests may change them to set up a race. */
@@ -151,6 +153,21 @@ export function memoryRuns(...runs: Run[]): MemoryRuns {
       if (run.decision) return { won: false, decision: run.decision };
       run.decision = decision;
       return { won: true, decision };
+    },
+    async addApproval(runId, by, at) {
+      record('addApproval', [runId, by, at]);
+      const run = must(runId);
+      if (run.approvals?.some((a) => a.by === by)) return false;
+      run.approvals = [...(run.approvals ?? []), { by, at }];
+      return true;
+    },
+    async addDestroyVote(runId, by, at, staleBefore) {
+      record('addDestroyVote', [runId, by, at, staleBefore]);
+      const run = must(runId);
+      const mine = run.destroyVotes?.find((v) => v.by === by);
+      if (mine && mine.at >= staleBefore) return false;
+      run.destroyVotes = [...(run.destroyVotes ?? []).filter((v) => v.by !== by), { by, at }];
+      return true;
     },
     async undoDecision(runId) {
       record('undoDecision', [runId]);
@@ -249,3 +266,38 @@ export function runningLane(name: string, at = T0): Lane {
 
 /** The `access:` section as apollo.yml spells it. */
 export type AccessInput = NonNullable<ConfigInput['access']>;
+
+/** Green commits from a list; records what was made green. */
+export function fakeGreenBuilds(green: string[] = []): Pick<GreenBuilds, 'green' | 'record'> & { recorded: Array<{ sha: string; source: GreenSource }> } {
+  const recorded: Array<{ sha: string; source: GreenSource }> = [];
+  return {
+    recorded,
+    async green(sha) {
+      return green.includes(sha) || recorded.some((r) => r.sha === sha) ? { kind: 'build', runId: 'b1' } : undefined;
+    },
+    async record(sha, source) {
+      recorded.push({ sha, source });
+    },
+  };
+}
+
+/** The deploys' timers, recorded instead of queued; `fails` makes every schedule throw. */
+export function fakeExpiry(options: { fails?: Error } = {}): Pick<ExpiryQueue, 'schedule' | 'scheduleApprovalExpiry'> & {
+  approvals: Array<{ runId: string; at: number }>;
+  lifetimes: Array<{ runId: string; at: number; remindAt: number }>;
+} {
+  const approvals: Array<{ runId: string; at: number }> = [];
+  const lifetimes: Array<{ runId: string; at: number; remindAt: number }> = [];
+  return {
+    approvals,
+    lifetimes,
+    async scheduleApprovalExpiry(runId, at) {
+      if (options.fails) throw options.fails;
+      approvals.push({ runId, at });
+    },
+    async schedule(runId, at, remindAt) {
+      if (options.fails) throw options.fails;
+      lifetimes.push({ runId, at, remindAt });
+    },
+  };
+}

@@ -46,6 +46,7 @@ export class Harness {
   worker: WorkerHandle | undefined;
   baseUrl = '';
   prefix = uniquePrefix();
+  private submissions = 0;
   stateDir = '';
 
   static async start(options: HarnessOptions): Promise<Harness> {
@@ -131,6 +132,43 @@ export class Harness {
     });
     await res.text();
     return { status: res.status, responseUrl };
+  }
+
+  /** Submits a modal the way Slack sends it: a signed form with one `payload` field of JSON (view_submission). */
+  async submitView(view: { callback_id: string; private_metadata: string }, values: Record<string, Record<string, { value: string }>>, user: string): Promise<{ status: number; body: string }> {
+    const payload = {
+      type: 'view_submission',
+      team: { id: 'T0APOLLO', domain: 'apollo' },
+      user: { id: user, username: user.toLowerCase(), team_id: 'T0APOLLO' },
+      api_app_id: 'A0APOLLO',
+      token: 'legacy',
+      // Unique per submission, as Slack's are: the replay guard answers a repeated signature without acting.
+      trigger_id: `${Date.now()}.${++this.submissions}`,
+      view: { id: 'V0MODAL', type: 'modal', callback_id: view.callback_id, private_metadata: view.private_metadata, state: { values } },
+    };
+    const raw = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+    const res = await fetch(`${this.baseUrl}/slack/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...signedSlackHeaders(SIGNING_SECRET, raw) },
+      body: raw,
+    });
+    return { status: res.status, body: await res.text() };
+  }
+
+  /**
+   * Destroy as a person does it: clicks Destroy, waits for the modal, and types the cloud names
+   * it lists (or `typed`). Returns the modal's answer (empty when it closed) and the click's reply URL.
+   */
+  async destroy(runId: string, user: string, options: { ts?: string; channel?: string; typed?: string } = {}): Promise<{ answer: string; responseUrl: string; modal?: Record<string, unknown> }> {
+    const before = this.slack.callsOf('views.open').length;
+    const click = await this.click('deploy_destroy', runId, user, options);
+    const opened = await this.slack.waitFor(() => this.slack.callsOf('views.open')[before] ?? this.repliesTo(click.responseUrl)[0], 30_000, 'the destroy modal');
+    if (typeof opened === 'string') return { answer: opened, responseUrl: click.responseUrl };
+    const modal = (typeof opened.body.view === 'string' ? JSON.parse(opened.body.view) : opened.body.view) as { callback_id: string; private_metadata: string; blocks: { type: string; label?: { text: string } }[] };
+    const label = modal.blocks.find((b) => b.type === 'input')?.label?.text ?? '';
+    const typed = options.typed ?? label.split(': ').pop() ?? '';
+    const res = await this.submitView(modal, { confirm: { names: { value: typed } } }, user);
+    return { answer: res.body, responseUrl: click.responseUrl, modal };
   }
 
   /** The latest version of a card (posted or updated), by the ts it was posted with. */

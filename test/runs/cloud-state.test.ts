@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Keys } from '../../src/redis/keys.js';
-import { CloudState, type LastDeploy } from '../../src/runs/cloud-state.js';
+import { CLOUD_HISTORY_LENGTH, CloudState, type LastDeploy } from '../../src/runs/cloud-state.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 
 const T0 = Date.UTC(2026, 10, 26, 9, 0, 0);
@@ -89,5 +89,17 @@ describe('CloudState', () => {
     await clouds.takeOver('ovh', 'd9');
     await clouds.clearIfOurs('ovh', 'd8');
     expect(await clouds.current('ovh')).toBe('d9');
+  });
+});
+
+describe('CloudState history', () => {
+  it('keeps the last deploys of a cloud, newest first, capped', async () => {
+    for (let i = 0; i < CLOUD_HISTORY_LENGTH + 3; i++) {
+      await clouds.recordHistory('hist', { runId: `d${i}`, sha: SHA, ref: 'main', by: 'U0DEPLOYER', at: T0 + i, outcome: i % 2 ? 'failed' : 'passed' });
+    }
+    const history = await clouds.history('hist');
+    expect(history).toHaveLength(CLOUD_HISTORY_LENGTH);
+    expect(history[0]).toEqual({ runId: `d${CLOUD_HISTORY_LENGTH + 2}`, sha: SHA, ref: 'main', by: 'U0DEPLOYER', at: T0 + CLOUD_HISTORY_LENGTH + 2, outcome: 'passed' });
+    expect(await clouds.history('never')).toEqual([]);
   });
 });

@@ -13,12 +13,14 @@ interface Registrations {
   commands: string[];
   actions: string[];
   events: string[];
-  /** Shortcuts, views, options: none today; the manifest must declare them if the code adds one. */
+  /** Modal submissions (view_submission callback ids): they arrive through interactivity. */
+  views: string[];
+  /** Shortcuts, options: none today; the manifest must declare them if the code adds one. */
   other: string[];
 }
 
 function recordRegistrations(): Registrations {
-  const found: Registrations = { commands: [], actions: [], events: [], other: [] };
+  const found: Registrations = { commands: [], actions: [], events: [], views: [], other: [] };
   const id = (c: unknown): string | undefined => (typeof c === 'string' ? c : typeof (c as { action_id?: unknown })?.action_id === 'string' ? String((c as { action_id: string }).action_id) : undefined);
   const recorder = {
     command: (name: unknown) => found.commands.push(String(name)),
@@ -29,7 +31,7 @@ function recordRegistrations(): Registrations {
     },
     event: (name: unknown) => found.events.push(String(name)),
     shortcut: (name: unknown) => found.other.push(`shortcut ${String(id(name))}`),
-    view: (name: unknown) => found.other.push(`view ${String(id(name))}`),
+    view: (name: unknown) => found.views.push(String(typeof name === 'string' ? name : (name as { callback_id?: unknown })?.callback_id)),
     options: (name: unknown) => found.other.push(`options ${String(id(name))}`),
     message: () => found.events.push('message'),
     use: () => undefined,
@@ -89,6 +91,7 @@ function disagreements(manifest: Manifest, code: Registrations, scopes: readonly
   const interactive = manifest.settings?.interactivity?.is_enabled === true;
   if (code.actions.length > 0 && !interactive) problems.push(`actions ${code.actions.join(', ')}: handled in the code, but the manifest turns interactivity off`);
   if (code.actions.length === 0 && interactive) problems.push('interactivity: on in the manifest, no action handled in the code');
+  if (code.views.length > 0 && !interactive) problems.push(`views ${code.views.join(', ')}: submitted to the code, but the manifest turns interactivity off`);
   for (const a of missing(Object.values(ACTION), code.actions)) problems.push(`action ${a}: a button the views show, no handler in the code`);
   for (const a of missing(code.actions, Object.values(ACTION))) problems.push(`action ${a}: handled in the code, no view shows it`);
   for (const o of code.other) problems.push(`${o}: registered in the code; declare it in the manifest and teach this test`);

@@ -68,3 +68,60 @@ describe('deploy card: lanes that could not run', () => {
     expect(laneProblem(newLane('aws', ['apply']))).toBeUndefined();
   });
 });
+
+describe('deploy card: approvals from more than one person', () => {
+  const contextText = (blocks: KnownBlock[]) => blocks.map((b) => (b.type === 'context' ? b.elements.map((e) => ('text' in e ? e.text : '')).join(' ') : '')).join('\n');
+
+  it('a request shows who has approved so far and what each cloud needs, within the limits', () => {
+    const pending = deploy([newLane('aws', ['apply']), newLane('gcp', ['apply'])], { approvalExpiresAt: T0 + 3_600_000, approvals: [{ by: 'U0BOB', at: T0 }] });
+    delete pending.decision;
+    const card = renderDeployCard(pending, { requiredApprovals: { aws: 2, gcp: 1 } });
+    const all = contextText(card.blocks);
+    expect(all).toContain('👥 approved so far by <@U0BOB>');
+    expect(all).toContain('*aws* needs 2 approvals from different people, not the requester');
+    expect(all).not.toContain('*gcp* needs');
+    expect(limitViolations(card.blocks)).toEqual([]);
+  });
+
+  it('nothing is said while one approval is enough and none was given', () => {
+    const pending = deploy([newLane('aws', ['apply'])], { approvalExpiresAt: T0 + 3_600_000 });
+    delete pending.decision;
+    expect(contextText(renderDeployCard(pending, { requiredApprovals: { aws: 1 } }).blocks)).not.toContain('approved so far');
+  });
+
+  it('the stamp names every approver whose approval counted', () => {
+    const card = renderDeployCard(deploy([newLane('aws', ['apply'])], { decision: { state: 'approved', by: 'U0CAROL', at: T0, approvers: ['U0BOB', 'U0CAROL'] } }));
+    expect(contextText(card.blocks)).toContain('✅ Approved by <@U0BOB>, <@U0CAROL> at 09:12 UTC');
+  });
+});
+
+describe('deploy card: plans', () => {
+  const resources = Array.from({ length: 60 }, (_, i) => ({ address: `aws_instance.node[${i}]`, action: (i % 3 === 0 ? 'delete' : i % 3 === 1 ? 'replace' : 'create') as 'delete' | 'replace' | 'create' }));
+  const planned: Lane = {
+    name: 'aws',
+    startedAt: T0,
+    finishedAt: T0 + 1,
+    steps: [{ name: 'plan', status: 'passed', role: 'plan', summary: { format: 'terraform-plan', verdict: 'passed', passed: 0, failed: 0, skipped: 0, errors: 0, total: 0, failures: [], notes: [], details: { format: 'terraform-plan', add: 40, change: 0, destroy: 40, resources: resources.slice(0, 50), resourceCount: 60, digest: 'd'.repeat(64) } } }],
+  };
+
+  it('names resources (capped), highlights destroys, and stays within the limits', () => {
+    const run = deploy([newLane('aws', ['plan', 'apply'])], { planLanes: [planned], approvalExpiresAt: T0 + 3_600_000 });
+    delete run.decision;
+    const card = renderDeployCard(run);
+    const all = text(card.blocks);
+    expect(all).toContain('📋 *aws*: `+40 ~0 −40`');
+    expect(all).toContain('+52 more');
+    expect(all).toContain('⚠️ *destroys 40*: `aws_instance.node[0]`, `aws_instance.node[1]` (replaced)');
+    expect(limitViolations(card.blocks)).toEqual([]);
+  });
+
+  it('a plan still running or failed offers no Approve', () => {
+    const failing = { ...planned, steps: [{ name: 'plan', status: 'failed' as const, role: 'plan' as const, reason: 'exit code 1' }] };
+    const run = deploy([newLane('aws', ['plan', 'apply'])], { planLanes: [failing] });
+    delete run.decision;
+    const card = renderDeployCard(run);
+    expect(text(card.blocks)).toContain('❌ *aws*: plan failed — plan (exit code 1)');
+    const actions = card.blocks.filter((b) => b.type === 'actions').flatMap((b) => (b.type === 'actions' ? b.elements.map((e) => ('text' in e && e.text ? e.text.text : '')) : []));
+    expect(actions).toEqual(['Reject', 'Plan logs: aws']);
+  });
+});

@@ -1,12 +1,15 @@
 import type { App, BlockAction, RespondFn } from '@slack/bolt';
 import { z } from 'zod';
 import { decideDeploy, type DecideDeployDeps } from '../../actions/decide-deploy.js';
-import { destroyDeploy, type DestroyDeployDeps } from '../../actions/destroy-deploy.js';
+import type { DestroyDeployDeps } from '../../actions/destroy-deploy.js';
+import { prepareDestroy, type ConfirmDestroyDeps } from '../../actions/confirm-destroy.js';
+import { renderDestroyModal } from '../../../views/destroy-modal.js';
 import { redeploy, type RedeployDeps } from '../../actions/redeploy.js';
 import { uploadLog, type UploadLogDeps } from '../../actions/upload-log.js';
 import { cancelRun, type CancelRunDeps } from '../../actions/cancel-run.js';
-import { UNKNOWN_BUTTON, answerText, cancelAnswer, decisionAnswer, destroyAnswer, extendAnswer, redeployAnswer, uploadLogAnswer, type Answer } from '../../../views/outcomes.js';
+import { UNKNOWN_BUTTON, answerText, cancelAnswer, decisionAnswer, destroyAnswer, extendAnswer, redeployAnswer, uploadLogAnswer, buildNowAnswer, type Answer } from '../../../views/outcomes.js';
 import { extendKeep, type ExtendKeepDeps } from '../../actions/extend-keep.js';
+import { requestBuild, type RequestBuildDeps } from '../../actions/request-build.js';
 import type { RequesterPolicy } from '../../access/requester-policy.js';
 import type { Redactor } from '../../redaction/redactor.js';
 import type { Logger } from '../../logger.js';
@@ -17,6 +20,8 @@ import { ACTION } from '../../../views/actions.js';
 import { actionRequester } from '../../access/requester-policy.js';
 import { refusalText } from '../../../views/refusal.js';
 
+const TriggerId = z.string().min(1).max(255);
+const FullSha = z.string().regex(/^[0-9a-f]{40}$/, 'expected a full commit SHA');
 const RunId = z.string().regex(/^[bd]\d{1,12}$/, 'expected a run id');
 
 /** The fields of a block_actions payload the handlers use, checked before anything acts on them. */
@@ -30,9 +35,9 @@ const ActionPayload = z.object({
 
 const LogsValue = z
   .string()
-  .regex(/^[bd]\d{1,12}\|[a-z0-9][a-z0-9_-]{0,30}\|(run|destroy)$/, 'expected run|cloud|phase')
+  .regex(/^[bd]\d{1,12}\|[a-z0-9][a-z0-9_-]{0,30}\|(run|destroy|plan)$/, 'expected run|cloud|phase')
   .transform((v) => {
-    const [runId, lane, phase] = v.split('|') as [string, string, 'run' | 'destroy'];
+    const [runId, lane, phase] = v.split('|') as [string, string, 'run' | 'destroy' | 'plan'];
     return { runId, lane, phase };
   });
 
@@ -59,10 +64,12 @@ function parseValue<T>(schema: z.ZodType<T>, value: string): T {
 /** What the buttons use: the actions' own dependencies, the requester policy, and how to answer. */
 export type DeployActionsDeps = DecideDeployDeps &
   DestroyDeployDeps &
+  ConfirmDestroyDeps &
   CancelRunDeps &
   UploadLogDeps &
   RedeployDeps &
-  ExtendKeepDeps & { requesters: Pick<RequesterPolicy, 'checkActor'>; redactor: Pick<Redactor, 'redact'>; logger: Logger };
+  ExtendKeepDeps &
+  RequestBuildDeps & { requesters: Pick<RequesterPolicy, 'checkActor'>; redactor: Pick<Redactor, 'redact' | 'redactDeep'>; logger: Logger };
 
 async function answer(deps: DeployActionsDeps, respond: RespondFn, outcome: Answer): Promise<void> {
   const text = answerText(outcome);
@@ -99,13 +106,37 @@ export function registerDeployActions(app: App, services: DeployActionsDeps): vo
 
   handle(ACTION.approve, async ({ user, value, channel }) => decisionAnswer(await decideDeploy(services, parseValue(RunId, value), user, 'approve', channel)));
   handle(ACTION.reject, async ({ user, value, channel }) => decisionAnswer(await decideDeploy(services, parseValue(RunId, value), user, 'reject', channel)));
-  handle(ACTION.destroy, async ({ user, value, channel }) => destroyAnswer(await destroyDeploy(services, parseValue(RunId, value), user, channel)));
+  // Destroy opens a modal (the person types the cloud names); its submission is destroy-modal.ts.
+  app.action<BlockAction>(ACTION.destroy, async ({ ack, body, respond, client }) => {
+    await ack();
+    try {
+      const { user, value } = parsePayload(body);
+      const requester = actionRequester(body as unknown as Record<string, unknown>);
+      const refusal = await services.requesters.checkActor(requester);
+      if (refusal) {
+        await respond({ response_type: 'ephemeral', replace_original: false, text: refusalText(refusal) });
+        return;
+      }
+      const prompt = await prepareDestroy(services, parseValue(RunId, value), user, requester.channelId);
+      if (prompt.kind !== 'confirm') {
+        await answer(services, respond, destroyAnswer(prompt));
+        return;
+      }
+      const triggerId = TriggerId.parse((body as { trigger_id?: unknown }).trigger_id);
+      await client.views.open({ trigger_id: triggerId, view: services.redactor.redactDeep(renderDestroyModal(prompt, requester.channelId)) });
+    } catch (caught) {
+      const err = isRedisUnavailable(caught) ? new ApolloError(ErrorCode.QueueUnavailable, 'The queue is unavailable (Redis is not answering); nothing changed. Try again in a minute.') : caught;
+      if (!isApolloError(err)) services.logger.error({ err, actionId: ACTION.destroy }, 'button handler failed');
+      await respond({ response_type: 'ephemeral', replace_original: false, text: services.redactor.redact(errorText(err)) }).catch(() => undefined);
+    }
+  });
   handle(ACTION.cancel, async ({ user, value, channel }) => cancelAnswer(await cancelRun(services, parseValue(RunId, value), user, channel)));
   handle(ACTION.logs, async ({ user, value, channel }) => {
     const { runId, lane, phase } = parseValue(LogsValue, value);
     return uploadLogAnswer(await uploadLog(services, runId, lane, phase, user, channel));
   });
   handle(ACTION.redeploy, async ({ user, value, channel }) => redeployAnswer(await redeploy(services, parseValue(RunId, value), user, channel)));
+  handle(ACTION.buildNow, async ({ user, value, channel }) => buildNowAnswer(await requestBuild(services, { ref: parseValue(FullSha, value), requestedBy: user, channel })));
   handle(ACTION.extend, async ({ user, value, channel }) => extendAnswer(await extendKeep(services, parseValue(RunId, value), user, channel)));
 
   // Anything else (an old card's button, a forged action id) gets an answer instead of a timeout.

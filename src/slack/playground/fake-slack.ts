@@ -167,6 +167,12 @@ export class FakeSlack {
       }
       case 'chat.postMessage':
         return { ok: true, channel: body.channel, ts: ts(), message: { text: body.text } };
+      case 'views.open':
+      case 'views.update':
+      case 'views.publish': {
+        const view = parseMaybeJson(body.view) as Record<string, unknown> | undefined;
+        return { ok: true, view: { ...(typeof view === 'object' && view ? view : {}), id: `V${++this.seq}` } };
+      }
       case 'chat.update':
         return { ok: true, channel: body.channel, ts: body.ts };
       case 'chat.postEphemeral':

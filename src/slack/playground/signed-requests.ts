@@ -21,8 +21,33 @@ export function slashCommandForm(actor: SlackActor, command: string, text: strin
     command,
     text,
     response_url: responseUrl,
-    trigger_id: `${Date.now()}.playground`,
+    trigger_id: triggerId(actor),
   }).toString();
+}
+
+/** A trigger id that names its person: the playground's channel shows a modal opened with it to them. */
+export function triggerId(actor: Pick<SlackActor, 'userId'>): string {
+  return `${Date.now()}.playground.${actor.userId}`;
+}
+
+/** The person a playground trigger id was made for. */
+export function triggerUser(trigger: string): string | undefined {
+  return /\.playground\.([UW][A-Z0-9]{2,})$/.exec(trigger)?.[1];
+}
+
+/** A modal's view_submission, as Slack sends it: the view's callback id, metadata and typed values. */
+export function viewSubmissionForm(actor: SlackActor, view: { callbackId: string; privateMetadata: string }, values: Record<string, Record<string, string>>): string {
+  const state = Object.fromEntries(Object.entries(values).map(([block, actions]) => [block, Object.fromEntries(Object.entries(actions).map(([action, value]) => [action, { type: 'plain_text_input', value }]))]));
+  const payload = {
+    type: 'view_submission',
+    team: { id: actor.teamId, domain: 'playground' },
+    user: { id: actor.userId, username: actor.userName, name: actor.userName, team_id: actor.teamId },
+    api_app_id: 'A0PLAYGROUND',
+    token: 'playground',
+    trigger_id: triggerId(actor),
+    view: { id: 'V0PLAYGROUND', type: 'modal', callback_id: view.callbackId, private_metadata: view.privateMetadata, state: { values: state } },
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }
 
 /** The button that was pressed, and the message it was on. */
@@ -44,7 +69,7 @@ export function blockActionsForm(actor: SlackActor, button: PressedButton, respo
     api_app_id: 'A0PLAYGROUND',
     token: 'playground',
     container: { type: 'message', message_ts: button.messageTs, channel_id: actor.channelId, is_ephemeral: button.ephemeral },
-    trigger_id: `${Date.now()}.playground`,
+    trigger_id: triggerId(actor),
     team: { id: actor.teamId, domain: 'playground' },
     channel: { id: actor.channelId, name: actor.channelName },
     message: { type: 'message', ts: button.messageTs, text: '' },

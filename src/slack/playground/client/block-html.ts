@@ -108,6 +108,12 @@ export function blockHtml(block: Json, names: Names = NO_NAMES): string {
       return `<div class="sk-actions">${list(block.elements).map((e) => elementHtml(e, blockId, names)).join('')}</div>`;
     case 'image':
       return `<div class="sk-image">${imageHtml(block, 'sk-image-img')}</div>`;
+    case 'input': {
+      // A plain text input: the client sends what is typed back as the view's state, by block and action id.
+      const element = isObject(block.element) ? block.element : {};
+      const max = typeof element.max_length === 'number' ? ` maxlength="${element.max_length}"` : '';
+      return `<label class="sk-input"><span class="sk-input-label">${textObjectHtml(block.label, names)}</span><input type="text" data-block="${escapeHtml(blockId)}" data-input="${escapeHtml(str(element.action_id))}"${max} placeholder="${escapeHtml(str(isObject(element.placeholder) ? element.placeholder.text : ''))}"></label>`;
+    }
     default:
       return `<div class="sk-unsupported">[${escapeHtml(str(block.type) || 'block')} block]</div>`;
   }

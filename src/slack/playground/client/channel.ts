@@ -1,3 +1,4 @@
+import { triggerUser } from '../signed-requests.js';
 import type { SlackCall } from '../fake-slack.js';
 
 /** A file the bot uploaded, kept by the fake Slack; the client downloads it by id. */
@@ -38,6 +39,14 @@ export interface Surface {
   user: string;
   title: string;
   blocks: unknown[];
+  /** Modals: the submit button's label, and what a submission sends back. */
+  submit?: string;
+  callbackId?: string;
+  privateMetadata?: string;
+  /** Modals: what the bot answered to the last submission (response_action errors), by block id. */
+  errors?: Record<string, string>;
+  /** Closed (submitted or dismissed): the client drops it. */
+  closed?: true;
 }
 
 export type ChannelChange = { kind: 'message'; message: ChannelMessage } | { kind: 'surface'; surface: Surface };
@@ -91,6 +100,28 @@ export class PlaygroundChannel {
 
   allSurfaces(): Surface[] {
     return [...this.surfaces.values()];
+  }
+
+  /** The modal open for a person, if any. */
+  modalOf(user: string): Surface | undefined {
+    return this.surfaces.get(`modal:${user}`);
+  }
+
+  /** A person's modal was submitted (and the bot closed it) or dismissed. */
+  closeModal(user: string): void {
+    const modal = this.surfaces.get(`modal:${user}`);
+    if (!modal) return;
+    this.surfaces.delete(`modal:${user}`);
+    this.emit({ kind: 'surface', surface: { ...modal, closed: true } });
+  }
+
+  /** The bot refused a submission: the modal stays, with what the bot said by block. */
+  modalErrors(user: string, errors: Record<string, string>): void {
+    const modal = this.surfaces.get(`modal:${user}`);
+    if (!modal) return;
+    const next = { ...modal, errors };
+    this.surfaces.set(`modal:${user}`, next);
+    this.emit({ kind: 'surface', surface: next });
   }
 
   get(id: string): ChannelMessage | undefined {
@@ -179,11 +210,19 @@ export class PlaygroundChannel {
       case 'views.push':
       case 'views.update':
       case 'views.publish': {
-        const view = parseJson(body.view) as { type?: unknown; title?: { text?: unknown }; blocks?: unknown } | undefined;
+        const view = parseJson(body.view) as { type?: unknown; title?: { text?: unknown }; submit?: { text?: unknown }; blocks?: unknown; callback_id?: unknown; private_metadata?: unknown } | undefined;
         if (!view) return;
         const kind = call.method === 'views.publish' ? 'home' : 'modal';
-        const user = str(body.user_id) || 'UNKNOWN';
-        const surface: Surface = { kind, user, title: str(view.title?.text) || (kind === 'home' ? 'Home' : 'Modal'), blocks: array(view.blocks) ?? [] };
+        // views.open names no user: the playground's trigger ids carry the person they were made for.
+        const user = str(body.user_id) || triggerUser(str(body.trigger_id)) || 'UNKNOWN';
+        const surface: Surface = {
+          kind,
+          user,
+          title: str(view.title?.text) || (kind === 'home' ? 'Home' : 'Modal'),
+          blocks: array(view.blocks) ?? [],
+          ...(view.submit ? { submit: str(view.submit.text) } : {}),
+          ...(kind === 'modal' ? { callbackId: str(view.callback_id), privateMetadata: str(view.private_metadata) } : {}),
+        };
         this.surfaces.set(`${kind}:${user}`, surface);
         this.emit({ kind: 'surface', surface });
         return;

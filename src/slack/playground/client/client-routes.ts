@@ -9,7 +9,7 @@ import type { Logger } from '../../../logger.js';
 import { formatIssues } from '../../../config/issues.js';
 import { readRawBody } from '../../../webhooks/raw-body.js';
 import type { FakeSlack } from '../fake-slack.js';
-import { blockActionsForm, sendSigned, slashCommandForm, type SlackActor } from '../signed-requests.js';
+import { blockActionsForm, sendSigned, slashCommandForm, viewSubmissionForm, type SlackActor } from '../signed-requests.js';
 import type { PlaygroundPerson } from '../roster.js';
 import type { ChannelMessage, PlaygroundChannel } from './channel.js';
 import { loopbackProblem } from './loopback-guard.js';
@@ -46,6 +46,12 @@ export interface ClientRoutesDeps {
 
 const UserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'expected a user id');
 const CommandRequest = z.strictObject({ user: UserId, text: z.string().trim().min(1, 'type a command').max(4000) });
+const ViewRequest = z.strictObject({
+  user: UserId,
+  /** false: the person closed the modal without submitting it. */
+  submit: z.boolean(),
+  values: z.record(z.string().max(255), z.record(z.string().max(255), z.string().max(3000))).default({}),
+});
 const ActionRequest = z.strictObject({
   user: UserId,
   messageId: z.string().min(1).max(100),
@@ -215,6 +221,28 @@ export function playgroundClientRoutes(deps: ClientRoutesDeps): CustomRoute[] {
         } else if (answer.body.trim() && answer.status === 200) {
           deps.channel.ephemeral(who.id, answer.body, 'UAPOLLOBOT');
         }
+        sendJson(res, 200, { ok: answer.status === 200, status: answer.status });
+      }),
+    },
+    {
+      // A modal submitted (or closed): sent as Slack sends a view_submission; the bot's errors stay in the modal.
+      path: '/playground/api/view',
+      method: ['POST'],
+      handler: guarded(async (req, res) => {
+        const request = await readJson(req, ViewRequest);
+        const who = person(request.user);
+        const modal = deps.channel.modalOf(who.id);
+        if (!modal?.callbackId) throw new ApolloError(ErrorCode.RunUnknown, 'no modal is open for this user');
+        if (!request.submit) {
+          deps.channel.closeModal(who.id);
+          sendJson(res, 200, { ok: true, status: 0 });
+          return;
+        }
+        const form = viewSubmissionForm(actor(who), { callbackId: modal.callbackId, privateMetadata: modal.privateMetadata ?? '' }, request.values);
+        const answer = await sendSigned(endpoint(req), deps.signingSecret, form);
+        const ack = answer.body.trim().startsWith('{') ? (JSON.parse(answer.body) as { response_action?: string; errors?: Record<string, string> }) : {};
+        if (ack.response_action === 'errors' && ack.errors) deps.channel.modalErrors(who.id, ack.errors);
+        else if (answer.status === 200) deps.channel.closeModal(who.id);
         sendJson(res, 200, { ok: answer.status === 200, status: answer.status });
       }),
     },

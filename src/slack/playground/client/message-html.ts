@@ -22,6 +22,8 @@ export interface ClientSurface {
   user: string;
   title: string;
   html: string;
+  submit?: string;
+  closed?: true;
 }
 
 function formatBytes(size: number): string {
@@ -66,5 +68,6 @@ export function toClientMessage(message: ChannelMessage, names: Names): ClientMe
 }
 
 export function toClientSurface(surface: Surface, names: Names): ClientSurface {
-  return { kind: surface.kind, user: surface.user, title: surface.title, html: blocksHtml(surface.blocks, names) };
+  const errors = surface.errors ? Object.values(surface.errors).map((e) => `<p class="sk-input-error">${escapeHtml(e)}</p>`).join('') : '';
+  return { kind: surface.kind, user: surface.user, title: surface.title, html: blocksHtml(surface.blocks, names) + errors, ...(surface.submit ? { submit: surface.submit } : {}), ...(surface.closed ? { closed: true as const } : {}) };
 }

@@ -51,7 +51,18 @@ describe('the playground channel', () => {
     channel.record(call('views.open', { user_id: 'U0BOB', view: { type: 'modal', title: { type: 'plain_text', text: 'Lock' }, blocks: [] } }));
     expect(channel.allSurfaces()).toEqual([
       { kind: 'home', user: 'U0BOB', title: 'Home', blocks: [{ type: 'divider' }] },
-      { kind: 'modal', user: 'U0BOB', title: 'Lock', blocks: [] },
+      { kind: 'modal', user: 'U0BOB', title: 'Lock', blocks: [], callbackId: '', privateMetadata: '' },
     ]);
+  });
+
+  it('shows a modal opened with a playground trigger id to the person it names, keeps what a submission needs, and closes it', () => {
+    const channel = new PlaygroundChannel('C0PLAYGROUND');
+    const view = { type: 'modal', callback_id: 'destroy_confirm', private_metadata: '{"runId":"d1"}', title: { type: 'plain_text', text: 'Destroy d1' }, submit: { type: 'plain_text', text: 'Destroy' }, blocks: [] };
+    channel.record(call('views.open', { trigger_id: '1700000000.playground.U0CAROL', view: JSON.stringify(view) }));
+    expect(channel.modalOf('U0CAROL')).toMatchObject({ user: 'U0CAROL', submit: 'Destroy', callbackId: 'destroy_confirm', privateMetadata: '{"runId":"d1"}' });
+    channel.modalErrors('U0CAROL', { confirm: 'type aws' });
+    expect(channel.modalOf('U0CAROL')?.errors).toEqual({ confirm: 'type aws' });
+    channel.closeModal('U0CAROL');
+    expect(channel.modalOf('U0CAROL')).toBeUndefined();
   });
 });

@@ -103,11 +103,15 @@ describe.skipIf(skip !== undefined)('the playground client: the tour', () => {
     const log = await readFile((await file.path())!, 'utf8');
     expect(log).toContain('expected checkout latency <= 200 ms, measured 260 ms on sim-west');
 
-    // Destroy goes through Slack's confirm dialog first.
+    // Destroy opens a modal: the clouds it destroys, and their names typed to confirm.
     await card().getByRole('button', { name: 'Destroy' }).click();
-    const dialog = page.locator('dialog#confirm');
+    const dialog = page.locator('dialog#modal');
     await dialog.waitFor();
-    expect(await dialog.innerText()).toMatch(/Destroy sim-east, sim-west\?[\s\S]*cannot be undone/);
+    expect(await dialog.innerText()).toMatch(/sim-east[\s\S]*sim-west[\s\S]*cannot be undone/);
+    await dialog.locator('input').fill('sim-west');
+    await dialog.getByRole('button', { name: 'Destroy' }).click();
+    await dialog.getByText('type sim-east, sim-west').waitFor(PATIENCE);
+    await dialog.locator('input').fill('sim-east, sim-west');
     await dialog.getByRole('button', { name: 'Destroy' }).click();
     await card().filter({ hasText: /Destroy requested by @bob .*: destroyed/ }).waitFor(PATIENCE);
     const final = await card().innerText();

@@ -90,11 +90,17 @@ function render() {
   const home = state.surfaces.find((s) => s.kind === 'home' && s.user === state.user);
   $('show-home').hidden = !home;
   if (home) $('home').innerHTML = home.html;
-  const modal = state.surfaces.find((s) => s.kind === 'modal' && s.user === state.user);
-  if (modal && !$('modal').open) {
+  const modal = state.surfaces.find((s) => s.kind === 'modal' && s.user === state.user && !s.closed);
+  if (modal && (!$('modal').open || $('modal').dataset.html !== modal.html)) {
     $('modal-title').textContent = modal.title;
+    // Server-rendered from the bot's view: every text in it was escaped there.
     $('modal-body').innerHTML = modal.html;
-    $('modal').showModal();
+    $('modal').dataset.html = modal.html;
+    $('modal-submit').hidden = !modal.submit;
+    $('modal-submit').textContent = modal.submit || '';
+    if (!$('modal').open) $('modal').showModal();
+  } else if (!modal && $('modal').open) {
+    $('modal').close('closed');
   }
 }
 
@@ -144,6 +150,22 @@ async function press(button) {
     button.disabled = false;
   }
 }
+
+// A modal's buttons close the dialog (method=dialog): submit sends what was typed, by block and action id.
+$('modal').addEventListener('close', () => {
+  const how = $('modal').returnValue;
+  $('modal').returnValue = '';
+  if (how === 'closed') return;
+  const values = {};
+  for (const input of $('modal-body').querySelectorAll('input[data-input]')) {
+    values[input.dataset.block] = Object.assign(values[input.dataset.block] || {}, { [input.dataset.input]: input.value });
+  }
+  const submit = how === 'submit';
+  // Until the bot answers, the modal stays on screen only if it says what was wrong.
+  state.surfaces = state.surfaces.filter((s) => !(s.kind === 'modal' && s.user === state.user));
+  delete $('modal').dataset.html;
+  void post('/playground/api/view', { user: state.user, submit, values });
+});
 
 document.addEventListener('click', (event) => {
   const button = event.target.closest && event.target.closest('button[data-action]');
@@ -224,7 +246,7 @@ async function start() {
   });
   events.addEventListener('surface', (event) => {
     const surface = JSON.parse(event.data);
-    state.surfaces = state.surfaces.filter((s) => !(s.kind === surface.kind && s.user === surface.user)).concat(surface);
+    state.surfaces = state.surfaces.filter((s) => !(s.kind === surface.kind && s.user === surface.user)).concat(surface.closed ? [] : [surface]);
     render();
   });
 }
