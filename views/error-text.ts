@@ -1,4 +1,4 @@
-import { isApolloError } from '../src/errors.js';
+import { ErrorCode, isApolloError } from '../src/errors.js';
 import { CloudsLockedError } from '../src/actions/clouds-free.js';
 import { LimitReachedError } from '../src/access/user-limits.js';
 import { lockMessage } from './lock-message.js';
@@ -18,7 +18,8 @@ export function errorText(err: unknown): string {
 export function errorLines(err: unknown): string {
   if (err instanceof CloudsLockedError) return [err.message, ...err.blockers.map((b) => lockMessage(b.cloud, b.kind, b.holder))].join('\n');
   if (err instanceof LimitReachedError) return limitText(err.limit).replace(/^:no_entry: /, '');
-  // Details can quote what someone else wrote (a repository file's keys, a tool's words): never an entity.
-  if (isApolloError(err)) return [err.message, ...err.details.map(escapeMrkdwn)].join('\n');
+  // A repository pipeline file's problems quote what a pull request wrote: never an entity. Other
+  // details are the bot's own words (some name channels as <#C…>).
+  if (isApolloError(err)) return [err.message, ...(err.code === ErrorCode.PipelineInvalid ? err.details.map(escapeMrkdwn) : err.details)].join('\n');
   return "Something went wrong on our side; the error is in the bot's log. Nothing was queued.";
 }

@@ -78,8 +78,9 @@ interface Pattern {
 /**
  * "key" alone is also everyday vocabulary (`unknown configuration key: 'x'`, `primary key: id`), and
  * public keys are no secret: those stay. "API key:", "access key:", "signing key:" are still secrets.
+ * Nor is `terraform show -json`'s `"provider_config_key":"aws"` (which provider block a resource uses).
  */
-const NOT_A_SECRET_KEY = String.raw`(?<!public[_.\-]?|\b(?:configuration|config|unknown|invalid|missing|duplicate|deprecated|unsupported|required|primary|foreign|partition|sort|hash|range|cache|lookup|index|map|object|field|setting|option|property|any)[ \t]+)`;
+const NOT_A_SECRET_KEY = String.raw`(?<!public[_.\-]?|provider_config_|\b(?:configuration|config|unknown|invalid|missing|duplicate|deprecated|unsupported|required|primary|foreign|partition|sort|hash|range|cache|lookup|index|map|object|field|setting|option|property|any)[ \t]+)`;
 
 /** A key that names a secret: ends with TOKEN, PASSWORD, PASSWD, PASSPHRASE, KEY or _PWD, or contains SECRET or PASSWORD. */
 const SECRET_KEY = String.raw`(?:[A-Za-z0-9_.\-]*(?:token|passwd|passphrase|${NOT_A_SECRET_KEY}key|(?:secret|password)[A-Za-z0-9_.\-]*)|[A-Za-z0-9_.\-]+[_.\-]pwd)`;

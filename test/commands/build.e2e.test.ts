@@ -158,7 +158,7 @@ describe('/apollo build, end to end', () => {
       ['build ../../etc', /not a commit SHA or a valid branch\/tag name/],
       ['build -rf', /starts with -/],
       [`build ${'a'.repeat(10_000)}`, /longer than/],
-      ['frobnicate', /`frobnicate` is not an Apollo command[\s\S]*\/apollo build &lt;ref&gt;/],
+      ['frobnicate', /`frobnicate` is not an Apollo command[\s\S]*\/apollo build <ref>/],
     ];
     for (const [text, expected] of cases) {
       it(JSON.stringify(text.slice(0, 40)), async () => {
