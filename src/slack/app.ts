@@ -10,6 +10,7 @@ import { healthRoute } from './health-route.js';
 import { registerApolloCommand } from './listeners/apollo-command.js';
 import { registerDeployActions } from './listeners/deploy-actions.js';
 import { registerDestroyModal } from './listeners/destroy-modal.js';
+import { registerDeployModal } from './listeners/deploy-modal.js';
 
 export interface SlackAppOptions {
   botToken: string;
@@ -85,6 +86,7 @@ export function createSlackApp(services: Services, options: SlackAppOptions): Sl
   registerApolloCommand(app, services);
   registerDeployActions(app, services);
   registerDestroyModal(app, services);
+  registerDeployModal(app, services);
 
   let server: Server | undefined;
   return {

@@ -129,7 +129,7 @@ export class Harness {
   }
 
   /** Submits a modal the way Slack sends it: a signed form with one `payload` field of JSON (view_submission). */
-  async submitView(view: { callback_id: string; private_metadata: string }, values: Record<string, Record<string, { value: string }>>, user: string): Promise<{ status: number; body: string }> {
+  async submitView(view: { callback_id: string; private_metadata: string }, values: Record<string, Record<string, unknown>>, user: string): Promise<{ status: number; body: string }> {
     const payload = {
       type: 'view_submission',
       team: { id: 'T0APOLLO', domain: 'apollo' },

@@ -1,5 +1,6 @@
 import type { Message } from '../../../views/limits.js';
 import type { App } from '@slack/bolt';
+import type { ModalView } from '@slack/types';
 import { prepareCommand, type PreparedCommand } from '../../../commands/index.js';
 import { ApolloError, ErrorCode, isApolloError, isRedisUnavailable } from '../../errors.js';
 import { errorText } from '../../../views/error-text.js';
@@ -25,7 +26,7 @@ export type ApolloCommandDeps = CommandDeps & {
 };
 
 export function registerApolloCommand(app: App, services: ApolloCommandDeps, commandName = '/apollo'): void {
-  app.command(commandName, async ({ command, ack, respond }) => {
+  app.command(commandName, async ({ command, ack, respond, client }) => {
     const requester = commandRequester(command as unknown as Record<string, unknown>);
     // Another team or enterprise gets nothing but the refusal, not even help.
     const foreign = await services.requesters.checkTeam(requester);
@@ -58,7 +59,10 @@ export function registerApolloCommand(app: App, services: ApolloCommandDeps, com
           return;
         }
       }
-      await prepared.run({ userId: command.user_id, channelId: command.channel_id, reply, services });
+      const openView = async (view: ModalView) => {
+        await client.views.open({ trigger_id: command.trigger_id, view: services.redactor.redactDeep(view) });
+      };
+      await prepared.run({ userId: command.user_id, channelId: command.channel_id, reply, openView, services });
     } catch (caught) {
       const err = isRedisUnavailable(caught) ? QUEUE_DOWN : caught;
       if (!isApolloError(err)) services.logger.error({ err, command: prepared.name }, 'command failed');
