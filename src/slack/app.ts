@@ -11,6 +11,7 @@ import { registerApolloCommand } from './listeners/apollo-command.js';
 import { registerDeployActions } from './listeners/deploy-actions.js';
 import { registerDestroyModal } from './listeners/destroy-modal.js';
 import { registerDeployModal } from './listeners/deploy-modal.js';
+import { registerAppHome } from './listeners/app-home.js';
 
 export interface SlackAppOptions {
   botToken: string;
@@ -87,6 +88,7 @@ export function createSlackApp(services: Services, options: SlackAppOptions): Sl
   registerDeployActions(app, services);
   registerDestroyModal(app, services);
   registerDeployModal(app, services);
+  registerAppHome(app, services);
 
   let server: Server | undefined;
   return {
