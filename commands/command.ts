@@ -1,5 +1,6 @@
 import type { Config } from '../src/config/schema.js';
 import type { Message } from '../views/limits.js';
+import type { ModalView } from '@slack/types';
 import type { RequestBuildDeps } from '../src/actions/request-build.js';
 import type { RequestDeployDeps } from '../src/actions/request-deploy.js';
 import type { CancelRunDeps } from '../src/actions/cancel-run.js';
@@ -30,6 +31,8 @@ export interface CommandContext {
   channelId: string;
   /** Sends an ephemeral message (text, or Block Kit with buttons) to the person who typed the command. */
   reply: (message: string | Message) => Promise<void>;
+  /** Opens a modal for the person who typed the command (its trigger id). */
+  openView?: (view: ModalView) => Promise<void>;
   services: CommandDeps;
 }
 

@@ -4,6 +4,13 @@ import { GitRef } from '../src/git/ref.js';
 import { requestDeploy } from '../src/actions/request-deploy.js';
 import { BuildRequiredError } from '../src/actions/deploy-gate.js';
 import { renderBuildRequired } from '../views/build-required.js';
+import { renderDeployModal, type DeployModalOptions } from '../views/deploy-modal.js';
+import type { Config } from '../src/config/schema.js';
+
+/** What the deploy form offers, from the config: the clouds, the suites, and whether lifetimes exist. */
+export function deployModalOptions(config: Pick<Config, 'clouds' | 'deploy' | 'destroy' | 'pipeline'>, channel: string): DeployModalOptions {
+  return { clouds: Object.keys(config.clouds), suites: (config.deploy?.tests ?? []).map((t) => t.name), channel, lifetimes: config.destroy !== undefined || config.pipeline.fromRepo !== undefined };
+}
 import { defineCommand } from './command.js';
 import { parseArgs } from './parse.js';
 import { Duration } from '../src/config/duration.js';
@@ -31,7 +38,7 @@ export interface DeployArgs {
   force?: boolean;
 }
 
-const KeepDuration = z.string().regex(/^\d+(\.\d+)?(s|m|h|d)$/, 'expected a lifetime like 90m, 4h or 2d').transform((v) => Duration.parse(v));
+export const KeepDuration = z.string().regex(/^\d+(\.\d+)?(s|m|h|d)$/, 'expected a lifetime like 90m, 4h or 2d').transform((v) => Duration.parse(v));
 
 // Built once, at load: a request only runs them.
 const SuitesArg = z.tuple([SuiteList]);
@@ -81,8 +88,15 @@ export const deployCommand = defineCommand({
   acts: true,
   usage: USAGE,
   summary: 'ask an approver to deploy a commit to one or more clouds in parallel',
-  parse: (args, config) => parseDeployArgs(args, Object.keys(config.clouds)),
-  async run(args, { userId, channelId, reply, services }) {
+  // Without arguments: the deploy form (a modal), whose submission asks the same way.
+  parse: (args, config): DeployArgs | { form: true } => (args.length === 0 ? { form: true } : parseDeployArgs(args, Object.keys(config.clouds))),
+  async run(args, { userId, channelId, reply, openView, services }) {
+    if ('form' in args) {
+      if (!(await services.access.allows(services.config.access.deployers, userId))) throw new ApolloError(ErrorCode.NotAllowed, 'You are not allowed to request deploys (`access.deployers`).');
+      if (!openView) throw new ApolloError(ErrorCode.UsageInvalid, 'The deploy form cannot be opened here.', { details: [`Usage: \`${USAGE}\``] });
+      await openView(renderDeployModal(deployModalOptions(services.config, channelId)));
+      return;
+    }
     let result: Awaited<ReturnType<typeof requestDeploy>>;
     try {
       result = await requestDeploy(services, { ...args, requestedBy: userId, channel: channelId });

@@ -25,6 +25,7 @@ import { CloudState } from './runs/cloud-state.js';
 import { ApprovalRequests } from './runs/approval-requests.js';
 import { Once } from './runs/once.js';
 import { GreenBuilds } from './runs/green-builds.js';
+import { SlackEvents } from './runs/slack-events.js';
 import { CardNotifier, type CardNotifierOptions } from './slack/card-notifier.js';
 import { SlackPoster } from './slack/slack-poster.js';
 
@@ -57,6 +58,8 @@ export interface Services {
   cloudState: CloudState;
   /** Deploys' open approval requests (their expiry). */
   approvals: ApprovalRequests;
+  /** Events API deliveries already handled (retries do nothing twice). */
+  slackEvents: SlackEvents;
   /** Commits that passed a build or CI (the deploy gate). */
   greenBuilds: GreenBuilds;
   /** Things done once per run (failures in the thread, verdict in the team channel). */
@@ -140,6 +143,7 @@ export function createServices(
     approvals: new ApprovalRequests(redis, keys),
     once: new Once(redis, keys),
     greenBuilds: new GreenBuilds(redis, keys),
+    slackEvents: new SlackEvents(redis, keys),
     mirror,
     slack,
     notifier,

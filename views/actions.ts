@@ -11,6 +11,7 @@ export const ACTION = {
   cancel: 'run_cancel',
   extend: 'deploy_extend',
   buildNow: 'gate_build_now',
+  deployForm: 'home_deploy_form',
 } as const;
 
 /** A Slack confirm dialog for a dangerous button; its texts are raw (plain text, see plainText). */

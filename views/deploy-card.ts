@@ -232,6 +232,7 @@ export function renderDeployCard(run: Run, options: DeployCardOptions = {}): Mes
   );
   const where = branchesNote(run.branches);
   if (where) blocks.push(context([where]));
+  if (run.reason) blocks.push(context([`💬 ${escapeMrkdwn(clamp(run.reason.replace(/\s+/g, ' '), 300))}`]));
   if (run.rollbackFrom) blocks.push(context([`↩️ rollback of ${run.laneNames.map((c) => `*${escapeMrkdwn(c)}*`).join(', ')} from \`${shortSha(run.rollbackFrom)}\` to the commit live before it`]));
   if (run.forced) blocks.push(context([`⚠️ forced by ${mention(run.requestedBy)} with \`--force\`: no passed build of this commit (\`deploy.requireGreenBuild\`)`]));
   const source = pipelineSourceNote(run);

@@ -53,6 +53,8 @@ export interface DeployRequest {
   force?: boolean;
   /** A rollback (`/apollo rollback`): the commit live on the cloud now, which this one replaces. */
   rollbackFrom?: string;
+  /** Why, in the requester's words (the deploy form's reason): shown on the card, kept in the audit. */
+  reason?: string;
 }
 
 /**
@@ -174,7 +176,7 @@ export async function requestDeploy(deps: RequestDeployDeps, request: DeployRequ
         forced = (await checkGate(deps, sha, request.ref, request.force === true)).forced;
         return { lanes: clouds.map((cloud) => newLane(cloud, lane.steps.map((s) => s.name), lane.roles)), ...(pipeline ? { pipeline } : {}), ...(forced ? { extra: { forced: true } } : {}) };
       },
-      extra: { approvalExpiresAt, ...(request.rollbackFrom ? { rollbackFrom: request.rollbackFrom } : {}), ...(request.tests ? { tests: request.tests } : {}), ...lifetime },
+      extra: { approvalExpiresAt, ...(request.rollbackFrom ? { rollbackFrom: request.rollbackFrom } : {}), ...(request.reason ? { reason: request.reason } : {}), ...(request.tests ? { tests: request.tests } : {}), ...lifetime },
       ...(config.access.protectedBranches ? { protectedBranches: config.access.protectedBranches } : {}),
       reservation: admitted.reservation,
     });
@@ -190,7 +192,7 @@ export async function requestDeploy(deps: RequestDeployDeps, request: DeployRequ
   // Without the timer a click still finds the request expired (and status no longer lists it):
   // a queue hiccup here costs the card its timely update, never the request.
   await deps.expiry.scheduleApprovalExpiry(runId, approvalExpiresAt).catch((err: unknown) => deps.logger.warn({ err, runId }, 'could not schedule the approval expiry'));
-  await audit(deps, { action: 'deploy.requested', by: request.requestedBy, runId, commit: sha, clouds });
+  await audit(deps, { action: 'deploy.requested', by: request.requestedBy, runId, commit: sha, clouds, ...(request.reason ? { reason: request.reason } : {}) });
   if (forced) await audit(deps, { action: 'deploy.forced', by: request.requestedBy, runId, commit: sha, clouds, reason: 'no passed build of this commit (deploy.requireGreenBuild)' });
   try {
     await notifier.post(runId, request.channel);

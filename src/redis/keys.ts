@@ -89,6 +89,10 @@ export class Keys {
   greenCommit(sha: string): string {
     return `${this.prefix}:green:${sha.toLowerCase()}`;
   }
+  /** A Slack Events API event already handled, by its event_id (Slack retries with X-Slack-Retry-Num). */
+  slackEventSeen(eventId: string): string {
+    return `${this.prefix}:slack-event:${encodeURIComponent(eventId)}`;
+  }
   /** The audit stream (`/apollo history`). */
   audit(): string {
     return `${this.prefix}:audit`;

@@ -17,7 +17,7 @@ export interface NewRun {
    */
   lanes: Lane[] | ((sha: string) => Promise<{ lanes: Lane[]; pipeline?: PipelineSteps; extra?: NewRun['extra'] }>);
   /** Kind-specific meta (a deploy's test selection and approval expiry). */
-  extra?: Partial<Pick<RunMeta, 'tests' | 'approvalExpiresAt' | 'ephemeral' | 'keepMs' | 'forced' | 'rollbackFrom'>>;
+  extra?: Partial<Pick<RunMeta, 'tests' | 'approvalExpiresAt' | 'ephemeral' | 'keepMs' | 'forced' | 'rollbackFrom' | 'reason'>>;
   /** When set, the commit must be contained in one of these branches (`access.protectedBranches`). */
   protectedBranches?: string[];
   /** The requester's reserved run slot (UserLimits.admitRun), which this run takes over. */

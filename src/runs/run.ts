@@ -82,6 +82,8 @@ export interface RunMeta {
    * (`--force`, approvers only): the card says so.
    */
   forced?: boolean;
+  /** Deploys: why, in the requester's words (the deploy form's reason). */
+  reason?: string;
   /** Deploys asked for by `/apollo rollback`: the commit that was live on the cloud, which this one replaces. */
   rollbackFrom?: string;
   /** Deploys: kept this long after the deploy finishes (`--keep`), then destroyed automatically. */

@@ -13,6 +13,8 @@ import { healthRoute } from './health-route.js';
 import { registerApolloCommand } from './listeners/apollo-command.js';
 import { registerDeployActions } from './listeners/deploy-actions.js';
 import { registerDestroyModal } from './listeners/destroy-modal.js';
+import { registerDeployModal } from './listeners/deploy-modal.js';
+import { registerAppHome } from './listeners/app-home.js';
 
 export interface SlackAppOptions {
   botToken: string;
@@ -38,6 +40,8 @@ export function registerListeners(app: App, services: Services): void {
   registerApolloCommand(app, services);
   registerDeployActions(app, services);
   registerDestroyModal(app, services);
+  registerDeployModal(app, services);
+  registerAppHome(app, services);
 }
 
 export interface SlackApp {

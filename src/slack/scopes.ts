@@ -15,6 +15,8 @@ export const WEB_API_SCOPES: Readonly<Record<string, readonly string[]>> = {
   'usergroups.users.list': ['usergroups:read'],
   // The Destroy modal; a card's link in a cloud's deploy history. Neither needs a scope.
   'views.open': [],
+  // The App Home tab (the app_home_opened event needs no scope either).
+  'views.publish': [],
   'chat.getPermalink': [],
   // `apollo doctor`: is the bot in the configured channels (public, private).
   'conversations.info': ['channels:read', 'groups:read'],

@@ -134,8 +134,19 @@ export class Harness {
     return { status: res.status, responseUrl };
   }
 
+  /** Sends an Events API delivery the way Slack does: signed JSON (a retry carries `X-Slack-Retry-Num`). */
+  async event(event: Record<string, unknown>, eventId: string, headers: Record<string, string> = {}, envelope: Record<string, unknown> = {}): Promise<{ status: number; body: string }> {
+    const raw = JSON.stringify({ token: 'legacy', team_id: 'T0APOLLO', api_app_id: 'A0APOLLO', type: 'event_callback', event_id: eventId, event_time: Math.floor(Date.now() / 1000), event, ...envelope });
+    const res = await fetch(`${this.baseUrl}/slack/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...signedSlackHeaders(SIGNING_SECRET, raw), ...headers },
+      body: raw,
+    });
+    return { status: res.status, body: await res.text() };
+  }
+
   /** Submits a modal the way Slack sends it: a signed form with one `payload` field of JSON (view_submission). */
-  async submitView(view: { callback_id: string; private_metadata: string }, values: Record<string, Record<string, { value: string }>>, user: string): Promise<{ status: number; body: string }> {
+  async submitView(view: { callback_id: string; private_metadata: string }, values: Record<string, Record<string, unknown>>, user: string): Promise<{ status: number; body: string }> {
     const payload = {
       type: 'view_submission',
       team: { id: 'T0APOLLO', domain: 'apollo' },

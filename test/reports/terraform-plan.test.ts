@@ -6,7 +6,11 @@ import type { PlanDetails } from '../../src/reports/terraform-plan.js';
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/reports/${name}`, import.meta.url), 'utf8');
 const details = (text: string) => parseReport('terraform-plan', text).details as PlanDetails;
 
-/** Real terraform 1.x output: a create, a replacement and a destroy of terraform_data resources. */
+/**
+ * Real terraform 1.x output: a create, a replacement and a destroy of terraform_data resources. The
+ * JSON fixture leaves out `configuration` (not read; its `provider_config_key` reads as a secret to
+ * the redactor, and fixtures must pass it unchanged).
+ */
 describe('terraform-plan report', () => {
   it('reads `terraform plan` text: counts as terraform says them, resources by name, destroys included', () => {
     const summary = parseReport('terraform-plan', fixture('terraform-plan.stdout'));

@@ -139,9 +139,12 @@ describe('slack/manifest.yml and the code agree', () => {
     expect(disagreements(manifest, code, requiredScopes().filter((s) => s !== 'files:write'))).toEqual(['scope files:write: the manifest asks for it, no code needs it']);
     expect(disagreements(manifest, { ...code, commands: [...code.commands, '/deploy'] }, requiredScopes())).toEqual(['command /deploy: registered in the code, not in the manifest']);
     expect(disagreements({ ...manifest, features: { ...manifest.features, slash_commands: [] } }, code, requiredScopes())).toEqual(['command /apollo: registered in the code, not in the manifest']);
-    expect(disagreements(manifest, { ...code, events: ['app_home_opened'] }, requiredScopes())).toEqual(['event app_home_opened: listened for in the code, not subscribed in the manifest']);
-    expect(disagreements({ ...manifest, settings: { ...manifest.settings, event_subscriptions: { bot_events: ['app_mention'] } } }, code, requiredScopes())).toEqual([
+    expect(disagreements(manifest, { ...code, events: [...code.events, 'app_mention'] }, requiredScopes())).toEqual(['event app_mention: listened for in the code, not subscribed in the manifest']);
+    expect(disagreements({ ...manifest, settings: { ...manifest.settings, event_subscriptions: { bot_events: ['app_home_opened', 'app_mention'] } } }, code, requiredScopes())).toEqual([
       'event app_mention: subscribed in the manifest, no listener in the code',
+    ]);
+    expect(disagreements({ ...manifest, settings: { ...manifest.settings, event_subscriptions: { bot_events: [] } } }, code, requiredScopes())).toEqual([
+      'event app_home_opened: listened for in the code, not subscribed in the manifest',
     ]);
     expect(disagreements(manifest, { ...code, actions: code.actions.filter((a) => a !== ACTION.destroy) }, requiredScopes())).toEqual([
       `action ${ACTION.destroy}: a button the views show, no handler in the code`,

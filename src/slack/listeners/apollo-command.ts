@@ -1,5 +1,6 @@
 import type { Message } from '../../../views/limits.js';
 import type { App } from '@slack/bolt';
+import type { ModalView } from '@slack/types';
 import { prepareCommand, type PreparedCommand } from '../../../commands/index.js';
 import { ApolloError, ErrorCode, isApolloError, isRedisUnavailable } from '../../errors.js';
 import { errorText } from '../../../views/error-text.js';
@@ -26,7 +27,7 @@ export type ApolloCommandDeps = CommandDeps & {
 };
 
 export function registerApolloCommand(app: App, services: ApolloCommandDeps, commandName = '/apollo'): void {
-  app.command(commandName, async ({ command, ack: boltAck, respond }) => {
+  app.command(commandName, async ({ command, ack: boltAck, respond, client }) => {
     // Slack gives up on an ack after 3 s: how close each one comes is a metric.
     const started = process.hrtime.bigint();
     const ack = async (answer?: Parameters<typeof boltAck>[0], outcome = 'ok') => {
@@ -65,7 +66,10 @@ export function registerApolloCommand(app: App, services: ApolloCommandDeps, com
           return;
         }
       }
-      await prepared.run({ userId: command.user_id, channelId: command.channel_id, reply, services });
+      const openView = async (view: ModalView) => {
+        await client.views.open({ trigger_id: command.trigger_id, view: services.redactor.redactDeep(view) });
+      };
+      await prepared.run({ userId: command.user_id, channelId: command.channel_id, reply, openView, services });
     } catch (caught) {
       const err = isRedisUnavailable(caught) ? QUEUE_DOWN : caught;
       if (!isApolloError(err)) services.logger.error({ err, command: prepared.name }, 'command failed');

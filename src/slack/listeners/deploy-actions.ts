@@ -19,6 +19,10 @@ import { formatIssues } from '../../config/issues.js';
 import { ACTION } from '../../../views/actions.js';
 import { actionRequester } from '../../access/requester-policy.js';
 import { refusalText } from '../../../views/refusal.js';
+import type { SlackPoster } from '../slack-poster.js';
+import type { Config } from '../../config/schema.js';
+import { renderDeployModal } from '../../../views/deploy-modal.js';
+import { deployModalOptions } from '../../../commands/deploy.js';
 
 const TriggerId = z.string().min(1).max(255);
 const FullSha = z.string().regex(/^[0-9a-f]{40}$/, 'expected a full commit SHA');
@@ -51,8 +55,8 @@ function parsePayload(body: unknown): { user: string; value: string } {
 interface Click {
   user: string;
   value: string;
-  /** The channel the card was in: actions refuse clicks from outside the run's own channel. */
-  channel: string;
+  /** The channel the card was in: actions refuse clicks from outside the run's own channel (none on the App Home). */
+  channel?: string;
 }
 
 function parseValue<T>(schema: z.ZodType<T>, value: string): T {
@@ -69,12 +73,20 @@ export type DeployActionsDeps = DecideDeployDeps &
   UploadLogDeps &
   RedeployDeps &
   ExtendKeepDeps &
-  RequestBuildDeps & { requesters: Pick<RequesterPolicy, 'checkActor'>; redactor: Pick<Redactor, 'redact' | 'redactDeep'>; logger: Logger };
+  RequestBuildDeps & { requesters: Pick<RequesterPolicy, 'checkActor'>; redactor: Pick<Redactor, 'redact' | 'redactDeep'>; logger: Logger; slack: UploadLogDeps['slack'] & Pick<SlackPoster, 'postMessage'>; config: Config };
 
-async function answer(deps: DeployActionsDeps, respond: RespondFn, outcome: Answer): Promise<void> {
+async function answer(deps: DeployActionsDeps, respond: RespondFn, outcome: Answer, home?: string): Promise<void> {
   const text = answerText(outcome);
   if (!text) return;
-  await respond({ response_type: 'ephemeral', replace_original: false, text: deps.redactor.redact(text) });
+  // A click on the App Home has no response_url: the answer goes to the person's messages with the app.
+  if (home) await deps.slack.postMessage(home, { text, blocks: [] });
+  else await respond({ response_type: 'ephemeral', replace_original: false, text: deps.redactor.redact(text) });
+}
+
+/** The App Home's clicks come from a view of the person's own, not a channel: the user id, else undefined. */
+function homeOf(body: unknown): string | undefined {
+  const b = body as { container?: { type?: unknown }; user?: { id?: unknown } };
+  return b.container?.type === 'view' && typeof b.user?.id === 'string' ? b.user.id : undefined;
 }
 
 /**
@@ -88,18 +100,23 @@ export function registerDeployActions(app: App, services: DeployActionsDeps): vo
       try {
         const { user, value } = parsePayload(body);
         const requester = actionRequester(body as unknown as Record<string, unknown>);
+        const home = homeOf(body);
         const refusal = await services.requesters.checkActor(requester);
         if (refusal) {
-          await respond({ response_type: 'ephemeral', replace_original: false, text: refusalText(refusal) });
+          if (home) await services.slack.postMessage(home, { text: refusalText(refusal), blocks: [] });
+          else await respond({ response_type: 'ephemeral', replace_original: false, text: refusalText(refusal) });
           return;
         }
-        await answer(services, respond, await act({ user, value, channel: requester.channelId }));
+        // On the App Home, the bot listed the request for this person: no channel to check it against.
+        await answer(services, respond, await act({ user, value, ...(home ? {} : { channel: requester.channelId }) }), home);
       } catch (caught) {
         const err = isRedisUnavailable(caught)
           ? new ApolloError(ErrorCode.QueueUnavailable, 'The queue is unavailable (Redis is not answering); nothing changed. Try again in a minute.')
           : caught;
         if (!isApolloError(err)) services.logger.error({ err, actionId }, 'button handler failed');
-        await respond({ response_type: 'ephemeral', replace_original: false, text: services.redactor.redact(errorText(err)) }).catch(() => undefined);
+        const home = homeOf(body);
+        if (home) await services.slack.postMessage(home, { text: errorText(err), blocks: [] }).catch(() => undefined);
+        else await respond({ response_type: 'ephemeral', replace_original: false, text: services.redactor.redact(errorText(err)) }).catch(() => undefined);
       }
     });
   };
@@ -136,8 +153,31 @@ export function registerDeployActions(app: App, services: DeployActionsDeps): vo
     return uploadLogAnswer(await uploadLog(services, runId, lane, phase, user, channel));
   });
   handle(ACTION.redeploy, async ({ user, value, channel }) => redeployAnswer(await redeploy(services, parseValue(RunId, value), user, channel)));
-  handle(ACTION.buildNow, async ({ user, value, channel }) => buildNowAnswer(await requestBuild(services, { ref: parseValue(FullSha, value), requestedBy: user, channel })));
+  handle(ACTION.buildNow, async ({ user, value, channel }) => {
+    if (!channel) throw new ApolloError(ErrorCode.UsageInvalid, 'Build it now works in a channel, where its card goes.');
+    return buildNowAnswer(await requestBuild(services, { ref: parseValue(FullSha, value), requestedBy: user, channel }));
+  });
   handle(ACTION.extend, async ({ user, value, channel }) => extendAnswer(await extendKeep(services, parseValue(RunId, value), user, channel)));
+
+  // The App Home's "Request a deploy": the deploy form, whose card goes to the configured channel.
+  app.action<BlockAction>(ACTION.deployForm, async ({ ack, body, client }) => {
+    await ack();
+    const user = (body as { user?: { id?: string } }).user?.id ?? '';
+    const tell = (text: string) => services.slack.postMessage(user, { text, blocks: [] }).catch((err: unknown) => services.logger.warn({ err }, 'could not answer on the App Home'));
+    try {
+      const { user: clicker } = parsePayload(body);
+      const refusal = await services.requesters.checkActor(actionRequester(body as unknown as Record<string, unknown>));
+      if (refusal) return void (await tell(refusalText(refusal)));
+      if (!(await services.access.allows(services.config.access.deployers, clicker))) return void (await tell(':no_entry: You are not allowed to request deploys (`access.deployers`).'));
+      const channel = services.config.channel;
+      if (!channel) return void (await tell(':warning: No channel is configured for deploy cards (`channel` in apollo.yml): use `/apollo deploy` in a channel.'));
+      const triggerId = TriggerId.parse((body as { trigger_id?: unknown }).trigger_id);
+      await client.views.open({ trigger_id: triggerId, view: renderDeployModal(deployModalOptions(services.config, channel)) });
+    } catch (err) {
+      if (!isApolloError(err)) services.logger.error({ err }, 'could not open the deploy form');
+      await tell(errorText(err));
+    }
+  });
 
   // Anything else (an old card's button, a forged action id) gets an answer instead of a timeout.
   const known = new Set<string>(Object.values(ACTION));

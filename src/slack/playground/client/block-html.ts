@@ -111,6 +111,8 @@ export function blockHtml(block: Json, names: Names = NO_NAMES): string {
     case 'input': {
       // A plain text input: the client sends what is typed back as the view's state, by block and action id.
       const element = isObject(block.element) ? block.element : {};
+      // Only plain text inputs are typed here: other inputs (checkboxes, radio buttons) are shown as not supported.
+      if (element.type !== 'plain_text_input') return `<div class="sk-unsupported">${textObjectHtml(block.label, names)}: [${escapeHtml(str(element.type) || 'input')}]</div>`;
       const max = typeof element.max_length === 'number' ? ` maxlength="${element.max_length}"` : '';
       return `<label class="sk-input"><span class="sk-input-label">${textObjectHtml(block.label, names)}</span><input type="text" data-block="${escapeHtml(blockId)}" data-input="${escapeHtml(str(element.action_id))}"${max} placeholder="${escapeHtml(str(isObject(element.placeholder) ? element.placeholder.text : ''))}"></label>`;
     }

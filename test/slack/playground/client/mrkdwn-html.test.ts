@@ -98,4 +98,15 @@ describe('Block Kit to HTML', () => {
     expect(blocksHtml('not blocks')).toBe('');
     expect(blocksHtml([null, 3, { type: 'section' }, { type: 'actions', elements: [{ type: 'static_select' }] }])).toContain('[static_select]');
   });
+
+  it('types plain text inputs of a modal, escaped, and shows other inputs as not supported', () => {
+    const html = blocksHtml([
+      { type: 'input', block_id: 'confirm', label: { type: 'plain_text', text: 'Type <aws>' }, element: { type: 'plain_text_input', action_id: 'names', max_length: 200 } },
+      { type: 'input', block_id: 'clouds', label: { type: 'plain_text', text: 'Clouds' }, element: { type: 'checkboxes', action_id: 'clouds', options: [] } },
+    ]);
+    expect(html).toContain('data-block="confirm" data-input="names" maxlength="200"');
+    expect(html).toContain('Type &lt;aws&gt;');
+    expect(html).toContain('Clouds: [checkboxes]');
+    expect(html).not.toContain('data-block="clouds"');
+  });
 });
