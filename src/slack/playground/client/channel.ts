@@ -107,6 +107,11 @@ export class PlaygroundChannel {
     return this.surfaces.get(`modal:${user}`);
   }
 
+  /** The App Home the bot last published for a person, if any. */
+  homeOf(user: string): Surface | undefined {
+    return this.surfaces.get(`home:${user}`);
+  }
+
   /** A person's modal was submitted (and the bot closed it) or dismissed. */
   closeModal(user: string): void {
     const modal = this.surfaces.get(`modal:${user}`);
