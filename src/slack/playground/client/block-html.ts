@@ -88,6 +88,50 @@ function imageHtml(element: Json, className: string): string {
   return `<img class="${className}" src="${escapeHtml(url)}" alt="${escapeHtml(str(element.alt_text))}">`;
 }
 
+function optionKey(option: Json): string {
+  return str(option.value);
+}
+
+/**
+ * An input block: plain text inputs, checkboxes, radio buttons and static selects are real inputs
+ * (initial values ticked); the client sends them back as the view's state, by block and action id.
+ * Any other element shows as not supported.
+ */
+function inputHtml(block: Json, blockId: string, names: Names): string {
+  const element = isObject(block.element) ? block.element : {};
+  const actionId = str(element.action_id);
+  const label = textObjectHtml(block.label, names);
+  const data = `data-block="${escapeHtml(blockId)}" data-input="${escapeHtml(actionId)}"`;
+  const placeholder = escapeHtml(str(isObject(element.placeholder) ? element.placeholder.text : ''));
+  const options = list(element.options);
+  switch (element.type) {
+    case 'plain_text_input': {
+      const max = typeof element.max_length === 'number' ? ` maxlength="${element.max_length}"` : '';
+      return `<label class="sk-input"><span class="sk-input-label">${label}</span><input type="text" ${data}${max} placeholder="${placeholder}"></label>`;
+    }
+    case 'checkboxes':
+    case 'radio_buttons': {
+      const initial = new Set((element.type === 'checkboxes' ? list(element.initial_options) : isObject(element.initial_option) ? [element.initial_option] : []).map(optionKey));
+      const kind = element.type === 'checkboxes' ? 'checkbox' : 'radio';
+      const name = escapeHtml(`${blockId}/${actionId}`);
+      const choices = options
+        .map((o) => {
+          const description = isObject(o.description) ? `<span class="sk-choice-description">${textObjectHtml(o.description, names)}</span>` : '';
+          return `<label class="sk-choice"><input type="${kind}" name="${name}" value="${escapeHtml(optionKey(o))}"${initial.has(optionKey(o)) ? ' checked' : ''}><span>${textObjectHtml(o.text, names)}${description}</span></label>`;
+        })
+        .join('');
+      return `<fieldset class="sk-input sk-choices" ${data} data-kind="${element.type}"><legend class="sk-input-label">${label}</legend>${choices}</fieldset>`;
+    }
+    case 'static_select': {
+      const initial = isObject(element.initial_option) ? optionKey(element.initial_option) : undefined;
+      const choices = options.map((o) => `<option value="${escapeHtml(optionKey(o))}"${optionKey(o) === initial ? ' selected' : ''}>${plainTextHtml(isObject(o.text) ? str(o.text.text) : '')}</option>`).join('');
+      return `<label class="sk-input"><span class="sk-input-label">${label}</span><select ${data} data-kind="static_select"><option value=""${initial === undefined ? ' selected' : ''}>${placeholder || 'Choose…'}</option>${choices}</select></label>`;
+    }
+    default:
+      return `<div class="sk-unsupported">${label}: [${escapeHtml(str(element.type) || 'input')}]</div>`;
+  }
+}
+
 export function blockHtml(block: Json, names: Names = NO_NAMES): string {
   const blockId = str(block.block_id);
   switch (block.type) {
@@ -108,14 +152,8 @@ export function blockHtml(block: Json, names: Names = NO_NAMES): string {
       return `<div class="sk-actions">${list(block.elements).map((e) => elementHtml(e, blockId, names)).join('')}</div>`;
     case 'image':
       return `<div class="sk-image">${imageHtml(block, 'sk-image-img')}</div>`;
-    case 'input': {
-      // A plain text input: the client sends what is typed back as the view's state, by block and action id.
-      const element = isObject(block.element) ? block.element : {};
-      // Only plain text inputs are typed here: other inputs (checkboxes, radio buttons) are shown as not supported.
-      if (element.type !== 'plain_text_input') return `<div class="sk-unsupported">${textObjectHtml(block.label, names)}: [${escapeHtml(str(element.type) || 'input')}]</div>`;
-      const max = typeof element.max_length === 'number' ? ` maxlength="${element.max_length}"` : '';
-      return `<label class="sk-input"><span class="sk-input-label">${textObjectHtml(block.label, names)}</span><input type="text" data-block="${escapeHtml(blockId)}" data-input="${escapeHtml(str(element.action_id))}"${max} placeholder="${escapeHtml(str(isObject(element.placeholder) ? element.placeholder.text : ''))}"></label>`;
-    }
+    case 'input':
+      return inputHtml(block, blockId, names);
     default:
       return `<div class="sk-unsupported">[${escapeHtml(str(block.type) || 'block')} block]</div>`;
   }

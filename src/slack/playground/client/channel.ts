@@ -107,6 +107,11 @@ export class PlaygroundChannel {
     return this.surfaces.get(`modal:${user}`);
   }
 
+  /** The App Home the bot last published for a person, if any. */
+  homeOf(user: string): Surface | undefined {
+    return this.surfaces.get(`home:${user}`);
+  }
+
   /** A person's modal was submitted (and the bot closed it) or dismissed. */
   closeModal(user: string): void {
     const modal = this.surfaces.get(`modal:${user}`);
@@ -155,11 +160,15 @@ export class PlaygroundChannel {
       case 'chat.postMessage': {
         const ts = str(call.response?.ts);
         if (!ts) return;
+        // Posted to a person (the bot's answers to App Home clicks go to their messages with the app):
+        // the playground has one channel, so it shows there to that person only.
+        const toPerson = /^[UW][A-Z0-9]{2,}$/.test(str(body.channel));
         this.put({
           id: ts,
           channel: str(body.channel),
           ts,
           ...(body.thread_ts ? { threadTs: str(body.thread_ts) } : {}),
+          ...(toPerson ? { ephemeralFor: str(body.channel) } : {}),
           author: BOT,
           ...this.content(body),
           edits: 0,

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname, join } from 'node:path';
@@ -9,7 +10,7 @@ import type { Logger } from '../../../logger.js';
 import { formatIssues } from '../../../config/issues.js';
 import { readRawBody } from '../../../webhooks/raw-body.js';
 import type { FakeSlack } from '../fake-slack.js';
-import { blockActionsForm, sendSigned, slashCommandForm, viewSubmissionForm, type SlackActor } from '../signed-requests.js';
+import { appHomeOpenedEvent, blockActionsForm, homeActionsForm, sendSigned, slashCommandForm, viewSubmissionForm, type SlackActor, type StateOption, type ViewStateValue } from '../signed-requests.js';
 import type { PlaygroundPerson } from '../roster.js';
 import type { ChannelMessage, PlaygroundChannel } from './channel.js';
 import { loopbackProblem } from './loopback-guard.js';
@@ -50,7 +51,15 @@ const ViewRequest = z.strictObject({
   user: UserId,
   /** false: the person closed the modal without submitting it. */
   submit: z.boolean(),
-  values: z.record(z.string().max(255), z.record(z.string().max(255), z.string().max(3000))).default({}),
+  /** By block and action id: what was typed (a string), or the values of the options chosen. */
+  values: z.record(z.string().max(255), z.record(z.string().max(255), z.union([z.string().max(3000), z.strictObject({ selected: z.array(z.string().max(150)).max(10) })]))).default({}),
+});
+const HomeRequest = z.strictObject({ user: UserId });
+const HomeActionRequest = z.strictObject({
+  user: UserId,
+  actionId: z.string().min(1).max(255),
+  blockId: z.string().max(255),
+  value: z.string().max(2000),
 });
 const ActionRequest = z.strictObject({
   user: UserId,
@@ -95,8 +104,8 @@ interface FoundButton {
   text: string;
 }
 
-/** The button a click names, if the message really carries it (the client sends only what it was shown). */
-function findButton(message: ChannelMessage, actionId: string, value: string): FoundButton | undefined {
+/** The button a click names, if the message (or App Home) really carries it (the client sends only what it was shown). */
+function findButton(message: Pick<ChannelMessage, 'blocks' | 'attachments'>, actionId: string, value: string): FoundButton | undefined {
   const blockLists = [message.blocks ?? [], ...(message.attachments ?? []).map((a) => (a as { blocks?: unknown[] }).blocks ?? [])];
   for (const blocks of blockLists) {
     for (const block of blocks as { block_id?: string; elements?: unknown[]; accessory?: unknown }[]) {
@@ -108,6 +117,47 @@ function findButton(message: ChannelMessage, actionId: string, value: string): F
     }
   }
   return undefined;
+}
+
+type InputElement = { type?: string; action_id?: string; options?: StateOption[] };
+
+/**
+ * A modal's state as Slack sends it on submit, from what the client filled in: each value must
+ * name an input of the modal, of its kind (text for a text input, options for the others), and
+ * only options the modal offers; options go back with the text the bot gave them.
+ */
+function viewState(blocks: unknown[], values: z.infer<typeof ViewRequest>['values']): Record<string, Record<string, ViewStateValue>> {
+  const inputs = new Map<string, InputElement>();
+  for (const block of blocks as { type?: string; block_id?: string; element?: InputElement }[]) {
+    if (block?.type === 'input' && block.element) inputs.set(`${block.block_id ?? ''}\n${block.element.action_id ?? ''}`, block.element);
+  }
+  const state: Record<string, Record<string, ViewStateValue>> = {};
+  for (const [blockId, actions] of Object.entries(values)) {
+    for (const [actionId, value] of Object.entries(actions)) {
+      const element = inputs.get(`${blockId}\n${actionId}`);
+      const invalid = (why: string) => new ApolloError(ErrorCode.PayloadInvalid, `${blockId}/${actionId}: ${why}`);
+      if (!element) throw invalid('the modal has no such input');
+      let entry: ViewStateValue;
+      if (element.type === 'plain_text_input') {
+        if (typeof value !== 'string') throw invalid('expected typed text');
+        entry = { type: 'plain_text_input', value };
+      } else if (element.type === 'checkboxes' || element.type === 'radio_buttons' || element.type === 'static_select') {
+        if (typeof value === 'string') throw invalid('expected chosen options');
+        const offered = element.options ?? [];
+        const chosen = [...new Set(value.selected)].map((v) => offered.find((o) => o.value === v) ?? v);
+        const unknown = chosen.find((o): o is string => typeof o === 'string');
+        if (unknown !== undefined) throw invalid(`the input has no option ${JSON.stringify(unknown)}`);
+        const options = (chosen as StateOption[]).map((o) => ({ text: o.text, value: o.value }));
+        if (element.type === 'checkboxes') entry = { type: 'checkboxes', selected_options: options };
+        else if (options.length > 1) throw invalid('choose one option at most');
+        else entry = { type: element.type, selected_option: options[0] ?? null };
+      } else {
+        throw invalid(`the playground cannot fill a ${element.type ?? 'missing'} input`);
+      }
+      (state[blockId] ??= {})[actionId] = entry;
+    }
+  }
+  return state;
 }
 
 /**
@@ -238,7 +288,7 @@ export function playgroundClientRoutes(deps: ClientRoutesDeps): CustomRoute[] {
           sendJson(res, 200, { ok: true, status: 0 });
           return;
         }
-        const form = viewSubmissionForm(actor(who), { callbackId: modal.callbackId, privateMetadata: modal.privateMetadata ?? '' }, request.values);
+        const form = viewSubmissionForm(actor(who), { callbackId: modal.callbackId, privateMetadata: modal.privateMetadata ?? '' }, viewState(modal.blocks, request.values));
         const answer = await sendSigned(endpoint(req), deps.signingSecret, form);
         const ack = answer.body.trim().startsWith('{') ? (JSON.parse(answer.body) as { response_action?: string; errors?: Record<string, string> }) : {};
         if (ack.response_action === 'errors' && ack.errors) deps.channel.modalErrors(who.id, ack.errors);
@@ -265,6 +315,34 @@ export function playgroundClientRoutes(deps: ClientRoutesDeps): CustomRoute[] {
           { actionId: click.actionId, blockId: button.blockId, value: click.value, text: button.text, messageTs: message.ts, ephemeral: message.ephemeralFor !== undefined },
           responseUrl,
         );
+        const answer = await sendSigned(endpoint(req), deps.signingSecret, form);
+        sendJson(res, 200, { ok: answer.status === 200, status: answer.status });
+      }),
+    },
+    {
+      // The Home tab opened: an Events API app_home_opened for this person (a fresh event id, as
+      // each opening is a new event); the bot answers with views.publish, which the channel keeps.
+      path: '/playground/api/home',
+      method: ['POST'],
+      handler: guarded(async (req, res) => {
+        const who = person((await readJson(req, HomeRequest)).user);
+        const event = appHomeOpenedEvent({ userId: who.id, teamId: deps.teamId }, `Ev${randomUUID().replace(/-/g, '').slice(0, 16).toUpperCase()}`);
+        const answer = await sendSigned(endpoint(req), deps.signingSecret, event, 'application/json');
+        sendJson(res, 200, { ok: answer.status === 200, status: answer.status });
+      }),
+    },
+    {
+      // A button on the App Home: block_actions from a view (no channel, no response_url).
+      path: '/playground/api/home-action',
+      method: ['POST'],
+      handler: guarded(async (req, res) => {
+        const click = await readJson(req, HomeActionRequest);
+        const who = person(click.user);
+        const home = deps.channel.homeOf(who.id);
+        if (!home) throw new ApolloError(ErrorCode.RunUnknown, 'no App Home was published for this user');
+        const button = findButton({ blocks: home.blocks }, click.actionId, click.value);
+        if (!button || button.blockId !== click.blockId) throw new ApolloError(ErrorCode.PayloadInvalid, 'that App Home has no such button');
+        const form = homeActionsForm(actor(who), { actionId: click.actionId, blockId: button.blockId, value: click.value, text: button.text });
         const answer = await sendSigned(endpoint(req), deps.signingSecret, form);
         sendJson(res, 200, { ok: answer.status === 200, status: answer.status });
       }),

@@ -24,6 +24,14 @@ describe('the playground channel', () => {
     expect(changes.map((c) => (c.kind === 'message' ? c.message.id : c.kind))).toEqual(['1.1', '1.1', '1.2', upload!.id]);
   });
 
+  it('shows what the bot posts to a person (an answer to an App Home click) to that person only', () => {
+    const channel = new PlaygroundChannel('C0PLAYGROUND');
+    channel.record(call('chat.postMessage', { channel: 'U0DAVE', text: 'not allowed to request deploys' }, { ts: '2.1' }));
+    channel.record(call('chat.postMessage', { channel: 'C0PLAYGROUND', text: 'card' }, { ts: '2.2' }));
+    expect(channel.get('2.1')).toMatchObject({ ephemeralFor: 'U0DAVE' });
+    expect(channel.get('2.2')?.ephemeralFor).toBeUndefined();
+  });
+
   it('sends response_url answers to the person they were for: ephemeral, in channel, replacing or deleting the original', () => {
     const channel = new PlaygroundChannel('C0PLAYGROUND');
     channel.record(call('chat.postMessage', { channel: 'C0PLAYGROUND', text: 'card' }, { ts: '1.1' }));

@@ -67,6 +67,29 @@ describe('the playground client’s API', () => {
     expect(unknownMessage.status).toBe(404);
   });
 
+  it('opens the App Home with a signed app_home_opened, and submits only inputs and options the modal offers', async () => {
+    type Surface = { kind: string; user: string; html: string; closed?: true };
+    const surfaces = async () => ((await (await fetch(`${base}/playground/api/state`)).json()) as { surfaces: Surface[] }).surfaces;
+    expect((await post('/playground/api/home', { user: 'U0MALLORY' })).status).toBe(403);
+    expect((await post('/playground/api/home-action', { user: 'U0ALICE', actionId: 'home_deploy_form', blockId: 'home:request', value: 'home' })).status).toBe(404);
+    const opened = await post('/playground/api/home', { user: 'U0ALICE' });
+    expect(await opened.json()).toEqual({ ok: true, status: 200 });
+    await expect.poll(async () => (await surfaces()).find((s) => s.kind === 'home' && s.user === 'U0ALICE')?.html ?? '', { timeout: 30_000 }).toContain('Request a deploy');
+    // Only the buttons the Home carries.
+    expect((await post('/playground/api/home-action', { user: 'U0ALICE', actionId: 'deploy_approve', blockId: 'home:request', value: 'd1' })).status).toBe(400);
+    expect((await post('/playground/api/home-action', { user: 'U0ALICE', actionId: 'home_deploy_form', blockId: 'home:request', value: 'home' })).status).toBe(200);
+    await expect.poll(async () => (await surfaces()).find((s) => s.kind === 'modal' && s.user === 'U0ALICE')?.html ?? '', { timeout: 30_000 }).toContain('data-kind="checkboxes"');
+
+    const submit = (values: unknown) => post('/playground/api/view', { user: 'U0ALICE', submit: true, values });
+    expect((await submit({ clouds: { clouds: { selected: ['sim-north'] } } })).status).toBe(400);
+    expect((await submit({ clouds: { clouds: 'sim-east' } })).status).toBe(400);
+    expect((await submit({ ref: { ref: { selected: ['HEAD'] } } })).status).toBe(400);
+    expect((await submit({ nope: { nope: 'x' } })).status).toBe(400);
+    expect((await submit({ clouds: { clouds: { selected: [{ value: 'sim-east' }] } } })).status).toBe(400);
+    expect(await (await submit({ clouds: { clouds: { selected: ['sim-east'] } }, ref: { ref: 'HEAD' } })).json()).toEqual({ ok: true, status: 200 });
+    await expect.poll(async () => (await surfaces()).some((s) => s.kind === 'modal' && s.user === 'U0ALICE')).toBe(false);
+  });
+
   it('sends the composer’s /apollo through the bot’s own signed endpoint, and answers its ack privately', async () => {
     const res = await post('/playground/api/command', { user: 'U0DAVE', text: '/apollo help' }, { origin: base });
     expect(await res.json()).toEqual({ ok: true, status: 200 });

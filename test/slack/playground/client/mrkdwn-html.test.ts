@@ -99,14 +99,31 @@ describe('Block Kit to HTML', () => {
     expect(blocksHtml([null, 3, { type: 'section' }, { type: 'actions', elements: [{ type: 'static_select' }] }])).toContain('[static_select]');
   });
 
-  it('types plain text inputs of a modal, escaped, and shows other inputs as not supported', () => {
+  it('types plain text inputs of a modal, escaped, and shows inputs it cannot fill as not supported', () => {
     const html = blocksHtml([
       { type: 'input', block_id: 'confirm', label: { type: 'plain_text', text: 'Type <aws>' }, element: { type: 'plain_text_input', action_id: 'names', max_length: 200 } },
-      { type: 'input', block_id: 'clouds', label: { type: 'plain_text', text: 'Clouds' }, element: { type: 'checkboxes', action_id: 'clouds', options: [] } },
+      { type: 'input', block_id: 'when', label: { type: 'plain_text', text: 'When' }, element: { type: 'datepicker', action_id: 'when' } },
     ]);
     expect(html).toContain('data-block="confirm" data-input="names" maxlength="200"');
     expect(html).toContain('Type &lt;aws&gt;');
-    expect(html).toContain('Clouds: [checkboxes]');
-    expect(html).not.toContain('data-block="clouds"');
+    expect(html).toContain('When: [datepicker]');
+    expect(html).not.toContain('data-block="when"');
+  });
+
+  it('renders checkboxes, radio buttons and static selects as real inputs, initial options chosen, escaped', () => {
+    const option = (value: string, text: string) => ({ text: { type: 'plain_text', text }, value });
+    const html = blocksHtml([
+      { type: 'input', block_id: 'clouds', label: { type: 'plain_text', text: 'Clouds' }, element: { type: 'checkboxes', action_id: 'clouds', options: [option('aws', 'aws'), option('g"cp', '<gcp>')], initial_options: [option('g"cp', '<gcp>')] } },
+      { type: 'input', block_id: 'life', label: { type: 'plain_text', text: 'Lifetime' }, element: { type: 'radio_buttons', action_id: 'life', options: [option('stays', 'Stays'), option('keep', 'Kept')], initial_option: option('stays', 'Stays') } },
+      { type: 'input', block_id: 'env', label: { type: 'plain_text', text: 'Env' }, element: { type: 'static_select', action_id: 'env', placeholder: { type: 'plain_text', text: 'Pick' }, options: [option('dev', 'Dev'), option('prod', 'Prod')], initial_option: option('prod', 'Prod') } },
+    ]);
+    expect(html).toContain('<fieldset class="sk-input sk-choices" data-block="clouds" data-input="clouds" data-kind="checkboxes">');
+    expect(html).toContain('<input type="checkbox" name="clouds/clouds" value="aws">');
+    expect(html).toContain('<input type="checkbox" name="clouds/clouds" value="g&quot;cp" checked><span>&lt;gcp&gt;</span>');
+    expect(html).toContain('data-kind="radio_buttons"');
+    expect(html).toContain('<input type="radio" name="life/life" value="stays" checked>');
+    expect(html).toContain('<input type="radio" name="life/life" value="keep">');
+    expect(html).toContain('<select data-block="env" data-input="env" data-kind="static_select"><option value="">Pick</option><option value="dev">Dev</option><option value="prod" selected>Prod</option></select>');
+    expect(html).not.toContain('[checkboxes]');
   });
 });

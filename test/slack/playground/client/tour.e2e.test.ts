@@ -120,4 +120,31 @@ describe.skipIf(skip !== undefined)('the playground client: the tour', () => {
     await expect.poll(() => card().getByRole('button', { name: 'Destroy', exact: true }).count()).toBe(0);
     expect(await card().getByRole('button', { name: 'Redeploy', exact: true }).count()).toBe(1);
   });
+
+  it('opens the App Home as alice and asks for a deploy with its form: a cloud ticked, a commit typed', async () => {
+    await actAs('alice');
+    await page.getByRole('button', { name: /Home/ }).click();
+    const home = page.locator('#home');
+    await home.getByRole('button', { name: 'Request a deploy' }).waitFor(PATIENCE);
+    expect(await home.innerText()).toMatch(/Clouds[\s\S]*sim-east[\s\S]*sim-west/);
+    expect(await page.locator('#messages').isHidden()).toBe(true);
+
+    await home.getByRole('button', { name: 'Request a deploy' }).click();
+    const dialog = page.locator('dialog#modal');
+    await dialog.getByRole('heading', { name: 'Request a deploy' }).waitFor(PATIENCE);
+    const east = dialog.getByLabel('sim-east', { exact: true });
+    expect(await east.getAttribute('type')).toBe('checkbox');
+    expect(await east.isChecked()).toBe(false);
+    await east.check();
+    await dialog.getByLabel('Commit, branch or tag').fill('HEAD');
+    await dialog.getByRole('button', { name: 'Request', exact: true }).click();
+
+    await page.getByRole('button', { name: '# playground' }).click();
+    const asked = page.locator('#messages .msg').filter({ has: page.getByRole('button', { name: 'Approve' }) });
+    await asked.waitFor(PATIENCE);
+    const text = await asked.innerText();
+    expect(text).toMatch(/sim-east/);
+    expect(text).not.toMatch(/sim-west/);
+    expect(text).toMatch(/@alice/);
+  });
 });

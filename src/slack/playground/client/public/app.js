@@ -88,8 +88,9 @@ function render() {
     renderList($('thread-messages'), [parent, ...all.filter((m) => m.threadTs === state.openThread)].filter(Boolean), true);
   }
   const home = state.surfaces.find((s) => s.kind === 'home' && s.user === state.user);
-  $('show-home').hidden = !home;
+  // Server-rendered from the bot's view: every text in it was escaped there.
   if (home) $('home').innerHTML = home.html;
+  else $('home').replaceChildren(textNode('p', 'home-empty', 'Opening the App Home…'));
   const modal = state.surfaces.find((s) => s.kind === 'modal' && s.user === state.user && !s.closed);
   if (modal && (!$('modal').open || $('modal').dataset.html !== modal.html)) {
     $('modal-title').textContent = modal.title;
@@ -141,11 +142,14 @@ function confirmDialog(confirm) {
 
 async function press(button) {
   const action = JSON.parse(button.dataset.action);
-  const messageId = button.closest('.msg').dataset.id;
+  const message = button.closest('.msg');
   if (action.confirm && !(await confirmDialog(action.confirm))) return;
   button.disabled = true;
   try {
-    await post('/playground/api/action', { user: state.user, messageId, actionId: action.action_id, blockId: action.block_id, value: action.value });
+    const click = { user: state.user, actionId: action.action_id, blockId: action.block_id, value: action.value };
+    // A button on the App Home comes from a view, not a message.
+    if (message) await post('/playground/api/action', Object.assign({ messageId: message.dataset.id }, click));
+    else if (button.closest('#home')) await post('/playground/api/home-action', click);
   } finally {
     button.disabled = false;
   }
@@ -157,8 +161,12 @@ $('modal').addEventListener('close', () => {
   $('modal').returnValue = '';
   if (how === 'closed') return;
   const values = {};
-  for (const input of $('modal-body').querySelectorAll('input[data-input]')) {
-    values[input.dataset.block] = Object.assign(values[input.dataset.block] || {}, { [input.dataset.input]: input.value });
+  for (const input of $('modal-body').querySelectorAll('[data-input]')) {
+    // Text as typed; checkboxes, radio buttons and selects as the values of the options chosen.
+    let value = input.value;
+    if (input.dataset.kind === 'static_select') value = { selected: input.value ? [input.value] : [] };
+    else if (input.dataset.kind) value = { selected: [...input.querySelectorAll('input:checked')].map((box) => box.value) };
+    values[input.dataset.block] = Object.assign(values[input.dataset.block] || {}, { [input.dataset.input]: value });
   }
   const submit = how === 'submit';
   // Until the bot answers, the modal stays on screen only if it says what was wrong.
@@ -193,7 +201,14 @@ $('close-thread').addEventListener('click', () => {
   $('thread').hidden = true;
 });
 $('show-channel').addEventListener('click', () => switchView('channel'));
-$('show-home').addEventListener('click', () => switchView('home'));
+$('show-home').addEventListener('click', () => openHome());
+
+// Opening the Home tab is what Slack reports as app_home_opened: the bot publishes this person's view.
+function openHome() {
+  switchView('home');
+  render();
+  void post('/playground/api/home', { user: state.user });
+}
 
 function switchView(view) {
   state.view = view;
@@ -209,7 +224,8 @@ function pickUser(id) {
   localStorage.setItem('apollo-playground-user', id);
   const person = state.roster.find((p) => p.id === id);
   $('user-role').textContent = person ? person.role : '';
-  render();
+  if (state.view === 'home') openHome();
+  else render();
 }
 
 $('user').addEventListener('change', (event) => pickUser(event.target.value));
