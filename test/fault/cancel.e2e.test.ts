@@ -71,7 +71,8 @@ describe('cancel', () => {
   it('stops a running build in another process: the whole process group, then the card says who', async () => {
     worker = await spawnWorker(h, config);
     await h.command(`build ${sha}`, 'U0BOB');
-    const card = await h.slack.waitFor(() => h.slack.callsOf('chat.postMessage').find((c) => !String(c.body.text).includes('b1')), 20_000, 'the card');
+    // Not the first test's card (run b1): matched by its run id, never by a substring a short SHA may hold.
+    const card = await h.slack.waitFor(() => h.slack.callsOf('chat.postMessage').find((c) => !/· b1\b/.test(String(c.body.text))), 20_000, 'the card');
     const ts = String(card.response!.ts);
     const runId = /· (b\d+)/.exec(String(card.body.text))![1]!;
     await startedStep(`${runId}-`);
