@@ -3,13 +3,14 @@ import type { RunStore } from '../runs/run-store.js';
 import { runStatus } from '../runs/run.js';
 import { destroyClouds, type DestroyCloudsDeps, type DestroyOutcome } from './destroy-deploy.js';
 import type { CloudLocks } from '../queue/cloud-locks.js';
+import type { CloudState } from '../runs/cloud-state.js';
 import type { ExpiryQueue } from '../queue/expiry-queue.js';
 
 /** What the automatic destroy touches: what a destroy does, without a person to authorise. */
 export interface EndLifetimeDeps extends DestroyCloudsDeps {
   config: Pick<Config, 'destroy'>;
   runs: DestroyCloudsDeps['runs'] & Pick<RunStore, 'get' | 'setKeepUntil'>;
-  cloudState: DestroyCloudsDeps['cloudState'];
+  cloudState: DestroyCloudsDeps['cloudState'] & Pick<CloudState, 'carriedBy'>;
   locks: Pick<CloudLocks, 'blocker'>;
   expiry: Pick<ExpiryQueue, 'schedule'>;
 }
@@ -38,8 +39,7 @@ export async function endLifetime(deps: EndLifetimeDeps, runId: string, at: numb
   if (!steps?.length) return { kind: 'not-configured' };
   // A cloud someone locked (or another run is using) is not destroyed under them: the lifetime is
   // moved on a little and the timers scheduled again, so the destroy still happens, and is reminded of.
-  for (const cloud of run.laneNames) {
-    if ((await deps.cloudState.current(cloud)) !== runId) continue;
+  for (const cloud of await deps.cloudState.carriedBy(runId, run.laneNames)) {
     if (!(await deps.locks.blocker(cloud, LIFETIME_ACTOR, runId))) continue;
     const until = Date.now() + LOCKED_RETRY_MS;
     await deps.runs.setKeepUntil(runId, until);

@@ -33,13 +33,20 @@ export const CLOUD_HISTORY_LENGTH = 20;
  */
 export class CloudState {
   constructor(
-    private readonly redis: Pick<Redis, 'get' | 'set' | 'hset' | 'hgetall' | 'eval' | 'multi' | 'lrange'>,
+    private readonly redis: Pick<Redis, 'get' | 'mget' | 'set' | 'hset' | 'hgetall' | 'eval' | 'multi' | 'lrange'>,
     private readonly keys: Pick<Keys, 'cloudCurrent' | 'lastDeploy' | 'cloudHistory'>,
   ) {}
 
   /** The run that owns the cloud's resources now, if any. */
   async current(cloud: string): Promise<string | undefined> {
     return (await this.redis.get(this.keys.cloudCurrent(cloud))) ?? undefined;
+  }
+
+  /** Which of `clouds` still carry `runId` (newer deploys may have taken the others), in one read. */
+  async carriedBy(runId: string, clouds: readonly string[]): Promise<string[]> {
+    if (clouds.length === 0) return [];
+    const current = await this.redis.mget(...clouds.map((c) => this.keys.cloudCurrent(c)));
+    return clouds.filter((_, i) => current[i] === runId);
   }
 
   /** A starting deploy takes the cloud over; returns the run that carried it before, if any. */

@@ -148,8 +148,7 @@ export function createCloudProcessor(services: WorkerDeps, sandbox: StepSandbox)
 async function forgetLifetimeIfGone(services: WorkerDeps, runId: string): Promise<void> {
   const run = await services.runs.get(runId);
   if (run?.keepUntil === undefined) return;
-  const carried = await Promise.all(run.laneNames.map(async (cloud) => (await services.cloudState.current(cloud)) === runId));
-  if (carried.some(Boolean)) return;
+  if ((await services.cloudState.carriedBy(runId, run.laneNames)).length > 0) return;
   await services.runs.clearKeep(runId);
   services.notifier.refresh(runId);
 }
@@ -161,8 +160,8 @@ async function forgetLifetimeIfGone(services: WorkerDeps, runId: string): Promis
 async function startLifetime(services: WorkerDeps, runId: string): Promise<void> {
   const run = await services.runs.get(runId);
   if (!run || run.keepMs === undefined || run.ephemeral || run.keepUntil !== undefined || run.destroy) return;
-  const carried = await Promise.all(run.lanes.filter((l) => l.startedAt !== undefined).map(async (l) => (await services.cloudState.current(l.name)) === runId));
-  if (!carried.some(Boolean)) return;
+  const started = run.lanes.filter((l) => l.startedAt !== undefined).map((l) => l.name);
+  if ((await services.cloudState.carriedBy(runId, started)).length === 0) return;
   const at = Date.now() + run.keepMs;
   await services.runs.setKeepUntil(runId, at);
   await services.expiry.schedule(runId, at, reminderAt(at, run.keepMs, services.config.deploy?.keepReminder ?? 0));

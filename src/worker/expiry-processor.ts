@@ -27,8 +27,7 @@ export function createExpiryProcessor(services: WorkerDeps) {
     const run = await services.runs.get(runId);
     if (!run || run.destroy) return 'stale: already destroyed';
     if (run.keepUntil !== at) return 'stale: extended';
-    const ours = await Promise.all(run.laneNames.map(async (cloud) => ((await services.cloudState.current(cloud)) === runId ? cloud : undefined)));
-    const clouds = ours.filter((c): c is string => c !== undefined);
+    const clouds = await services.cloudState.carriedBy(runId, run.laneNames);
     if (clouds.length === 0) return 'stale: newer deploys took its clouds';
     if (!run.message) return 'no card to remind in';
     if (!(await services.once.claim('keep-reminder', runId, String(at)))) return 'already reminded';

@@ -16,7 +16,10 @@ function setup(run: Run, options: { current?: string; locked?: LockHolder } = {}
   const deps: EndLifetimeDeps = {
     config: testConfig({ clouds: { aws: {} }, deploy: { steps: [{ name: 'apply', run: 'true' }] }, destroy: { steps: [{ name: 'destroy', run: 'true' }] } }),
     runs,
-    cloudState: { current: async () => options.current ?? 'd7' },
+    cloudState: {
+      current: async () => options.current ?? 'd7',
+      carriedBy: async (runId, clouds) => clouds.filter(() => (options.current ?? 'd7') === runId),
+    },
     locks: fakeLocks(options.locked ? { aws: { kind: 'sticky', holder: options.locked } } : {}),
     expiry: { schedule: async (_runId, at, remindAt) => void scheduled.push({ at, remindAt }) },
     deployFlow: { add: async (runId, phase, clouds) => void added.push({ runId, phase, clouds }) },

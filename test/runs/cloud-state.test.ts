@@ -36,6 +36,13 @@ describe('CloudState', () => {
     expect(await clouds.current('aws')).toBe('d2');
   });
 
+  it('carriedBy: the clouds that still carry a run, read at once', async () => {
+    await clouds.takeOver('c1', 'd20');
+    await clouds.takeOver('c2', 'd21');
+    expect(await clouds.carriedBy('d20', ['c1', 'c2', 'c3'])).toEqual(['c1']);
+    expect(await clouds.carriedBy('d20', [])).toEqual([]);
+  });
+
   it("tornDown: an ephemeral deploy's passed teardown leaves the cloud empty, older deploys included, unless a newer run took it", async () => {
     await clouds.recordDeploy('eph', deployOf('d10'));
     await clouds.takeOver('eph', 'd11');
