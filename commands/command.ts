@@ -48,6 +48,11 @@ export interface CommandDefinition<Args> {
   /** Turns the words after the subcommand into typed arguments; throws ApolloError(UsageInvalid). */
   parse: (args: string[], config: Config) => Args;
   run: (args: Args, context: CommandContext) => Promise<void>;
+  /**
+   * The reply, when it is known at once (no Redis, no Slack, no process): it goes in the ack's own
+   * body, inside Slack's 3 s and without a second request, and `run` is not called.
+   */
+  answerAtOnce?: (args: Args) => string;
 }
 
 export function defineCommand<Args>(definition: CommandDefinition<Args>): CommandDefinition<Args> {

@@ -16,6 +16,7 @@ export function createHelpCommand(all: () => CommandDefinition<unknown>[]) {
     usage: '/apollo help',
     summary: 'this list',
     parse: (args) => parseArgs(HelpArgs, args, '/apollo help'),
+    answerAtOnce: () => helpText(all()),
     async run(_args, { reply }) {
       await reply(helpText(all()));
     },

@@ -25,6 +25,8 @@ export interface PreparedCommand {
   name: string;
   /** See CommandDefinition.acts. */
   acts: boolean;
+  /** See CommandDefinition.answerAtOnce: the ack's text, when the reply needs nothing else. */
+  answer?: string;
   run: (context: CommandContext) => Promise<void>;
 }
 
@@ -39,5 +41,10 @@ export function prepareCommand(text: string, config: Config): PreparedCommand {
     throw new ApolloError(ErrorCode.UsageInvalid, `\`${name.slice(0, 40)}\` is not an Apollo command.`, { details: [helpText(commands)] });
   }
   const parsed = command.parse(args, config);
-  return { name, acts: command.acts, run: (context) => command.run(parsed, context) };
+  return {
+    name,
+    acts: command.acts,
+    ...(command.answerAtOnce ? { answer: command.answerAtOnce(parsed) } : {}),
+    run: (context) => command.run(parsed, context),
+  };
 }

@@ -175,6 +175,9 @@ describe('/apollo build, end to end', () => {
     it('empty text and help list every subcommand', async () => {
       for (const text of ['', 'help']) {
         const res = await h.command(text);
+        // Known at once, so answered in the ack itself: nothing goes to the response_url.
+        expect(JSON.parse(res.body)).toMatchObject({ response_type: 'ephemeral', text: expect.stringContaining('/apollo build <ref>') });
+        expect(h.slack.callsOf('response_url').filter((c) => res.responseUrl.endsWith(String(c.body.response_url_id)))).toEqual([]);
         const reply = await h.replyTo(res.responseUrl);
         expect(reply).toContain('/apollo build <ref>');
         expect(reply).toContain('/apollo help');

@@ -47,6 +47,8 @@ export class Harness {
   baseUrl = '';
   prefix = uniquePrefix();
   private submissions = 0;
+  /** Answers given in a command's ack body (help, usage errors), by response_url id: Slack shows them as ephemeral replies too. */
+  private ackAnswers = new Map<string, Record<string, unknown>>();
   stateDir = '';
 
   static async start(options: HarnessOptions): Promise<Harness> {
@@ -104,7 +106,10 @@ export class Harness {
       headers: { 'content-type': 'application/x-www-form-urlencoded', ...signedSlackHeaders(signingSecret, raw) },
       body: raw,
     });
-    return { status: res.status, body: await res.text(), responseUrl };
+    const body = await res.text();
+    const answer = res.status === 200 ? ackAnswer(body) : undefined;
+    if (answer) this.ackAnswers.set(responseUrl.split('/').pop()!, answer);
+    return { status: res.status, body, responseUrl };
   }
 
   /** Clicks a button the way Slack sends it: a signed form with one `payload` field of JSON. */
@@ -193,16 +198,16 @@ export class Harness {
     return this.slack.waitFor(() => this.repliesTo(responseUrl)[0], 30_000, 'an ephemeral reply');
   }
 
-  /** The ephemeral replies sent to one command's response_url. */
+  /** The ephemeral replies to one command: its ack's answer (if any), then what was sent to its response_url. */
   repliesTo(responseUrl: string): string[] {
-    const id = responseUrl.split('/').pop();
-    return this.slack.callsOf('response_url').filter((c) => c.body.response_url_id === id).map((c) => String(c.body.text ?? ''));
+    return this.replyBodies(responseUrl).map((body) => String(body.text ?? ''));
   }
 
-  /** The ephemeral replies sent to one command's response_url, whole (text and blocks). */
+  /** The ephemeral replies to one command, whole (text and blocks): its ack's answer first. */
   replyBodies(responseUrl: string): Record<string, unknown>[] {
-    const id = responseUrl.split('/').pop();
-    return this.slack.callsOf('response_url').filter((c) => c.body.response_url_id === id).map((c) => c.body);
+    const id = responseUrl.split('/').pop()!;
+    const acked = this.ackAnswers.get(id);
+    return [...(acked ? [acked] : []), ...this.slack.callsOf('response_url').filter((c) => c.body.response_url_id === id).map((c) => c.body)];
   }
 
   /** Stops the in-process worker as a worker process stops, and starts a new one (a restart). */
@@ -222,6 +227,17 @@ export class Harness {
     await this.slack.stop();
     if (this.services.settings.redisUrl === TEST_REDIS_URL) await deletePrefix(this.prefix);
     await rm(this.stateDir, { recursive: true, force: true });
+  }
+}
+
+/** An ack body that Slack would show as a reply: JSON with a text. An empty ack shows nothing. */
+function ackAnswer(body: string): Record<string, unknown> | undefined {
+  if (body === '') return undefined;
+  try {
+    const parsed: unknown = JSON.parse(body);
+    return parsed && typeof parsed === 'object' && 'text' in parsed ? (parsed as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
   }
 }
 

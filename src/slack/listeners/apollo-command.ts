@@ -14,8 +14,9 @@ import { commandAck } from '../../metrics/metrics.js';
 const QUEUE_DOWN = new ApolloError(ErrorCode.QueueUnavailable, 'The queue is unavailable (Redis is not answering); try again in a minute. Nothing was queued.');
 
 /**
- * `/apollo …`: validation errors are answered in the ack itself; everything else is acked at once
- * and done afterwards, with failures sent to the user as an ephemeral message.
+ * `/apollo …`: validation errors and replies known at once (help) are answered in the ack itself;
+ * everything else is acked at once and done afterwards, with failures sent to the user as an
+ * ephemeral message.
  */
 /** What `/apollo` uses: the commands' dependencies, the requester policy, and how to answer. */
 export type ApolloCommandDeps = CommandDeps & {
@@ -48,8 +49,13 @@ export function registerApolloCommand(app: App, services: ApolloCommandDeps, com
       await ack({ response_type: 'ephemeral', text: services.redactor.redact(errorText(err)) }, 'invalid');
       return;
     }
-    // Everything but help needs Redis: when it is down, say so in the ack (within Slack's 3 s) rather than hang.
-    if (prepared.name !== 'help' && !(await services.queueAnswers(1000))) {
+    // A reply known at once (help) is the ack itself: no Redis, no second request.
+    if (prepared.answer !== undefined && !prepared.acts) {
+      await ack({ response_type: 'ephemeral', text: services.redactor.redact(prepared.answer) });
+      return;
+    }
+    // Everything else needs Redis: when it is down, say so in the ack (within Slack's 3 s) rather than hang.
+    if (!(await services.queueAnswers(1000))) {
       await ack({ response_type: 'ephemeral', text: errorText(QUEUE_DOWN) }, 'queue_down');
       return;
     }
