@@ -1,7 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
-import pretty from 'pino-pretty';
+import { createRequire } from 'node:module';
+import type PinoPretty from 'pino-pretty';
 
 export type { Logger };
 
@@ -50,6 +51,8 @@ export function createLogger(level = process.env.LOG_LEVEL ?? 'info', options: O
   const format = resolveLogFormat(options.format);
   const base = { level, base: { app: 'apollo-chatops' }, mixin: () => ({ ...context.getStore() }) };
   if (format === 'json') return options.destination ? pino(base, options.destination) : pino(base);
+  // Loaded only for a person's terminal: a JSON logger (production, containers) never holds it.
+  const pretty = createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
   // Synchronous, in this thread: a transport's worker thread would lose the last lines on a crash.
   const stream = pretty({
     sync: true,

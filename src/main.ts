@@ -16,7 +16,6 @@ import { addGaugeSource, startProcessMetrics } from './metrics/metrics.js';
 import { readLocks, readQueues } from './metrics/collectors.js';
 import { metricsHandler } from './metrics/metrics-handler.js';
 import { startMetricsServer } from './metrics/metrics-server.js';
-import { DASHBOARD_PATH, queueDashboardRoutes } from './admin/queue-dashboard.js';
 import { redisAnswers } from './redis/connection.js';
 
 // Each half loads only its own code (web: Bolt, routes; worker: the processors and the sandbox), and
@@ -149,10 +148,12 @@ async function main(mode: Mode): Promise<void> {
     }
   }
   if (mode === 'all' || mode === 'web') {
-    const [{ createSlackApp }, { webhookRoutes }, { createPlaygroundSecret }] = await Promise.all([
+    const [{ createSlackApp }, { webhookRoutes }, { createPlaygroundSecret }, dashboard] = await Promise.all([
       import('./slack/app.js'),
       import('./webhooks/routes.js'),
       import('./slack/playground/playground-secret.js'),
+      // The queue dashboard exists only with a password: off by default, never open (and not loaded).
+      env.APOLLO_ADMIN_PASSWORD ? import('./admin/queue-dashboard.js') : undefined,
     ]);
     // The playground's secret is random per start (npm run slash reads it from the state dir).
     if (!slackChecked) await checkSlack(env, logger);
@@ -165,12 +166,11 @@ async function main(mode: Mode): Promise<void> {
       ...(playground ? { botUserId: 'UAPOLLOBOT' } : {}),
       port: env.PORT,
       ...(playground ? { host: PLAYGROUND_HOST } : {}),
-      casedPrefixes: [DASHBOARD_PATH],
+      casedPrefixes: dashboard ? [dashboard.DASHBOARD_PATH] : [],
       routes: [
         { path: '/metrics', method: ['GET'], handler: metricsHandler(metricsOptions) },
-        // The queue dashboard exists only with a password: off by default, never open.
-        ...(env.APOLLO_ADMIN_PASSWORD
-          ? queueDashboardRoutes(services, {
+        ...(dashboard && env.APOLLO_ADMIN_PASSWORD
+          ? dashboard.queueDashboardRoutes(services, {
               queues: [services.buildQueue, services.deployFlow.cloudQueue, services.deployFlow.deployQueue],
               user: env.APOLLO_ADMIN_USER,
               password: env.APOLLO_ADMIN_PASSWORD,
@@ -188,7 +188,7 @@ async function main(mode: Mode): Promise<void> {
     closers.unshift(() => slackApp.stop());
     logger.info(
       { port, socketMode: Boolean(env.SLACK_APP_TOKEN) },
-      `web listening on :${port} (POST /slack/events, GET /healthz, GET /metrics${env.APOLLO_ADMIN_PASSWORD ? `, ${DASHBOARD_PATH}` : ''})`,
+      `web listening on :${port} (POST /slack/events, GET /healthz, GET /metrics${dashboard ? `, ${dashboard.DASHBOARD_PATH}` : ''})`,
     );
     if (playground) {
       logger.info(`no SLACK_BOT_TOKEN: playground mode, Slack is simulated on ${playground.slack.apiUrl}`);
