@@ -1,15 +1,31 @@
-// `npm run build`: the production build. tsc turns src/, commands/ and views/ into plain JavaScript
-// under dist/ (entry point: dist/src/main.js), and the few files read at run time beside the code
-// (the playground's page, the demo repository) are copied next to it. With --if-stale it does
-// nothing when dist/ is newer than every source file (`npm start` runs it that way first).
-import { spawnSync } from 'node:child_process';
+// `npm run build`: the production build. esbuild bundles src/main.ts, with the code of its
+// dependencies, into minified ES modules under dist/ (entry point: dist/main.js). The web and worker
+// halves are separate chunks, loaded by main.js's dynamic imports, so each process parses only its
+// own half. Fewer, smaller modules are what keeps each process's memory low: a process holds the
+// source text and metadata of every module it loads (docs/performance.md).
+//
+// Files read at run time beside the code (the playground's page, the demo repository) are copied
+// to the same place under dist/ as under src/ (see src/asset-path.ts). Type checking is
+// `npm run typecheck` (tsc); esbuild only strips the types.
+//
+// With --if-stale it does nothing when dist/ is newer than every source file (`npm start` runs it
+// that way first). --out <dir> builds somewhere else (tests build their own copy).
+import { build } from 'esbuild';
 import { cpSync, existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const OUT = 'dist';
+const outArg = process.argv.indexOf('--out');
+const OUT = outArg > 0 ? process.argv[outArg + 1] : 'dist';
 const STAMP = join(OUT, '.built');
-const SOURCES = ['src', 'commands', 'views', 'tsconfig.json', 'tsconfig.build.json', 'package-lock.json'];
-const ASSETS = ['src/slack/playground/client/public', 'src/slack/playground/demo/repo'];
+const SOURCES = ['src', 'commands', 'views', 'package-lock.json', 'scripts/build.mjs'];
+/** Read at run time, not imported: copied from src/<path> to <OUT>/<path>. */
+const ASSETS = ['slack/playground/client/public', 'slack/playground/demo/repo'];
+
+/**
+ * Loaded at run time from node_modules, never bundled: a native addon (msgpackr's optional
+ * accelerator) and the terminal log formatter, which only a person's terminal loads (src/logger.ts).
+ */
+const EXTERNAL = ['msgpackr-extract', 'pino-pretty'];
 
 function newestMtime(path) {
   if (!existsSync(path)) return 0;
@@ -26,15 +42,30 @@ if (process.argv.includes('--if-stale') && existsSync(STAMP)) {
 }
 
 const started = Date.now();
-rmSync(STAMP, { force: true });
-const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
-if (tsc.status !== 0) {
-  console.error('apollo: the build failed (tsc); `npm run typecheck` shows the same errors');
-  process.exit(tsc.status ?? 1);
+rmSync(OUT, { recursive: true, force: true });
+try {
+  await build({
+    entryPoints: { main: 'src/main.ts' },
+    outdir: OUT,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    minify: true,
+    // Class and function names stay: errors, logs and stack traces name them.
+    keepNames: true,
+    sourcemap: 'linked',
+    external: EXTERNAL,
+    // Bundled CommonJS dependencies still call require() for node's own modules.
+    banner: { js: "import { createRequire as __apolloRequire } from 'node:module'; const require = __apolloRequire(import.meta.url);" },
+    logLevel: 'warning',
+    legalComments: 'none',
+  });
+} catch {
+  console.error('apollo: the build failed (esbuild); `npm run typecheck` shows type errors');
+  process.exit(1);
 }
-for (const asset of ASSETS) {
-  rmSync(join(OUT, asset), { recursive: true, force: true });
-  cpSync(asset, join(OUT, asset), { recursive: true });
-}
+for (const asset of ASSETS) cpSync(join('src', asset), join(OUT, asset), { recursive: true });
 writeFileSync(STAMP, `${new Date().toISOString()}\n`);
-console.error(`apollo: built ${OUT}/ in ${((Date.now() - started) / 1000).toFixed(1)}s (node ${OUT}/src/main.js [all|web|worker])`);
+console.error(`apollo: built ${OUT}/ in ${((Date.now() - started) / 1000).toFixed(1)}s (node ${OUT}/main.js [all|web|worker])`);

@@ -13,7 +13,7 @@ const EDGES = ['src/slack/guarded-listener.ts', 'src/slack/health-route.ts'];
 const COMPOSITION = ['src/services.ts', 'src/main.ts', 'src/slack/app.ts', 'src/worker/workers.ts', 'src/webhooks/routes.ts'];
 
 const LAYERS: { name: string; owns: (path: string) => boolean }[] = [
-  { name: 'foundation', owns: (p) => /^src\/(errors|logger)\.ts$/.test(p) || /^src\/(config|redis|http|metrics)\//.test(p) },
+  { name: 'foundation', owns: (p) => /^src\/(errors|logger|asset-path)\.ts$/.test(p) || /^src\/(config|redis|http|metrics)\//.test(p) },
   { name: 'domain', owns: (p) => /^src\/(git|reports|redaction|runs|pipeline|logs|audit|access|queue|notifications)\//.test(p) },
   { name: 'actions', owns: (p) => p.startsWith('src/actions/') },
   { name: 'views', owns: (p) => p.startsWith('views/') },

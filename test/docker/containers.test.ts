@@ -22,7 +22,7 @@ describe('Dockerfile', () => {
     expect(text).toMatch(/npm ci --omit=dev/);
     expect(text).toMatch(/npm run build/);
     const start = stage.filter((l) => /^(ENTRYPOINT|CMD) /.test(l)).join(' ');
-    expect(start).toContain('dist/src/main.js');
+    expect(start).toContain('dist/main.js');
     expect(start).not.toMatch(/tsx|npm/);
   });
 

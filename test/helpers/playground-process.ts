@@ -6,8 +6,8 @@ import { execa, type ResultPromise } from 'execa';
 import { freePort } from './net.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from './redis.js';
 
-const TSX = join(process.cwd(), 'node_modules/.bin/tsx');
-const MAIN = join(process.cwd(), 'src/main.ts');
+/** The production bundle, as `npm start` runs it (test/global-setup.ts builds it when stale). */
+const MAIN = join(process.cwd(), 'dist/main.js');
 
 function listenable(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -27,8 +27,8 @@ async function portPair(): Promise<number> {
 }
 
 /**
- * `npm start` as a newcomer runs it: no token, no apollo.yml (the working directory is empty), so
- * the built-in demo; its own state dir and Redis prefix.
+ * `npm start` as a newcomer runs it: the production bundle with no token and no apollo.yml (the
+ * working directory is empty), so the built-in demo; its own state dir and Redis prefix.
  */
 export class PlaygroundProcess {
   private readonly lines: string[] = [];
@@ -53,7 +53,7 @@ export class PlaygroundProcess {
     const dir = await mkdtemp(join(tmpdir(), 'apollo-playground-client-'));
     const port = await portPair();
     const prefix = uniquePrefix();
-    const child = execa(process.execPath, [TSX, MAIN, 'all'], {
+    const child = execa(process.execPath, ['--max-semi-space-size=2', MAIN, 'all'], {
       cwd: dir,
       env: { PATH: process.env.PATH ?? '', REDIS_URL: TEST_REDIS_URL, APOLLO_REDIS_PREFIX: prefix, APOLLO_STATE_DIR: join(dir, 'state'), PORT: String(port), LOG_LEVEL: 'info', ...env },
       extendEnv: false,

@@ -12,6 +12,7 @@ import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js'
 
 const SECRET = 'metrics-signing-secret';
 const TOKEN = 'metrics-token-0123456789';
+const ADMIN_PASSWORD = 'admin-password-0123456789';
 
 /** The value of one sample in Prometheus' text format, e.g. `apollo_runs_total{kind="build",outcome="passed",role="worker"}`. */
 function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
@@ -34,7 +35,7 @@ async function waitForHealth(url: string, child: ResultPromise): Promise<void> {
   throw new Error(`${url} never became healthy`);
 }
 
-describe('/metrics of a web and a worker process', () => {
+describe('/metrics of a web and a worker process (the production bundle)', () => {
   const children: ResultPromise[] = [];
   let slack: FakeSlack;
   let prefix: string;
@@ -66,9 +67,11 @@ describe('/metrics of a web and a worker process', () => {
       METRICS_TOKEN: TOKEN,
       LOG_LEVEL: 'warn',
     };
-    const tsx = join(process.cwd(), 'node_modules/.bin/tsx');
-    children.push(execa(tsx, ['src/main.ts', 'web'], { env: { ...env, PORT: String(webPort), APOLLO_STATE_DIR: join(dir, 'state-web') }, reject: false, all: true }));
-    children.push(execa(tsx, ['src/main.ts', 'worker'], { env: { ...env, WORKER_METRICS_PORT: String(workerPort), APOLLO_STATE_DIR: join(dir, 'state-worker') }, reject: false, all: true }));
+    // The production bundle, started as the Procfile starts it (test/global-setup.ts builds it).
+    const procfile = ['--max-semi-space-size=2', join(process.cwd(), 'dist/main.js')];
+    const webEnv = { ...env, PORT: String(webPort), APOLLO_STATE_DIR: join(dir, 'state-web'), APOLLO_ADMIN_PASSWORD: ADMIN_PASSWORD };
+    children.push(execa(process.execPath, [...procfile, 'web'], { env: webEnv, reject: false, all: true }));
+    children.push(execa(process.execPath, [...procfile, 'worker'], { env: { ...env, WORKER_METRICS_PORT: String(workerPort), APOLLO_STATE_DIR: join(dir, 'state-worker') }, reject: false, all: true }));
     await waitForHealth(`http://127.0.0.1:${webPort}/healthz`, children[0]!);
     await waitForHealth(`http://127.0.0.1:${workerPort}/healthz`, children[1]!);
   }, 120_000);
@@ -139,4 +142,20 @@ describe('/metrics of a web and a worker process', () => {
       expect(text).toMatch(/^nodejs_eventloop_lag_seconds\{/m);
     }
   }, 90_000);
+
+  it('the bundle serves the queue dashboard behind its password, with the page and assets it loads from node_modules', async () => {
+    const base = `http://127.0.0.1:${webPort}/admin/queues`;
+    expect((await fetch(base)).status).toBe(401);
+    const auth = { authorization: `Basic ${Buffer.from(`admin:${ADMIN_PASSWORD}`).toString('base64')}` };
+    const page = await fetch(base, { headers: auth });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    const script = /<script[^>]+src="([^"]+\.js)"/.exec(html)?.[1];
+    expect(script, html.slice(0, 300)).toBeDefined();
+    const asset = await fetch(new URL(script!, `${base}/`), { headers: auth });
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get('content-type')).toMatch(/javascript/);
+    // The worker half never loads the dashboard: it has no such route.
+    expect((await fetch(`http://127.0.0.1:${workerPort}/admin/queues`, { headers: auth })).status).toBe(404);
+  });
 });

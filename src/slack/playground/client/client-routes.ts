@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { CustomRoute } from '@slack/bolt';
 import { z } from 'zod';
 import { ApolloError, ErrorCode, isApolloError } from '../../../errors.js';
+import { assetPath } from '../../../asset-path.js';
 import type { Logger } from '../../../logger.js';
 import { formatIssues } from '../../../config/issues.js';
 import { readRawBody } from '../../../webhooks/raw-body.js';
@@ -17,7 +17,7 @@ import { loopbackProblem } from './loopback-guard.js';
 import { toClientMessage, toClientSurface } from './message-html.js';
 import type { Names } from './mrkdwn-html.js';
 
-const PUBLIC = join(dirname(fileURLToPath(import.meta.url)), 'public');
+const PUBLIC = assetPath('slack/playground/client/public');
 const STATIC: Record<string, { file: string; type: string }> = {
   '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
   '/playground/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },

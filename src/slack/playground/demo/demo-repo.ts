@@ -1,13 +1,13 @@
 import { existsSync } from 'node:fs';
 import { cp, mkdir, writeFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { stringify } from 'yaml';
 import { demoConfig } from './demo-config.js';
+import { assetPath } from '../../../asset-path.js';
 
 /** The demo repository's files, kept in this folder as real files (bash scripts, a README). */
-const SOURCE = join(dirname(fileURLToPath(import.meta.url)), 'repo');
+const SOURCE = assetPath('slack/playground/demo/repo');
 
 const AUTHOR = {
   GIT_AUTHOR_NAME: 'Apollo Playground',
