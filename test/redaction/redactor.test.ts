@@ -377,4 +377,33 @@ describe('canaries', () => {
     expect(script.split('\n').filter((l) => l.startsWith("printf '%s\\n' '"))).toHaveLength(CANARIES.length);
     expect(script).toContain(`'\\''Authorization: Bearer`);
   });
+
+  it('finds 40-character AWS secrets exactly where the lookaround expression they replace does', () => {
+    // The expression the probe-and-measure scan replaced (faster, same matches): the oracle here.
+    const expression = /(?<![A-Za-z0-9/+=])(?=[A-Za-z0-9/+]{0,39}[A-Z])(?=[A-Za-z0-9/+]{0,39}[a-z])(?=[A-Za-z0-9/+]{0,39}[0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g;
+    const plain = new Redactor();
+    // Letters no other shape starts with, so only this rule can act; runs of 38 to 42, near the edge.
+    const keyChars = 'aBqZ7/+';
+    let seed = 42;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    let redactedRuns = 0;
+    for (let i = 0; i < 3000; i++) {
+      let text = '';
+      for (let runs = random(5); runs >= 0; runs--) {
+        const length = 38 + random(5);
+        for (let c = 0; c < length; c++) text += random(60) === 0 ? '=' : keyChars[random(keyChars.length)];
+        text += [' ', '\n', '\t', ',', '-', '"', ''][random(7)];
+      }
+      const expected = text.replace(expression, REDACTED);
+      if (expected !== text) redactedRuns++;
+      expect(plain.redact(text), JSON.stringify(text)).toBe(expected);
+    }
+    expect(redactedRuns).toBeGreaterThan(100);
+    // At the very start and end of the text, and a git SHA beside one.
+    expect(plain.redact(AWS_SECRET)).toBe(REDACTED);
+    expect(plain.redact(`${SHA} ${AWS_SECRET}`)).toBe(`${SHA} ${REDACTED}`);
+  });
 });
