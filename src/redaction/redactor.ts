@@ -202,6 +202,9 @@ function isKeyChar(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 47 && c <= 57) || c === 43;
 }
 
+/** From `lastIndex` to the end of a run of key characters and `=` (sticky: it never searches ahead). */
+const RUN_END = /[A-Za-z0-9/+=]*/y;
+
 /** A key character or `=` (base64 padding): a run of these is one token. */
 function isRunChar(c: number): boolean {
   return isKeyChar(c) || c === 61;
@@ -224,10 +227,12 @@ function hideAwsSecretKeys(text: string): string {
       probe += AWS_SECRET_LENGTH;
       continue;
     }
+    RUN_END.lastIndex = probe;
+    RUN_END.test(text);
+    const end = RUN_END.lastIndex;
+    // Backwards only as far as a run of 40 could start.
     let start = probe;
-    while (start > 0 && isRunChar(text.charCodeAt(start - 1))) start--;
-    let end = probe + 1;
-    while (end < n && isRunChar(text.charCodeAt(end))) end++;
+    while (start > 0 && end - start <= AWS_SECRET_LENGTH && isRunChar(text.charCodeAt(start - 1))) start--;
     if (end - start === AWS_SECRET_LENGTH && looksLikeAwsSecret(text, start, end)) {
       out += text.slice(copied, start) + REDACTED;
       copied = end;

@@ -54,6 +54,8 @@ class PrivateKeyTracker {
     let openAt = this.open ? -1 : undefined;
     for (;;) {
       if (openAt === undefined) {
+        // Every BEGIN line has it: most output has none, and then the costlier scan is skipped.
+        if (!piece.includes('PRIVATE KEY', pos)) break;
         this.begin.lastIndex = pos;
         const b = this.begin.exec(piece);
         if (!b) break;
