@@ -68,11 +68,10 @@ shift 7
 hidden=("\${@:1:$nhidden}")
 shift "$nhidden"
 cd "$ws"
-mkdir -p "$state"
+[ -d "$state" ] || mkdir -p "$state"
 mount -t tmpfs -o mode=0755,size=256m apollo-sandbox "$state"
-mkdir -p "$ws" "$state/home" "$state/tmp"
-chown "$uid:$gid" "$state/home" "$state/tmp"
-chmod 0700 "$state/home" "$state/tmp"
+mkdir -p "$ws"
+install -d -o "$uid" -g "$gid" -m 0700 "$state/home" "$state/tmp"
 mount --no-canonicalize --bind . "$ws"
 for path in "\${hidden[@]}"; do
   if [ -f "$path" ]; then mount --bind /dev/null "$path"; fi
