@@ -30,6 +30,14 @@ async function git(args: string[], cwd?: string, options: { stripFinalNewline?: 
 const FETCH_REFSPECS = ['+refs/heads/*:refs/heads/*', '+refs/tags/*:refs/tags/*'];
 
 /**
+ * Fetched objects stay in their pack, however few (git unpacks fetches of under 100 objects into
+ * one file per object by default): every workspace is cloned from the mirror by copying its object
+ * files, and a handful of packs copies much faster than thousands of loose objects. git's own
+ * automatic maintenance after a fetch repacks when packs pile up.
+ */
+const FETCH = ['-c', 'fetch.unpackLimit=1', 'fetch', '--prune', '--quiet', 'origin'];
+
+/**
  * A cached bare copy of the configured repository's branches and tags. Refs are resolved here; run
  * workspaces are cloned from it. It is a cache: losing it costs one fetch, never state.
  */
@@ -109,7 +117,7 @@ export class GitMirror {
       ['init', '--bare', '--quiet', tmp],
       ['-C', tmp, 'config', 'remote.origin.url', this.repository],
       ...FETCH_REFSPECS.map((spec) => ['-C', tmp, 'config', '--add', 'remote.origin.fetch', spec]),
-      ['-C', tmp, 'fetch', '--prune', '--quiet', 'origin'],
+      ['-C', tmp, ...FETCH],
     ];
     for (const args of steps) {
       const result = await git(args);
@@ -132,11 +140,11 @@ export class GitMirror {
   async fetch(): Promise<void> {
     this.fetching ??= (async () => {
       try {
-        let result = await git(['fetch', '--prune', '--quiet', 'origin'], this.path);
+        let result = await git(FETCH, this.path);
         if (result.exitCode !== 0) {
           // Another process on this host may be fetching into the same mirror (ref locks): once more.
           await new Promise((r) => setTimeout(r, 500 + Math.random() * 500));
-          result = await git(['fetch', '--prune', '--quiet', 'origin'], this.path);
+          result = await git(FETCH, this.path);
         }
         if (result.exitCode !== 0) {
           throw new ApolloError(ErrorCode.GitFailed, `could not fetch ${this.displayName}`, { details: [lastLine(result.stderr)] });

@@ -1,6 +1,5 @@
 import { join, resolve } from 'node:path';
-import { rm, rmdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { rm } from 'node:fs/promises';
 import type { Step } from '../config/schema.js';
 import { runLane } from '../pipeline/lane-runner.js';
 import { RunLog } from '../pipeline/run-log.js';
@@ -22,8 +21,9 @@ import { recordSteps } from './run-metrics.js';
 /** How often a running job re-reads its cancel flag, in case a pub/sub message was lost. */
 const CANCEL_POLL_MS = 2000;
 
+/** One file per lane, side by side: no directory per run to make and remove (each costs the disk). */
 export function runLogPath(stateDir: string, runId: string, lane: string): string {
-  return resolve(stateDir, 'logs', runId, `${lane}.log`);
+  return resolve(stateDir, 'logs', `${runId}-${lane}.log`);
 }
 
 export interface LaneJob {
@@ -74,6 +74,7 @@ export async function runLaneJob(services: WorkerDeps, job: LaneJob): Promise<La
   // steps that changed (lane transitions keep the others as they were), and stores nothing when the
   // lane as shown did not change.
   let stored: string | undefined;
+  let storedLane: Lane | undefined;
   let redactedBy = redactor;
   let redactedSteps = new WeakMap<object, Lane['steps'][number]>();
   const save = async (next: Lane) => {
@@ -87,8 +88,11 @@ export async function runLaneJob(services: WorkerDeps, job: LaneJob): Promise<La
     const shown = redactLane(redactor, next, redactedSteps);
     const json = JSON.stringify(shown);
     if (json === stored) return;
+    const previous = storedLane;
     stored = json;
-    await runs.saveLane(run.id, shown, phase);
+    storedLane = shown;
+    // Only what changed since this job's last save (a step's start or end rewrites that step alone).
+    await runs.saveLane(run.id, shown, phase, previous);
     notifier.refresh(run.id);
   };
 
@@ -150,7 +154,6 @@ export async function runLaneJob(services: WorkerDeps, job: LaneJob): Promise<La
     // Once in Redis (redacted, with an expiry), the file has no reader left: it goes.
     await logs.saveFile(run.id, logName, log.path).catch((err: unknown) => logger.warn({ err }, 'could not store the log'));
     await rm(log.path, { force: true }).catch(() => undefined);
-    await rmdir(dirname(log.path)).catch(() => undefined); // the run's other lanes may still be writing theirs
   }
   recordSteps(phase === 'destroy' ? 'destroy' : run.kind, lane);
   // The thread gets the lane as stored: redacted with everything this lane learned.
