@@ -23,6 +23,14 @@ function laneField(name: string, phase: LanePhase): string {
   return phase === 'run' ? `lane:${name}` : `${phase}:${name}`;
 }
 
+/** A lane's step `i`, when the lane is stored step by step (see RunStore.saveLane). */
+function stepField(lane: string, i: number): string {
+  return `${lane}#${i}`;
+}
+
+/** A lane stored step by step: its own fields, and how many step fields follow it. */
+type StoredLaneHeader = Omit<Lane, 'steps'> & { stepFields: number };
+
 /**
  * Runs live in Redis, one hash per run: `meta`, one field per lane, and the fields written once
  * (`decision`, `destroy`, `cancel`) with HSETNX so that concurrent clicks agree on one outcome.
@@ -57,10 +65,11 @@ export class RunStore {
     if (!hash.meta) return undefined;
     const meta = JSON.parse(hash.meta) as RunMeta;
     const read = (names: string[], phase: LanePhase) =>
-      names
-        .map((name) => hash[laneField(name, phase)])
-        .filter((raw): raw is string => raw !== undefined)
-        .map((raw) => JSON.parse(raw) as Lane);
+      names.flatMap((name) => {
+        const field = laneField(name, phase);
+        const raw = hash[field];
+        return raw === undefined ? [] : [parseLane(raw, (i) => hash[stepField(field, i)])];
+      });
     const run: Run = { ...meta, lanes: read(meta.laneNames, 'run') };
     const planLanes = read(meta.laneNames, 'plan');
     if (planLanes.length > 0) run.planLanes = planLanes;
@@ -85,8 +94,24 @@ export class RunStore {
     return run;
   }
 
-  async saveLane(runId: string, lane: Lane, phase: LanePhase = 'run'): Promise<void> {
-    await this.redis.hset(this.keys.run(runId), laneField(lane.name, phase), JSON.stringify(lane));
+  /**
+   * Stores a lane. With `previous` (what the caller stored last), only what changed is written: the
+   * lane's own fields if they changed, and each step that changed, each step in a field of its own.
+   * A lane's final state (`finishedAt`) is always written whole, so it never depends on what another
+   * writer (a cancel of a lane not started yet) wrote meanwhile. One HSET: readers never see half a save.
+   */
+  async saveLane(runId: string, lane: Lane, phase: LanePhase = 'run', previous?: Lane): Promise<void> {
+    const field = laneField(lane.name, phase);
+    const { steps, ...own } = lane;
+    const whole = previous === undefined || lane.finishedAt !== undefined || previous.steps.length !== steps.length;
+    const fields: Record<string, string> = {};
+    const header: StoredLaneHeader = { ...own, stepFields: steps.length };
+    if (whole || !sameJson(own, withoutSteps(previous!))) fields[field] = JSON.stringify(header);
+    steps.forEach((step, i) => {
+      const before = previous?.steps[i];
+      if (whole || (step !== before && !sameJson(step, before))) fields[stepField(field, i)] = JSON.stringify(step);
+    });
+    if (Object.keys(fields).length > 0) await this.redis.hset(this.keys.run(runId), fields);
   }
 
   async setMessage(runId: string, message: { channel: string; ts: string }): Promise<void> {
@@ -177,4 +202,22 @@ export class RunStore {
   async recentIds(limit: number): Promise<string[]> {
     return this.redis.zrevrange(this.keys.runsIndex(), 0, limit - 1);
   }
+}
+
+/** A stored lane: whole (its steps inside, as `create` and older versions write it) or step by step. */
+function parseLane(raw: string, stepRaw: (i: number) => string | undefined): Lane {
+  const parsed = JSON.parse(raw) as Lane | StoredLaneHeader;
+  if (!('stepFields' in parsed)) return parsed;
+  const { stepFields, ...own } = parsed;
+  const steps = Array.from({ length: stepFields }, (_, i) => JSON.parse(stepRaw(i) ?? 'null') as Lane['steps'][number]);
+  return { ...own, steps } as Lane;
+}
+
+function withoutSteps(lane: Lane): Omit<Lane, 'steps'> {
+  const { steps: _steps, ...own } = lane;
+  return own;
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }

@@ -78,6 +78,33 @@ describe('RunStore', () => {
     expect(run?.destroyLanes).toEqual([destroying]);
   });
 
+  it('saveLane after a save of its own writes only what changed: the step that moved, not the others', async () => {
+    const m = meta({ laneNames: ['aws'] });
+    await store.create(m, [queued('aws', ['plan', 'apply', 'test'])]);
+    const started: Lane = { name: 'aws', startedAt: T0, steps: [{ name: 'plan', status: 'running', startedAt: T0 }, { name: 'apply', status: 'queued' }, { name: 'test', status: 'queued' }] };
+    await store.saveLane(m.id, started);
+    expect((await store.get(m.id))?.lanes).toEqual([started]);
+
+    // A marker in the stored third step: a save that rewrote it would wipe the marker out.
+    const third = `${'lane:aws'}#2`;
+    const marked = { name: 'test', status: 'queued', reason: 'untouched' };
+    await redis.hset(keys.run(m.id), third, JSON.stringify(marked));
+    const planned: Lane = { ...started, steps: [{ ...started.steps[0]!, status: 'passed', finishedAt: T0 + 5 }, started.steps[1]!, started.steps[2]!] };
+    await store.saveLane(m.id, planned, 'run', started);
+    expect((await store.get(m.id))?.lanes[0]?.steps).toEqual([planned.steps[0], planned.steps[1], marked]);
+    expect(await redis.hget(keys.run(m.id), third)).toBe(JSON.stringify(marked));
+
+    // Nothing changed: nothing is written.
+    await redis.hset(keys.run(m.id), 'lane:aws', JSON.stringify({ name: 'aws', startedAt: 1, stepFields: 3 }));
+    await store.saveLane(m.id, planned, 'run', planned);
+    expect((await store.get(m.id))?.lanes[0]?.startedAt).toBe(1);
+
+    // The final state is written whole, whatever was stored meanwhile.
+    const finished: Lane = { ...planned, finishedAt: T0 + 9, steps: planned.steps.map((step) => ({ ...step, status: 'passed' as const })) };
+    await store.saveLane(m.id, finished, 'run', planned);
+    expect((await store.get(m.id))?.lanes).toEqual([finished]);
+  });
+
   it('destroy lanes are read only once a destroy started', async () => {
     const m = meta();
     await store.create(m, [queued('aws')]);
