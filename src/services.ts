@@ -18,7 +18,7 @@ import { Redactor } from './redaction/redactor.js';
 import { configuredSecretValues } from './config/cloud-env.js';
 import { CancelBus } from './queue/cancel-bus.js';
 import { AuditLog } from './audit/audit-log.js';
-import { createRedis, redisAnswers, waitReady } from './redis/connection.js';
+import { answersRecently, createRedis, waitReady } from './redis/connection.js';
 import { Keys } from './redis/keys.js';
 import { RunStore } from './runs/run-store.js';
 import { CloudState } from './runs/cloud-state.js';
@@ -158,7 +158,7 @@ export function createServices(
     redactor,
     cancelBus: new CancelBus(redis, keys),
     audit: new AuditLog(redis, keys),
-    queueAnswers: (timeoutMs) => redisAnswers(redis, timeoutMs),
+    queueAnswers: answersRecently(redis),
     async ready() {
       await Promise.all([waitReady(redis), waitReady(queueConnection)]);
     },

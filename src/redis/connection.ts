@@ -40,6 +40,21 @@ export async function redisAnswers(redis: Redis, ms = 1000): Promise<boolean> {
   }
 }
 
+/**
+ * `redisAnswers`, remembered for `freshMs`: in a burst of commands one PING stands for all of them,
+ * where each would otherwise wait for a round trip of its own before its ack. A Redis that stops
+ * meanwhile is met by the command itself, which then answers "queue unavailable" after the ack.
+ */
+export function answersRecently(redis: Redis, freshMs = 250): (timeoutMs: number) => Promise<boolean> {
+  let answeredAt = Number.NEGATIVE_INFINITY;
+  return async (timeoutMs) => {
+    if (redis.status === 'ready' && Date.now() - answeredAt < freshMs) return true;
+    const answered = await redisAnswers(redis, timeoutMs);
+    answeredAt = answered ? Date.now() : Number.NEGATIVE_INFINITY;
+    return answered;
+  };
+}
+
 /** Resolves once the connection is ready; a fail-fast connection refuses commands until then. */
 export async function waitReady(redis: Redis, ms = 5000): Promise<void> {
   if (redis.status === 'ready') return;
