@@ -32,9 +32,10 @@ function stepField(lane: string, i: number): string {
 type StoredLaneHeader = Omit<Lane, 'steps'> & { stepFields: number };
 
 /**
- * Runs live in Redis, one hash per run: `meta`, one field per lane, and the fields written once
- * (`decision`, `destroy`, `cancel`) with HSETNX so that concurrent clicks agree on one outcome.
- * A lane is written only by the job that runs it, so parallel clouds never overwrite each other.
+ * Runs live in Redis, one hash per run: `meta`, each lane (a field for the lane, and once its job
+ * saves it, a field per step: `lane:aws`, `lane:aws#0`…), and the fields written once (`decision`,
+ * `destroy`, `cancel`) with HSETNX so that concurrent clicks agree on one outcome. A lane is written
+ * only by the job that runs it, so parallel clouds never overwrite each other.
  */
 export class RunStore {
   constructor(
