@@ -42,29 +42,41 @@ export class UserLimits {
    * Reserves one of `user`'s run slots, or says which limit they reached. The reservation is taken
    * atomically (concurrent requests cannot all pass the count), then becomes the run with
    * `trackRun`, or is given back with `releaseRun` when no run came of it.
+   *
+   * Most requests are under the limit, and one script call admits them. Only a full set is looked
+   * at member by member (finished runs, lost records and stale reservations leave it), and then the
+   * reservation is tried once more: the cost of a request does not grow with the runs queued.
    */
   async admitRun(user: string, now = Date.now()): Promise<LimitReached | { reservation: string }> {
     const key = this.deps.keys.userActiveRuns(user);
-    await this.deps.redis.zremrangebyscore(key, '-inf', now - ACTIVE_RUN_HORIZON_MS);
-    const active: string[] = [];
-    const listed = await this.deps.redis.zrangebyscore(key, '-inf', '+inf', 'WITHSCORES');
-    for (let i = 0; i < listed.length; i += 2) {
-      const member = listed[i]!;
-      if (member.startsWith(RESERVATION)) {
-        // A reservation that never became a run (a crash mid-request) stops counting soon.
-        if (Number(listed[i + 1]) < now - RESERVATION_MS) await this.deps.redis.zrem(key, member);
-        else active.push(member);
-        continue;
-      }
-      const run = await this.deps.runs.get(member);
-      if (!run || isRunDone(run) || expiredRequest(run, now)) await this.deps.redis.zrem(key, member);
-      else active.push(member);
-    }
-    const limit = this.settings.queuedRunsPerUser;
     const reservation = `${RESERVATION}${randomUUID()}`;
-    const reserved = await this.deps.redis.eval(SCRIPTS.reserveSlot, 1, key, String(limit), reservation, String(now), String(ACTIVE_RUN_HORIZON_MS));
-    if (reserved !== 1) return { kind: 'queued_runs', limit, runIds: active.filter((m) => !m.startsWith(RESERVATION)) };
-    return { reservation };
+    if (await this.reserve(key, reservation, now)) return { reservation };
+    const active = await this.prune(key, now);
+    if (await this.reserve(key, reservation, now)) return { reservation };
+    return { kind: 'queued_runs', limit: this.settings.queuedRunsPerUser, runIds: active.filter((m) => !m.startsWith(RESERVATION)) };
+  }
+
+  private async reserve(key: string, reservation: string, now: number): Promise<boolean> {
+    const limit = String(this.settings.queuedRunsPerUser);
+    return (await this.deps.redis.eval(SCRIPTS.reserveSlot, 1, key, limit, reservation, String(now), String(ACTIVE_RUN_HORIZON_MS))) === 1;
+  }
+
+  /** Removes what no longer counts; returns the members that still do. */
+  private async prune(key: string, now: number): Promise<string[]> {
+    await this.deps.redis.zremrangebyscore(key, '-inf', now - ACTIVE_RUN_HORIZON_MS);
+    const listed = await this.deps.redis.zrangebyscore(key, '-inf', '+inf', 'WITHSCORES');
+    const members = Array.from({ length: listed.length / 2 }, (_, i) => ({ member: listed[2 * i]!, at: Number(listed[2 * i + 1]) }));
+    const counts = await Promise.all(
+      members.map(async ({ member, at }) => {
+        // A reservation that never became a run (a crash mid-request) stops counting soon.
+        if (member.startsWith(RESERVATION)) return at >= now - RESERVATION_MS;
+        const run = await this.deps.runs.get(member);
+        return Boolean(run && !isRunDone(run) && !expiredRequest(run, now));
+      }),
+    );
+    const gone = members.filter((_, i) => !counts[i]).map(({ member }) => member);
+    if (gone.length > 0) await this.deps.redis.zrem(key, ...gone);
+    return members.filter((_, i) => counts[i]).map(({ member }) => member);
   }
 
   /** Gives a reservation back (the request failed before a run existed). */

@@ -75,6 +75,21 @@ describe('UserLimits: runs', () => {
     }
   });
 
+  it('under the limit, a request reads no run record: its cost does not grow with the runs queued', async () => {
+    const user = person();
+    let reads = 0;
+    const l = new UserLimits({ redis, keys, runs: { get: async (id) => (reads++, run(id)) } }, { queuedRunsPerUser: 60, lockChangesPerHour: 3 });
+    for (let i = 0; i < 50; i++) await l.trackRun(user, `b${100 + i}`, undefined, T0);
+    expect(reservationOf(await l.admitRun(user, T0 + 1))).toMatch(/^reserved:/);
+    expect(reads).toBe(0);
+    // At the limit, every member is looked at once, and the answer names the unfinished runs.
+    for (let i = 0; i < 9; i++) await l.trackRun(user, `b${200 + i}`, undefined, T0);
+    const refused = await l.admitRun(user, T0 + 2);
+    expect(reads).toBe(59);
+    expect(refused).toMatchObject({ kind: 'queued_runs', limit: 60 });
+    expect('runIds' in refused ? refused.runIds : []).toHaveLength(59);
+  });
+
   it('trackRun turns the reservation into the run; releaseRun gives an unused one back', async () => {
     const user = person();
     const l = limits([run('b5')]);
