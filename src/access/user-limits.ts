@@ -87,9 +87,10 @@ export class UserLimits {
   /** Counts a run against its requester until it is done (replacing its reservation, if any). */
   async trackRun(user: string, runId: string, reservation?: string, now = Date.now()): Promise<void> {
     const key = this.deps.keys.userActiveRuns(user);
-    await this.deps.redis.zadd(key, now, runId);
-    if (reservation) await this.deps.redis.zrem(key, reservation);
-    await this.deps.redis.pexpire(key, ACTIVE_RUN_HORIZON_MS);
+    // One round trip: the run in, its reservation out, the set's expiry moved.
+    const tx = this.deps.redis.multi().zadd(key, now, runId);
+    if (reservation) tx.zrem(key, reservation);
+    await tx.pexpire(key, ACTIVE_RUN_HORIZON_MS).exec();
   }
 
   /** Counts one lock change; refuses once the hour's allowance is used. */
