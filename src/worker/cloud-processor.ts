@@ -137,8 +137,19 @@ export function createCloudProcessor(services: WorkerDeps, sandbox: StepSandbox)
       clearInterval(renew);
       await locks.releaseRun(cloud, runId);
     }
+    await settleWhenLast(services, runId, phase);
     return laneStatus(result);
   };
+}
+
+/**
+ * The last cloud to finish sends the card's final state at once (in the background), rather than
+ * after the edit debounce or the flow's parent job: nobody waits for the verdict in between.
+ */
+async function settleWhenLast(services: WorkerDeps, runId: string, phase: 'deploy' | 'destroy'): Promise<void> {
+  const run = await services.runs.get(runId).catch(() => undefined);
+  const lanes = phase === 'destroy' ? run?.destroyLanes : run?.lanes;
+  if (lanes && lanes.length > 0 && lanes.every((l) => l.finishedAt !== undefined)) void services.notifier.settle(runId);
 }
 
 /**
