@@ -139,6 +139,12 @@ async function start(name: string, file: string, args: string[], env: NodeJS.Pro
   return p;
 }
 
+/**
+ * Requests sent before each measured load, not measured, on both sides alike: a process's first
+ * requests run cold code (V8 has not compiled it yet), which a bot serving a team all day never does.
+ */
+const ACK_WARMUP = 200;
+
 /** How long every process rests before its idle RSS is read. */
 const REST_MS = 20_000;
 
@@ -208,7 +214,11 @@ try {
     for (const port of round % 2 === 0 ? [WEB_PORT, BOLT_PORT] : [BOLT_PORT, WEB_PORT]) {
       const side = port === WEB_PORT ? 0 : 1;
       ackRounds.help[side]!.push(percentile(await ackLoad(port, () => 'help'), 99));
+      const posted = slack.callsOf('chat.postMessage').length;
       ackRounds.build[side]!.push(percentile(await ackLoad(port, (i) => `build ${shas.noop[i % shas.noop.length]!}`, `C0ACK${round}X`), 99));
+      // The next load starts once this burst's messages are all posted (apollo's cards, the floor's
+      // messages): acks measured while a process still works off the last burst would measure that.
+      await allPosted(posted + PLAN.ackRequests + ACK_WARMUP);
     }
     log(`ack round ${round + 1}/${PLAN.ackRounds}: help p99 ${ackRounds.help[0]!.at(-1)!.toFixed(1)} / ${ackRounds.help[1]!.at(-1)!.toFixed(1)} ms, build p99 ${ackRounds.build[0]!.at(-1)!.toFixed(1)} / ${ackRounds.build[1]!.at(-1)!.toFixed(1)} ms`);
   }
@@ -482,6 +492,11 @@ async function click(actionId: string, value: string, channel: string, ts: strin
  * `PLAN.ackRequests` slash commands at c = 16, after a short warm-up; each request's time to its
  * HTTP answer (the ack), in ms. Every request is signed afresh (a replayed signature is not acted on).
  */
+/** Waits until the fake Slack has received `count` messages in all (at most a minute). */
+async function allPosted(count: number): Promise<void> {
+  for (let waited = 0; slack.callsOf('chat.postMessage').length < count && waited < 60_000; waited += 50) await sleep(50);
+}
+
 async function ackLoad(port: number, text: (i: number) => string, channelPrefix = 'C0ACK'): Promise<number[]> {
   const run = async (count: number, offset: number) => {
     const latencies: number[] = [];
@@ -499,7 +514,7 @@ async function ackLoad(port: number, text: (i: number) => string, channelPrefix 
     );
     return latencies;
   };
-  await run(CONCURRENCY * 2, 1_000_000);
+  await run(ACK_WARMUP, 1_000_000);
   return run(PLAN.ackRequests, 0);
 }
 
