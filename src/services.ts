@@ -116,9 +116,7 @@ export function createServices(
 ): Services {
   const keys = new Keys(settings.redisPrefix);
   const kind = role === 'web' ? 'failFast' : 'blocking';
-  // The web's requests each send a dozen commands: those of one tick go out in one write
-  // (auto-pipelining), not a syscall each. Not in a worker, whose connection also blocks and subscribes.
-  const redis = createRedis(settings.redisUrl, kind, role === 'web' ? { enableAutoPipelining: true } : {});
+  const redis = createRedis(settings.redisUrl, kind);
   const runs = new RunStore(redis, keys);
   // Counted: calls by method and outcome, HTTP attempts by status (apollo_slack_api_*).
   const client = new MeteredWebClient(settings.botToken, slackClientOptions(settings.slackApiUrl));
