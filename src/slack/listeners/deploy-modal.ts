@@ -1,10 +1,7 @@
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
 import { requestDeploy, type RequestDeployDeps } from '../../actions/request-deploy.js';
-import type { RequesterPolicy } from '../../access/requester-policy.js';
-import type { Redactor } from '../../redaction/redactor.js';
-import type { Logger } from '../../logger.js';
-import type { SlackPoster } from '../slack-poster.js';
+import { viewSubmission, type ModalListenerDeps } from './view-submission.js';
 import { GitRef } from '../../git/ref.js';
 import { KeepDuration } from '../../../commands/deploy.js';
 import { formatIssues } from '../../config/issues.js';
@@ -18,44 +15,20 @@ const Typed = z.object({ value: z.string().max(300).nullable().optional() });
 const block = <T extends z.ZodType>(id: string, element: T) => z.object({ [id]: element }).optional();
 
 /** The deploy form's view_submission, checked field by field before anything acts on it. */
-const Submission = z.object({
-  type: z.literal('view_submission'),
-  user: z.object({ id: z.string().regex(/^[UW][A-Z0-9]{2,}$/), team_id: z.string().optional() }),
-  team: z.object({ id: z.string() }).nullable().optional(),
-  view: z.object({
-    callback_id: z.literal(DEPLOY_MODAL.callbackId),
-    private_metadata: z
-      .string()
-      .max(3000)
-      .transform((raw, ctx) => {
-        try {
-          return JSON.parse(raw) as unknown;
-        } catch {
-          ctx.addIssue({ code: 'custom', message: 'not JSON' });
-          return z.NEVER;
-        }
-      })
-      .pipe(z.object({ channel: z.string().regex(/^[CG][A-Z0-9]{2,}$/) })),
-    state: z.object({
-      values: z.object({
-        [DEPLOY_MODAL.clouds]: block(DEPLOY_MODAL.clouds, Selected),
-        [DEPLOY_MODAL.ref]: block(DEPLOY_MODAL.ref, Typed),
-        [DEPLOY_MODAL.tests]: block(DEPLOY_MODAL.tests, Selected),
-        [DEPLOY_MODAL.lifetime]: block(DEPLOY_MODAL.lifetime, z.object({ selected_option: z.object({ value: z.enum(['stays', 'ephemeral', 'keep']) }).nullable().optional() })),
-        [DEPLOY_MODAL.keep]: block(DEPLOY_MODAL.keep, Typed),
-        [DEPLOY_MODAL.reason]: block(DEPLOY_MODAL.reason, Typed),
-      }),
-    }),
+const Submission = viewSubmission(
+  DEPLOY_MODAL.callbackId,
+  z.object({ channel: z.string().regex(/^[CG][A-Z0-9]{2,}$/) }),
+  z.object({
+    [DEPLOY_MODAL.clouds]: block(DEPLOY_MODAL.clouds, Selected),
+    [DEPLOY_MODAL.ref]: block(DEPLOY_MODAL.ref, Typed),
+    [DEPLOY_MODAL.tests]: block(DEPLOY_MODAL.tests, Selected),
+    [DEPLOY_MODAL.lifetime]: block(DEPLOY_MODAL.lifetime, z.object({ selected_option: z.object({ value: z.enum(['stays', 'ephemeral', 'keep']) }).nullable().optional() })),
+    [DEPLOY_MODAL.keep]: block(DEPLOY_MODAL.keep, Typed),
+    [DEPLOY_MODAL.reason]: block(DEPLOY_MODAL.reason, Typed),
   }),
-});
+);
 
-export type DeployModalDeps = RequestDeployDeps & {
-  requesters: Pick<RequesterPolicy, 'checkActor'>;
-  redactor: Pick<Redactor, 'redact'>;
-  slack: Pick<SlackPoster, 'postEphemeral'>;
-  logger: Logger;
-};
-
+export type DeployModalDeps = RequestDeployDeps & ModalListenerDeps;
 
 /**
  * The deploy form, submitted: what can be checked at once (the fields, who is asking) is answered

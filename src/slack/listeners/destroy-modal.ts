@@ -1,10 +1,7 @@
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
 import { confirmDestroy, type ConfirmDestroyDeps } from '../../actions/confirm-destroy.js';
-import type { RequesterPolicy } from '../../access/requester-policy.js';
-import type { Redactor } from '../../redaction/redactor.js';
-import type { Logger } from '../../logger.js';
-import type { SlackPoster } from '../slack-poster.js';
+import { viewSubmission, type ModalListenerDeps } from './view-submission.js';
 import { DESTROY_MODAL } from '../../../views/destroy-modal.js';
 import { answerText, confirmDestroyAnswer, wrongNameText } from '../../../views/outcomes.js';
 import { refusalText } from '../../../views/refusal.js';
@@ -12,36 +9,13 @@ import { errorText } from '../../../views/error-text.js';
 import { isApolloError } from '../../errors.js';
 
 /** The fields of the destroy modal's view_submission the handler reads, checked before anything acts. */
-const Submission = z.object({
-  type: z.literal('view_submission'),
-  user: z.object({ id: z.string().regex(/^[UW][A-Z0-9]{2,}$/), team_id: z.string().optional() }),
-  team: z.object({ id: z.string() }).nullable().optional(),
-  view: z.object({
-    callback_id: z.literal(DESTROY_MODAL.callbackId),
-    private_metadata: z
-      .string()
-      .max(3000)
-      .transform((raw, ctx) => {
-        try {
-          return JSON.parse(raw) as unknown;
-        } catch {
-          ctx.addIssue({ code: 'custom', message: 'not JSON' });
-          return z.NEVER;
-        }
-      })
-      .pipe(z.object({ runId: z.string().regex(/^d\d{1,12}$/), channel: z.string().regex(/^[CGD][A-Z0-9]{2,}$/) })),
-    state: z.object({
-      values: z.object({ [DESTROY_MODAL.block]: z.object({ [DESTROY_MODAL.action]: z.object({ value: z.string().max(200).nullable().optional() }) }) }),
-    }),
-  }),
-});
+const Submission = viewSubmission(
+  DESTROY_MODAL.callbackId,
+  z.object({ runId: z.string().regex(/^d\d{1,12}$/), channel: z.string().regex(/^[CGD][A-Z0-9]{2,}$/) }),
+  z.object({ [DESTROY_MODAL.block]: z.object({ [DESTROY_MODAL.action]: z.object({ value: z.string().max(200).nullable().optional() }) }) }),
+);
 
-export type DestroyModalDeps = ConfirmDestroyDeps & {
-  requesters: Pick<RequesterPolicy, 'checkActor'>;
-  redactor: Pick<Redactor, 'redact'>;
-  slack: Pick<SlackPoster, 'postEphemeral'>;
-  logger: Logger;
-};
+export type DestroyModalDeps = ConfirmDestroyDeps & ModalListenerDeps;
 
 /**
  * The destroy modal, submitted. A wrong cloud name, or a refusal, is said in the modal itself
