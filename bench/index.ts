@@ -183,26 +183,17 @@ try {
     `Idle RSS is taken ${REST_MS / 1000} s after the last process started. 3 s after start (start-up garbage not yet returned): web ${(starting.web / MB).toFixed(0)} MB, worker ${(starting.worker / MB).toFixed(0)} MB, bare Bolt ${(starting.bolt / MB).toFixed(0)} MB, bare BullMQ worker ${(starting.bull / MB).toFixed(0)} MB.`,
     `Idle RSS of the node processes alone: web ${(rss(web.pid) / MB).toFixed(0)} MB, worker ${(rss(worker.pid) / MB).toFixed(0)} MB.`,
   );
-  figures.push({
-    figure: 'web RSS idle (process group)',
-    apollo: idle.web / MB,
-    floor: idle.bolt / MB,
-    floorName: 'bare Bolt',
+  const idleFigure = (half: 'web' | 'worker', apollo: number, floor: number, floorName: string, goalMb: number): Figure => ({
+    figure: `${half} RSS idle (process group)`,
+    apollo: apollo / MB,
+    floor: floor / MB,
+    floorName,
     unit: 'MB',
-    goal: '≤ 100 MB',
-    meets: idle.web <= 100 * MB,
-    rounds: { apollo: [idle.web / MB], floor: [idle.bolt / MB] },
+    goal: `≤ ${goalMb} MB`,
+    meets: apollo <= goalMb * MB,
+    rounds: { apollo: [apollo / MB], floor: [floor / MB] },
   });
-  figures.push({
-    figure: 'worker RSS idle (process group)',
-    apollo: idle.worker / MB,
-    floor: idle.bull / MB,
-    floorName: 'bare BullMQ worker',
-    unit: 'MB',
-    goal: '≤ 90 MB',
-    meets: idle.worker <= 90 * MB,
-    rounds: { apollo: [idle.worker / MB], floor: [idle.bull / MB] },
-  });
+  figures.push(idleFigure('web', idle.web, idle.bolt, 'bare Bolt', 100), idleFigure('worker', idle.worker, idle.bull, 'bare BullMQ worker', 90));
 
   // --- Acks under load (c = 16) ----------------------------------------------------------------
   // Builds asked for during the ack rounds are queued, not run: the queue is paused, so that the
