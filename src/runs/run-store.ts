@@ -100,8 +100,9 @@ export class RunStore {
    * lane's own fields if they changed, and each step that changed, each step in a field of its own.
    * A lane's final state (`finishedAt`) is always written whole, so it never depends on what another
    * writer (a cancel of a lane not started yet) wrote meanwhile. One HSET: readers never see half a save.
+   * Returns whether anything was written.
    */
-  async saveLane(runId: string, lane: Lane, phase: LanePhase = 'run', previous?: Lane): Promise<void> {
+  async saveLane(runId: string, lane: Lane, phase: LanePhase = 'run', previous?: Lane): Promise<boolean> {
     const field = laneField(lane.name, phase);
     const { steps, ...own } = lane;
     const whole = previous === undefined || lane.finishedAt !== undefined || previous.steps.length !== steps.length;
@@ -112,7 +113,9 @@ export class RunStore {
       const before = previous?.steps[i];
       if (whole || (step !== before && !sameJson(step, before))) fields[stepField(field, i)] = JSON.stringify(step);
     });
-    if (Object.keys(fields).length > 0) await this.redis.hset(this.keys.run(runId), fields);
+    if (Object.keys(fields).length === 0) return false;
+    await this.redis.hset(this.keys.run(runId), fields);
+    return true;
   }
 
   async setMessage(runId: string, message: { channel: string; ts: string }): Promise<void> {

@@ -71,14 +71,17 @@ export async function runLaneJob(services: WorkerDeps, job: LaneJob): Promise<La
   let redactor: Redactor = job.secrets?.length ? services.redactor.withValues(job.secrets) : services.redactor;
   let finishing: Promise<void> | undefined;
   // What was last stored, and each step as redacted by the current redactor: a save redacts only the
-  // steps that changed (lane transitions keep the others as they were), and stores nothing when the
-  // lane as shown did not change.
-  let stored: string | undefined;
+  // steps that changed (lane transitions keep the others as they were), and the store writes only
+  // what differs from the last save (nothing, and no card refresh, when the lane as shown is the same).
   let storedLane: Lane | undefined;
   let redactedBy = redactor;
   let redactedSteps = new WeakMap<object, Lane['steps'][number]>();
+  // Set once the log is open: stores it (once) in Redis for the Logs button.
+  let storeLog: (() => Promise<void>) | undefined = undefined;
   const save = async (next: Lane) => {
     if (next.finishedAt !== undefined && job.beforeFinish) await (finishing ??= job.beforeFinish(next));
+    // The card's final state shows the Logs button: the log is in Redis before that state is saved.
+    if (next.finishedAt !== undefined) await storeLog?.();
     lane = next;
     if (redactedBy !== redactor) {
       redactedBy = redactor;
@@ -86,14 +89,10 @@ export async function runLaneJob(services: WorkerDeps, job: LaneJob): Promise<La
     }
     // Redacted before it is stored: secrets stay out of Redis, and no view can cut one in half.
     const shown = redactLane(redactor, next, redactedSteps);
-    const json = JSON.stringify(shown);
-    if (json === stored) return;
     const previous = storedLane;
-    stored = json;
     storedLane = shown;
     // Only what changed since this job's last save (a step's start or end rewrites that step alone).
-    await runs.saveLane(run.id, shown, phase, previous);
-    notifier.refresh(run.id);
+    if (await runs.saveLane(run.id, shown, phase, previous)) notifier.refresh(run.id);
   };
 
   // A cancel from any process aborts this job (pub/sub, and a poll in case a message was missed);
@@ -114,6 +113,12 @@ export async function runLaneJob(services: WorkerDeps, job: LaneJob): Promise<La
   const signal = job.signal ? AbortSignal.any([registration.signal, job.signal]) : registration.signal;
   const log = new RunLog(runLogPath(settings.stateDir, run.id, logName));
   await log.open();
+  let logStored: Promise<void> | undefined;
+  storeLog = () =>
+    (logStored ??= log
+      .close()
+      .then(() => logs.saveFile(run.id, logName, log.path))
+      .catch((err: unknown) => logger.warn({ err }, 'could not store the log')));
   let workspace: Workspace | undefined;
   try {
     await mirror.ensureCommit(run.sha);
@@ -149,10 +154,9 @@ export async function runLaneJob(services: WorkerDeps, job: LaneJob): Promise<La
   } finally {
     clearInterval(poll);
     registration.release();
-    await log.close();
+    await storeLog();
     await workspace?.remove();
     // Once in Redis (redacted, with an expiry), the file has no reader left: it goes.
-    await logs.saveFile(run.id, logName, log.path).catch((err: unknown) => logger.warn({ err }, 'could not store the log'));
     await rm(log.path, { force: true }).catch(() => undefined);
   }
   recordSteps(phase === 'destroy' ? 'destroy' : run.kind, lane);

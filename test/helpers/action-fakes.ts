@@ -203,6 +203,7 @@ export function memoryRuns(...runs: Run[]): MemoryRuns {
       const at = lanes.findIndex((l) => l.name === lane.name);
       if (at >= 0) lanes[at] = lane;
       else lanes.push(lane);
+      return true;
     },
     async nextId(kind: RunKind) {
       record('nextId', [kind]);
