@@ -98,7 +98,10 @@ describe('who may do what', () => {
     const res = await h.command(`build ${sha}`, BUILDER);
     const card = await h.slack.waitFor(() => h.slack.callsOf('chat.postMessage').find((c) => String(c.body.text).includes(sha.slice(0, 7)) && c.body.channel === 'C0APOLLO'), 30_000, 'the build card');
     expect(res.status).toBe(200);
-    const runId = /\b(b\d+)\b/.exec(JSON.stringify(card.body))![1]!;
+    // From the Cancel button's value: the card's text also holds the short SHA, which can read like a run id.
+    const cancelButton = new RegExp(`"action_id":"${ACTION.cancel}"[^}]*?"value":"(b\\d+)"|"value":"(b\\d+)"[^}]*?"action_id":"${ACTION.cancel}"`);
+    const runId = cancelButton.exec(JSON.stringify(card.body))!.slice(1).find(Boolean)!;
+    expect(runId).toMatch(/^b\d+$/);
     const ts = String(card.response!.ts);
 
     // Someone who is neither requester, builder nor approver may not cancel it.
