@@ -1,6 +1,6 @@
 import { recordFault } from '../helpers/reliability.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { blocksText, Harness } from '../helpers/harness.js';
+import { blocksText, cardRunId, Harness } from '../helpers/harness.js';
 import { TestRepo } from '../helpers/git-repo.js';
 import { ACTION } from '../../views/actions.js';
 
@@ -98,9 +98,7 @@ describe('who may do what', () => {
     const res = await h.command(`build ${sha}`, BUILDER);
     const card = await h.slack.waitFor(() => h.slack.callsOf('chat.postMessage').find((c) => String(c.body.text).includes(sha.slice(0, 7)) && c.body.channel === 'C0APOLLO'), 30_000, 'the build card');
     expect(res.status).toBe(200);
-    // From the Cancel button's value: the card's text also holds the short SHA, which can read like a run id.
-    const cancelButton = new RegExp(`"action_id":"${ACTION.cancel}"[^}]*?"value":"(b\\d+)"|"value":"(b\\d+)"[^}]*?"action_id":"${ACTION.cancel}"`);
-    const runId = cancelButton.exec(JSON.stringify(card.body))!.slice(1).find(Boolean)!;
+    const runId = cardRunId(card.body);
     expect(runId).toMatch(/^b\d+$/);
     const ts = String(card.response!.ts);
 

@@ -267,6 +267,17 @@ export function withTestAccess(config: ConfigInput): ConfigInput {
 }
 
 /** The text of every block of a recorded message, one string. */
+/**
+ * The run id a card names: its footer says `run b12 ·`, its fallback text ends `· b12`. Never the
+ * first `b<digits>` of the card: its short SHA (`b130694`) can read like one.
+ */
+export function cardRunId(card: Record<string, unknown> | string): string {
+  const text = typeof card === 'string' ? card : JSON.stringify(card);
+  const id = /\brun ([bd]\d{1,12})\b/.exec(text)?.[1] ?? /· ([bd]\d{1,12})(?![\w])/.exec(text)?.[1];
+  if (!id) throw new Error(`no run id in the card: ${text.slice(0, 200)}`);
+  return id;
+}
+
 export function blocksText(body: Record<string, unknown>): string {
   const blocks = (body.blocks as { text?: { text?: string }; elements?: { text?: string | { text?: string } }[] }[] | undefined) ?? [];
   return blocks

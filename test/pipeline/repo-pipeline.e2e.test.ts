@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { blocksText, Harness } from '../helpers/harness.js';
+import { blocksText, Harness, cardRunId } from '../helpers/harness.js';
 import { TestRepo } from '../helpers/git-repo.js';
 import { ask, cardWhere } from '../helpers/deploy-steps.js';
 
@@ -117,7 +117,7 @@ describe('a pipeline that lives in the repository (pipeline.fromRepo)', () => {
     expect(text).toContain("clouds: not allowed in a repository pipeline");
     expect(text).toContain('build.steps[0].run: required');
     expect(text).toContain('*failed*');
-    const runId = /\b(b\d+)\b/.exec(text)![1]!;
+    const runId = cardRunId(text);
     expect(await h.services.buildQueue.getJob(runId)).toBeUndefined();
   });
 
@@ -136,7 +136,7 @@ describe('a pipeline that lives in the repository (pipeline.fromRepo)', () => {
   it("never lets a repository's step environment reach a root process of the sandbox", async () => {
     const { text } = await buildCard(hijack);
     expect(text).toContain('*passed*');
-    const runId = /\b(b\d+)\b/.exec(text)![1]!;
+    const runId = cardRunId(text);
     const log = (await h.services.logs.get(runId, 'build'))!;
     // BASH_ENV runs in the step's own shell, as the step user; the fake mount and setpriv never run.
     expect(log).toMatch(/pwned as uid=(?!0\b)\d+/);

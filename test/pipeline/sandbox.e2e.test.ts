@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { blocksText, Harness } from '../helpers/harness.js';
+import { blocksText, Harness, cardRunId } from '../helpers/harness.js';
 import { TestRepo } from '../helpers/git-repo.js';
 import { freePort } from '../helpers/net.js';
 import { eventually } from '../helpers/worker-process.js';
@@ -109,7 +109,7 @@ describe('steps run in a sandbox', () => {
   it('keeps the worker’s environment, the config, old logs and Redis out of a build step’s reach, and its leftovers die with it', async () => {
     await h.command(`build ${sha}`, 'U0MALLORY');
     const card = await h.slack.waitFor(() => h.slack.callsOf('chat.postMessage').find((c) => String(c.body.text).includes(sha.slice(0, 7))), 30_000, 'the build card');
-    const runId = /\b(b\d+)\b/.exec(String(card.body.text))![1]!;
+    const runId = cardRunId(String(card.body.text));
     const log = await eventuallyValue(async () => {
       const text = await h.services.logs.get(runId, 'build');
       return text?.includes('left two sleepers behind') ? text : undefined;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTION } from '../../views/actions.js';
-import { blocksText, Harness } from '../helpers/harness.js';
+import { blocksText, Harness, cardRunId } from '../helpers/harness.js';
 import { TestRepo } from '../helpers/git-repo.js';
 
 /**
@@ -66,7 +66,7 @@ describe('nothing raw from a terminal reaches Slack', () => {
     const thread = await h.slack.waitFor(() => h.slack.callsOf('chat.postMessage').find((c) => c.body.thread_ts !== undefined), 20_000, 'the failures reply');
     expect(blocksText(thread.body)).toContain('FAIL unit two');
 
-    const buildId = /\b(b\d+)\b/.exec(JSON.stringify(h.slack.callsOf('chat.postMessage')[0]!.body))![1]!;
+    const buildId = cardRunId(h.slack.callsOf('chat.postMessage')[0]!.body);
     await h.click(ACTION.logs, `${buildId}|build|run`, 'U0APPROVER', { ts: String(card.body.ts) });
     await h.slack.waitFor(() => h.slack.callsOf('files.completeUploadExternal')[0], 30_000, 'the log upload');
     const upload = [...h.slack.uploads.values()].map(uploadedFile).join('\n');

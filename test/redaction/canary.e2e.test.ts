@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../src/config/schema.js';
-import { Harness } from '../helpers/harness.js';
+import { Harness, cardRunId } from '../helpers/harness.js';
 import { TestRepo } from '../helpers/git-repo.js';
 import { assertNoCanary, canaryScript, CANARIES, CONFIGURED_SECRET } from '../helpers/canaries.js';
 import { spawnWorker, type WorkerProcess } from '../helpers/worker-process.js';
@@ -55,7 +55,7 @@ describe('no secret reaches Slack (canary)', () => {
     const runId = /(d\d+)/.exec(String(card.body.text))![1]!;
     await h.click(ACTION.approve, runId, 'U0APPROVER', { ts });
     await h.slack.waitFor(() => h.slack.callsOf('chat.update').find((c) => c.body.ts === ts && String(c.body.text).endsWith(': failed')), 60_000, 'the failed deploy card');
-    const buildId = /\b(b\d+)\b/.exec(JSON.stringify(h.slack.callsOf('chat.postMessage')[0]!.body))![1]!;
+    const buildId = cardRunId(h.slack.callsOf('chat.postMessage')[0]!.body);
     await h.click(ACTION.logs, `${runId}|aws|run`, 'U0APPROVER', { ts });
     await h.slack.waitFor(() => h.slack.callsOf('files.completeUploadExternal')[0], 30_000, 'the log upload');
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Harness } from '../helpers/harness.js';
+import { Harness, cardRunId } from '../helpers/harness.js';
 import { TestRepo } from '../helpers/git-repo.js';
 
 const SENSITIVE = 'FakeTfSensitiveDbPass0x9';
@@ -38,7 +38,7 @@ describe('secrets a run learns', () => {
   it('keeps a sensitive terraform output out of the card, the log and the failures thread', async () => {
     await h.command(`build ${sha}`);
     const thread = await h.slack.waitFor(() => h.slack.callsOf('chat.postMessage').find((c) => c.body.thread_ts !== undefined), 60_000, 'the failures thread');
-    const runId = /\b(b\d+)\b/.exec(JSON.stringify(h.slack.callsOf('chat.postMessage')[0]!.body))![1]!;
+    const runId = cardRunId(h.slack.callsOf('chat.postMessage')[0]!.body);
     let log: string | undefined;
     for (let i = 0; i < 100 && log === undefined; i++) {
       log = await h.services.logs.get(runId, 'build');
