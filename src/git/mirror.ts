@@ -44,6 +44,8 @@ const FETCH = ['-c', 'fetch.unpackLimit=1', 'fetch', '--prune', '--quiet', 'orig
 export class GitMirror {
   readonly path: string;
   private fetching: Promise<void> | undefined;
+  /** The first clone, shared by every caller of this process that finds no mirror yet. */
+  private cloning: Promise<void> | undefined;
   private fetchedAt = 0;
   /** Object lookups over one long-lived process, restarted after each fetch. */
   private readonly objects: CatFileBatch;
@@ -107,9 +109,19 @@ export class GitMirror {
     this.objects.restart();
   }
 
-  /** Clones the mirror on first use; later calls are no-ops. */
+  /**
+   * Clones the mirror on first use; later calls are no-ops. Concurrent callers share one clone: a
+   * burst of requests to a process that has no mirror yet would otherwise each clone the repository.
+   */
   async ensure(): Promise<void> {
     if (existsSync(join(this.path, 'HEAD'))) return;
+    this.cloning ??= this.clone().finally(() => {
+      this.cloning = undefined;
+    });
+    return this.cloning;
+  }
+
+  private async clone(): Promise<void> {
     await mkdir(resolve(this.path, '..'), { recursive: true });
     // Clone beside and rename, so a concurrent process never sees a half-made mirror.
     const tmp = `${this.path}.tmp-${randomUUID()}`;

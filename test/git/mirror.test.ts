@@ -3,10 +3,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type * as Execa from 'execa';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { GitMirror } from '../../src/git/mirror.js';
 import { matchesBranchPattern } from '../../src/git/branch-pattern.js';
 import { TestRepo } from '../helpers/git-repo.js';
+
+// Every git process still runs: the spy only counts them (which commands the mirror started).
+vi.mock('execa', async (importOriginal) => {
+  const real = await importOriginal<typeof Execa>();
+  return { ...real, execa: vi.fn(real.execa) };
+});
 
 const ENV = { GIT_AUTHOR_NAME: 'Mallory', GIT_AUTHOR_EMAIL: 'm@example.test', GIT_COMMITTER_NAME: 'Mallory', GIT_COMMITTER_EMAIL: 'm@example.test' };
 
@@ -108,6 +115,27 @@ describe('GitMirror: only branches and tags', () => {
     // The object is still in the mirror; no branch or tag contains it any more.
     await expect(mirror.resolve(gone)).rejects.toMatchObject({ code: 'apollo_ref_not_reviewed' });
     recordFault({ suite: 'review', fault: 'unreviewed code asked for: pull/1/head, refs/pull/1/head, a fork SHA (full and short), a force-pushed-away SHA', tried: 5, lost: 0, duplicates: 0, leaks: 0, note: 'all refused' });
+  });
+});
+
+describe('GitMirror.ensure', () => {
+  it('clones once for a burst of requests that find no mirror yet, and each request resolves', async () => {
+    const repo = await TestRepo.create({ 'README': 'apollo\n' }, 'Seed commit');
+    const stateDir = await mkdtemp(join(tmpdir(), 'apollo-ensure-'));
+    const mirror = new GitMirror(repo.path, stateDir);
+    const spawned = vi.mocked(execa);
+    const inits = () => spawned.mock.calls.filter(([, args]) => Array.isArray(args) && args[0] === 'init').length;
+    const before = inits();
+    const answers = await Promise.all(Array.from({ length: 12 }, () => mirror.resolve('main')));
+    expect(inits() - before).toBe(1);
+    expect(new Set(answers.map((a) => a.sha))).toEqual(new Set([await repo.head()]));
+    // Lost (a cache): the next request clones it again.
+    await rm(mirror.path, { recursive: true, force: true });
+    expect((await mirror.resolve('main')).sha).toBe(await repo.head());
+    expect(inits() - before).toBe(2);
+    mirror.close();
+    await rm(stateDir, { recursive: true, force: true });
+    await rm(repo.path, { recursive: true, force: true });
   });
 });
 
