@@ -19,8 +19,12 @@ export interface CommitInfo {
  */
 const GIT_ENV: NodeJS.ProcessEnv = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: 'true', LC_ALL: 'C' };
 
+/**
+ * One git process. No cleanup hook (execa installs signal-exit's handlers around each process, which
+ * costs more than a short git process): a fetch outliving a dying process ends by itself.
+ */
 async function git(args: string[], cwd?: string, options: { stripFinalNewline?: boolean } = {}) {
-  return execa('git', args, { cwd, env: GIT_ENV, extendEnv: false, reject: false, timeout: 300_000, stdin: 'ignore', ...options });
+  return execa('git', args, { cwd, env: GIT_ENV, extendEnv: false, reject: false, timeout: 300_000, stdin: 'ignore', cleanup: false, ...options });
 }
 
 /**

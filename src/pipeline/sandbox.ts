@@ -32,6 +32,8 @@ export interface StepSandbox {
   command(script: string, cwd: string, workspaceDir: string, network: StepNetwork, env: Record<string, string>): StepCommand;
   /** Hands a fresh checkout to the step user, so its steps can write in it and nowhere else of ours. */
   adopt(dir: string): Promise<void>;
+  /** Who must own a checkout (Workspace.create hands it over as it makes it); undefined: the worker. */
+  readonly owner?: { uid: number; gid: number };
   /** One line for the start-up log. */
   describe(): string;
 }
@@ -99,6 +101,10 @@ class NamespaceSandbox implements StepSandbox {
     private readonly stateDir: string,
     private readonly hidden: string[],
   ) {}
+
+  get owner(): { uid: number; gid: number } {
+    return { uid: this.user.uid, gid: this.user.gid };
+  }
 
   command(script: string, cwd: string, workspaceDir: string, network: StepNetwork, env: Record<string, string>): StepCommand {
     return {

@@ -7,7 +7,23 @@ import { NO_SANDBOX, type StepSandbox } from './sandbox.js';
 
 /** git's environment for local clones, built once. */
 const GIT_ENV = { GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', PATH: process.env.PATH ?? '/usr/bin:/bin' };
-const GIT_OPTIONS = { env: GIT_ENV, extendEnv: false, reject: false, stdin: 'ignore' } as const;
+
+/**
+ * Makes a lane's checkout in one process (each process this worker starts costs a fork of the whole
+ * worker, the largest cost of a short build): clone without checkout, objects copied and never
+ * hard-linked (a step that owns its checkout must not own the mirror's files too), no template (a
+ * checkout needs none of the sample hooks, and each file costs a create), the detached checkout of
+ * the commit, then the checkout handed to the step user. A fixed script: the paths, the SHA and the
+ * owner are positional arguments, never part of the script's text. `chown -R` does not follow
+ * symlinks (-P is its default), and `-h` changes a link itself: a committed `up -> ../..` never leads
+ * it outside the checkout. Exit 10: the clone failed, 11: the checkout, 12: the chown.
+ */
+const CHECKOUT = `dir=$1 mirror=$2 sha=$3 owner=$4
+git clone --quiet --no-checkout --no-hardlinks --template= -- "$mirror" "$dir" || exit 10
+git -C "$dir" -c advice.detachedHead=false checkout --quiet --detach "$sha" || exit 11
+if [ -n "$owner" ]; then chown -R -h -P -- "$owner" "$dir" || exit 12; fi`;
+
+const FAILED_TO: Record<number, string> = { 10: 'could not create the workspace', 11: 'could not check out', 12: 'could not hand the checkout to the step user' };
 
 /** A fresh checkout of one commit for one lane of one run; removed when the lane ends. */
 export class Workspace {
@@ -18,27 +34,23 @@ export class Workspace {
   ) {}
 
   /**
-   * Clones `sha` from the mirror and hands the checkout to the sandbox's step user. Objects are
-   * copied, never hard-linked: a step that owns its checkout must not own the mirror's files too.
-   * Two git processes (clone without checkout, then the detached checkout of the commit); the
-   * ownership is changed in this process.
+   * Clones `sha` from the mirror and hands the checkout to the sandbox's step user (see CHECKOUT):
+   * one process for the whole of it.
    */
   static async create(root: string, name: string, mirrorPath: string, sha: string, sandbox: StepSandbox = NO_SANDBOX): Promise<Workspace> {
     const dir = resolve(root, name);
     await rm(dir, { recursive: true, force: true });
     await mkdir(resolve(dir, '..'), { recursive: true });
-    const options = GIT_OPTIONS;
-    // No template: a checkout needs none of the sample hooks, and each file costs a create.
-    const clone = await execa('git', ['clone', '--quiet', '--no-checkout', '--no-hardlinks', '--template=', '--', mirrorPath, dir], options);
-    if (clone.exitCode !== 0) {
-      throw new ApolloError(ErrorCode.GitFailed, `could not create the workspace: ${clone.stderr.trim()}`);
-    }
-    const checkout = await execa('git', ['-c', 'advice.detachedHead=false', 'checkout', '--quiet', '--detach', sha], { ...options, cwd: dir });
-    if (checkout.exitCode !== 0) {
+    const owner = sandbox.owner ? `${sandbox.owner.uid}:${sandbox.owner.gid}` : '';
+    // No cleanup hook (execa's signal-exit handlers, installed and removed around every process):
+    // a checkout outliving a dying worker ends by itself.
+    const made = await execa('sh', ['-c', CHECKOUT, 'apollo-checkout', dir, mirrorPath, sha, owner], { env: GIT_ENV, extendEnv: false, reject: false, stdin: 'ignore', cleanup: false });
+    if (made.exitCode !== 0) {
       await rm(dir, { recursive: true, force: true });
-      throw new ApolloError(ErrorCode.GitFailed, `could not check out ${sha}: ${checkout.stderr.trim()}`);
+      const what = FAILED_TO[made.exitCode ?? 0] ?? 'could not create the workspace';
+      const code = made.exitCode === 12 ? ErrorCode.SandboxUnavailable : ErrorCode.GitFailed;
+      throw new ApolloError(code, `${what}${made.exitCode === 11 ? ` ${sha}` : ''}: ${made.stderr.trim() || made.shortMessage}`);
     }
-    await sandbox.adopt(dir);
     return new Workspace(dir, await realpath(dir));
   }
 

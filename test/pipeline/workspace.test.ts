@@ -98,3 +98,18 @@ describe('a checkout cannot point outside itself', () => {
     expect(big.steps[0]!.reason).toContain('larger than the report limit');
   });
 });
+
+describe('making a checkout', () => {
+  it('says which part failed, and leaves nothing behind', async () => {
+    const repo = await TestRepo.create({ 'README': 'x\n' }, 'Seed');
+    const root = await mkdtemp(join(tmpdir(), 'apollo-ws-fail-'));
+    const missing = 'f'.repeat(40);
+    await expect(Workspace.create(root, 'ws', repo.path, missing)).rejects.toMatchObject({ code: 'apollo_git_failed', message: expect.stringContaining(`could not check out ${missing}`) });
+    await expect(lstat(join(root, 'ws'))).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(Workspace.create(root, 'ws', join(root, 'no-such-mirror'), await repo.head())).rejects.toMatchObject({ code: 'apollo_git_failed', message: expect.stringContaining('could not create the workspace') });
+    const made = await Workspace.create(root, 'ws', repo.path, await repo.head());
+    expect((await stat(join(made.dir, 'README'))).isFile()).toBe(true);
+    await rm(root, { recursive: true, force: true });
+    await rm(repo.path, { recursive: true, force: true });
+  });
+});
