@@ -31,10 +31,10 @@ RUN npm run build
 FROM ${NODE_IMAGE} AS runtime
 ARG STEP_PACKAGES=""
 # tini is PID 1: it forwards SIGTERM to node (which drains the workers) and reaps the zombies that
-# steps' double-forked processes leave. util-linux has unshare and setpriv for the step sandbox.
+# steps' double-forked processes leave. bubblewrap (bwrap) and util-linux (setpriv) are the step sandbox.
 # hadolint ignore=DL3008
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ca-certificates git bash tini util-linux openssh-client ${STEP_PACKAGES} \
+ && apt-get install -y --no-install-recommends ca-certificates git bash tini util-linux bubblewrap openssh-client ${STEP_PACKAGES} \
  && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 apollo \
  && useradd --system --uid 10001 --gid apollo --home-dir /var/lib/apollo --shell /usr/sbin/nologin apollo \

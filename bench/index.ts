@@ -347,7 +347,7 @@ try {
   const overhead = median(perStep) - median(sandboxRuns);
   log(`per step: ${median(perStep).toFixed(1)} ms in the lane, ${median(sandboxRuns).toFixed(1)} ms to run \`true\` in the sandbox alone`);
   figures.push({ figure: 'per-step overhead (lane share − sandboxed `true` alone)', apollo: overhead, floor: median(sandboxRuns), floorName: 'sandboxed `true` alone', unit: 'ms', goal: '≤ 5 ms', meets: overhead <= 5, rounds: { apollo: perStep.map((p) => p - median(sandboxRuns)), floor: sandboxRuns } });
-  extra.push(`Sandbox start per step (unshare + setpriv + bash running \`true\`): ${median(sandboxRuns).toFixed(0)} ms median; a 20-step lane spends ${median(perStep).toFixed(0)} ms per step.`);
+  extra.push(`Sandbox start per step (bwrap + setpriv + bash running \`true\`): ${median(sandboxRuns).toFixed(0)} ms median; a 20-step lane spends ${median(perStep).toFixed(0)} ms per step.`);
 
   // ---------------------------------------------------------------------------------------------
   async function buildAndWait(sha: string, channel: string, timeoutMs = 120_000): Promise<string> {

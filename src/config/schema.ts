@@ -184,7 +184,7 @@ export const ConfigSchema = z.strictObject({
       sandbox: z
         .enum(['namespaces', 'none'])
         .default('namespaces')
-        .describe('namespaces: every step runs as `runAs` in its own PID and mount namespace (needs root, unshare and setpriv); none: steps run as the worker, unsandboxed'),
+        .describe('namespaces: every step runs as `runAs` in its own PID and mount namespace (needs root, bubblewrap and setpriv); none: steps run as the worker, unsandboxed'),
       buildNetwork: z
         .enum(['none', 'host'])
         .default('none')

@@ -230,7 +230,7 @@ export async function checkChannels(token: string, slackApiUrl: string | undefin
 /** The step sandbox the worker would use, probed as the worker probes it at start. */
 export async function checkSandbox(config: Config, stateDir: string, configPath?: string): Promise<Check> {
   if (config.worker.sandbox === 'none') {
-    return fail('worker.sandbox is none: steps run unsandboxed, as the worker, and can read its environment', 'set worker.sandbox: namespaces and run the worker as root with util-linux (the compose file shows how)');
+    return fail('worker.sandbox is none: steps run unsandboxed, as the worker, and can read its environment', 'set worker.sandbox: namespaces and run the worker as root with bubblewrap and util-linux (the compose file shows how)');
   }
   try {
     const sandbox = await createSandbox({ sandbox: config.worker.sandbox, runAs: config.worker.runAs, stateDir, ...(configPath ? { hide: [configPath] } : {}) });

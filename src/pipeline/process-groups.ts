@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { SANDBOX_MARK } from './sandbox.js';
 
 /**
  * Steps run in their own process group (detached) so that a timeout, cancel or shutdown can stop
@@ -31,7 +32,7 @@ export function stopGroup(pid: number, graceMs: number): void {
 }
 
 /**
- * Whether `pid` on this host is still the leader of a step's process group (a sandbox's `unshare`,
+ * Whether `pid` on this host is still the leader of a step's process group (a sandbox's `bwrap`,
  * or an unsandboxed step's `bash`). A pid read back from Redis is only a claim: a lost worker's
  * leftovers are stopped only when the claim checks out, never pid 1 or an unrelated process.
  */
@@ -42,7 +43,7 @@ export function isStepGroup(pid: number): boolean {
     const pgrp = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
     const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
     const program = argv[0]?.split('/').pop();
-    return pgrp === pid && ((program === 'unshare' && argv.includes('apollo-sandbox')) || program === 'bash');
+    return pgrp === pid && ((program === 'bwrap' && argv.includes(`${SANDBOX_MARK}=namespaces`)) || program === 'bash');
   } catch {
     return false; // gone, or not ours to read
   }

@@ -1,6 +1,7 @@
+import { statSync } from 'node:fs';
 import { lchown, mkdir, readdir, rm } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { execa } from 'execa';
 import { ApolloError, ErrorCode } from '../errors.js';
 
@@ -48,49 +49,59 @@ export interface StepUser {
 }
 
 /**
- * The sandbox's PID 1, run by `unshare` as root inside fresh PID and mount namespaces, with
- * ROOT_ENV only. Positional arguments, never interpolated: $1 checkout, $2 step cwd, $3 state dir,
- * $4 uid, $5 gid, $6 the step's script, $7 how many paths to hide (the config file), those paths,
- * then the step's environment as NAME=VALUE words, which only `env -i` reads, after `setpriv` has
- * dropped to the step user: no root process ever has a variable the step chose.
+ * How a step starts. `bwrap` (bubblewrap), as root with ROOT_ENV only, makes fresh PID, mount, IPC
+ * and cgroup namespaces (and, for `network: none`, a network namespace with nothing in it) and
+ * builds the step's view of the files:
+ * - the host's tree, with a `/proc` of its own (the worker's processes and their environ are not
+ *   there) and a minimal `/dev`, with a `/dev/shm` of its own (POSIX semaphores: Python's
+ *   multiprocessing, which ansible-lint uses);
+ * - the state dir (mirror, logs, other checkouts, the private Redis) covered by an empty tmpfs, with
+ *   a fresh `HOME` and `TMPDIR` in it (mode 1777, as `/tmp`: only the step user writes there), and
+ *   the lane's checkout bound back at its own path;
+ * - the hidden files (the config, with its secrets) covered by `/dev/null`.
  *
- * - The state dir (mirror, logs, other checkouts, the private Redis) is covered by an empty tmpfs;
- *   the checkout is bound back at its own path from the shell's cwd, which still refers to the real
- *   directory after the tmpfs covers its path (`--no-canonicalize`, or mount would re-resolve it).
- * - Hidden files (the config) are covered by /dev/null.
- * - `--mount-proc` gives the namespace its own /proc: the worker's processes and environ are gone.
- * - The step runs as the unprivileged user with no_new_privs, so setuid programs cannot climb back.
- * - PID 1 forwards SIGTERM to every process of the namespace (PID 1 ignores signals it has no
- *   handler for), and when it exits the kernel kills whatever is left, setsid and double-forked
- *   children included.
+ * Then, in the namespaces, `setpriv` drops to the step user with no supplementary groups and
+ * no_new_privs (setuid programs cannot climb back) and runs STEP_INIT, as the step user still with
+ * ROOT_ENV. Positional arguments, never interpolated: $1 the step's script, then its environment as
+ * NAME=VALUE words, which only `env -i` reads: no variable a step chose (`LD_PRELOAD`, `BASH_ENV`)
+ * is ever in a root process's environment, nor in STEP_INIT's.
+ *
+ * STEP_INIT runs the step and stays beside it: a SIGTERM (cancel, timeout, shutdown: the worker
+ * signals the whole process group) is forwarded to every process of the namespace, `setsid` ones
+ * included, which get their grace period; when the step's shell ends, whatever it left is killed,
+ * double-forked children included. bwrap's own PID 1 ends once nothing is left, and a SIGKILL to
+ * the group takes it, and with it the namespace, down at once.
+ *
+ * Two process starts in the namespace, where a root shell script of mounts took seven (every process
+ * start counts: it is most of a short step's cost). `APOLLO_SANDBOX` marks the command line, so that
+ * a lost worker's leftovers are recognised (process-groups.ts), and tells steps where they run.
  */
-const INIT = `set -eu
-ws=$1 cwd=$2 state=$3 uid=$4 gid=$5 script=$6 nhidden=$7
-shift 7
-hidden=("\${@:1:$nhidden}")
-shift "$nhidden"
-cd "$ws"
-[ -d "$state" ] || mkdir -p "$state"
-mount -t tmpfs -o mode=0755,size=256m apollo-sandbox "$state"
-mkdir -p "$ws"
-install -d -o "$uid" -g "$gid" -m 0700 "$state/home" "$state/tmp"
-mount --no-canonicalize --bind . "$ws"
-for path in "\${hidden[@]}"; do
-  if [ -f "$path" ]; then mount --bind /dev/null "$path"; fi
-done
-cd "$cwd"
-trap 'kill -TERM -1 2>/dev/null || true' TERM
-setpriv --reuid="$uid" --regid="$gid" --clear-groups --no-new-privs -- env -i -- "$@" HOME="$state/home" TMPDIR="$state/tmp" bash -c "$script" &
+const STEP_INIT = `script=$1
+shift
+trap 'kill -TERM -1 2>/dev/null' TERM
+env -i -- "$@" bash -c "$script" &
 child=$!
-set +e
 while :; do
   wait "$child"
   status=$?
   kill -0 "$child" 2>/dev/null || break
 done
+kill -KILL -1 2>/dev/null
 exit "$status"`;
 
-/** What `env -i` takes as a variable's name (anything else would be read as an option or a command). */
+/** Set in every sandboxed step's environment, and on the sandbox's command line (see process-groups.ts). */
+export const SANDBOX_MARK = 'APOLLO_SANDBOX';
+
+function isFile(path: string): boolean {
+  return statSync(path, { throwIfNoEntry: false })?.isFile() ?? false;
+}
+
+function within(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+/** A variable name as the step's environment may have it (anything else is dropped). */
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 class NamespaceSandbox implements StepSandbox {
@@ -107,15 +118,33 @@ class NamespaceSandbox implements StepSandbox {
   }
 
   command(script: string, cwd: string, workspaceDir: string, network: StepNetwork, env: Record<string, string>): StepCommand {
+    const { uid, gid } = this.user;
+    const state = this.stateDir;
+    const assignments = Object.entries(env)
+      .filter(([name]) => ENV_NAME.test(name) && name !== SANDBOX_MARK && name !== 'HOME' && name !== 'TMPDIR')
+      .map(([name, value]) => `${name}=${value}`);
+    // Files under the state dir are under its tmpfs already; a missing file has nothing to hide.
+    const hide = this.hidden.filter((path) => !within(state, path) && isFile(path)).flatMap((path) => ['--ro-bind', '/dev/null', path]);
+    // The directories between the tmpfs and the checkout, made traversable (bwrap would make them 0700,
+    // and tools that resolve their cwd's absolute path, as terraform does, would be refused).
+    const parents: string[] = [];
+    if (within(state, workspaceDir)) {
+      const names = relative(state, workspaceDir).split(sep).slice(0, -1);
+      names.forEach((_, i) => parents.push('--perms', '0755', '--dir', join(state, ...names.slice(0, i + 1))));
+    }
     return {
-      file: 'unshare',
+      file: 'bwrap',
       args: [
-        '--pid', '--fork', '--kill-child', '--mount', '--mount-proc', '--propagation', 'private',
-        ...(network === 'none' ? ['--net'] : []),
-        '--', 'bash', '-c', INIT, 'apollo-sandbox',
-        workspaceDir, cwd, this.stateDir, String(this.user.uid), String(this.user.gid), script,
-        String(this.hidden.length), ...this.hidden,
-        ...Object.entries(env).filter(([name]) => ENV_NAME.test(name)).map(([name, value]) => `${name}=${value}`),
+        '--unshare-pid', '--unshare-ipc', '--unshare-cgroup-try',
+        ...(network === 'none' ? ['--unshare-net'] : []),
+        '--bind', '/', '/', '--proc', '/proc', '--dev', '/dev', '--perms', '1777', '--tmpfs', '/dev/shm',
+        '--tmpfs', state, '--perms', '1777', '--dir', join(state, 'home'), '--perms', '1777', '--dir', join(state, 'tmp'),
+        ...parents, '--bind', workspaceDir, workspaceDir,
+        ...hide,
+        '--chdir', cwd,
+        '--', 'setpriv', `--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--no-new-privs',
+        '--', 'bash', '-c', STEP_INIT, 'apollo-sandbox', script,
+        ...assignments, `HOME=${join(state, 'home')}`, `TMPDIR=${join(state, 'tmp')}`, `${SANDBOX_MARK}=namespaces`,
       ],
       env: { ...ROOT_ENV },
     };
@@ -150,7 +179,7 @@ class NamespaceSandbox implements StepSandbox {
   }
 
   describe(): string {
-    return `steps run as ${this.user.name} (uid ${this.user.uid}) in their own PID and mount namespaces`;
+    return `steps run as ${this.user.name} (uid ${this.user.uid}) with bubblewrap, in their own PID and mount namespaces`;
   }
 }
 
@@ -208,7 +237,7 @@ export async function createSandbox(settings: SandboxSettings): Promise<StepSand
   const why = (reason: string) =>
     new ApolloError(
       ErrorCode.SandboxUnavailable,
-      `the step sandbox is not available here (${reason}): run the worker as root on Linux with util-linux (unshare, setpriv), or set worker.sandbox: none to run steps unsandboxed`,
+      `the step sandbox is not available here (${reason}): run the worker as root on Linux with bubblewrap (bwrap) and util-linux (setpriv), or set worker.sandbox: none to run steps unsandboxed`,
     );
   if ((settings.uid ?? process.getuid?.()) !== 0) throw why('the worker is not root');
   const user = await resolveStepUser(settings.runAs);

@@ -36,7 +36,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BUNDLE = join(ROOT, '../shared/seed/apollo-2015-07-03.bundle');
 const EXAMPLE = join(ROOT, 'examples/apollo.yml');
 
-const TOOLS = ['git', 'packer', 'ansible-lint', 'ansible-playbook', 'terraform', 'unshare', 'setpriv'];
+const TOOLS = ['git', 'packer', 'ansible-lint', 'ansible-playbook', 'terraform', 'bwrap', 'setpriv'];
 const missing = [...TOOLS.filter((tool) => !onPath(tool)), ...(existsSync(BUNDLE) ? [] : [`the bundle ${BUNDLE}`])];
 const title = (text: string): string => (missing.length === 0 ? text : `${text} (skipped: ${missing.join(', ')} not installed)`);
 

@@ -1,5 +1,5 @@
 import { recordFault } from '../helpers/reliability.js';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -10,6 +10,9 @@ import { TestRepo } from '../helpers/git-repo.js';
 import { freePort } from '../helpers/net.js';
 import { eventually } from '../helpers/worker-process.js';
 import { ACTION } from '../../views/actions.js';
+import { createSandbox, type StepSandbox } from '../../src/pipeline/sandbox.js';
+import { runStepProcess } from '../../src/pipeline/step-runner.js';
+import { RunLog } from '../../src/pipeline/run-log.js';
 
 /** Values only the worker has: a step that finds any of them has escaped its sandbox. */
 const WORKER_CANARY = 'worker-env-canary-5d1e';
@@ -28,6 +31,7 @@ echo "--- every environ"; for f in /proc/[0-9]*/environ; do tr '\\0' '\\n' < "$f
 echo "--- processes: $(ls /proc | grep -cE '^[0-9]+$')"
 echo "--- config"; cat "$CONFIG_FILE" 2>&1
 echo "--- state"; ls -la "$STATE_DIR" 2>&1; cat "$STATE_DIR"/logs/*/* 2>&1
+echo "--- interfaces: $(awk 'NR > 2 { printf "%s ", $1 }' /proc/net/dev)"
 echo "--- redis"; redis-cli -h 127.0.0.1 -p "$REDIS_PORT" set pwned-by-step 1 2>&1
 echo "--- env"; env | sort
 setsid sleep ${SLEEP_MARK} > /dev/null 2>&1 < /dev/null &
@@ -123,8 +127,10 @@ describe('steps run in a sandbox', () => {
     // (On one line: stdout and stderr are separate pipes, and an earlier stderr line may land between two lines.)
     const processes = Number(/--- processes: (\d+)/.exec(log)![1]);
     expect(processes).toBeLessThan(10);
-    // Builds get a network of their own by default: not even the host's 127.0.0.1 is there.
-    expect(log).toMatch(/Network is unreachable/);
+    // Builds get a network of their own by default: a loopback of its own and nothing else, so not
+    // even the host's 127.0.0.1 (where the Redis above listens) is there.
+    expect(log).toMatch(/--- interfaces: lo: \n/);
+    expect(log).toMatch(/Could not connect to Redis at 127\.0\.0\.1:\d+: (Connection refused|Network is unreachable)/);
     const redis = await execa('redis-cli', ['-p', String(redisPort), '-a', REDIS_PASSWORD, '--no-auth-warning', 'exists', 'pwned-by-step']);
     expect(redis.stdout.trim()).toBe('0');
     // The old log and the state dir were not there for the step; the state dir still is for us.
@@ -167,5 +173,60 @@ describe('steps run in a sandbox', () => {
       return body && blocksText(body).includes('passed') ? blocksText(body) : undefined;
     }, 60_000, 'the deploy card');
     expect(final).not.toContain(WORKER_CANARY);
+  });
+});
+
+describe('a sandboxed step stops as a step does', () => {
+  let dir: string;
+  let sandbox: StepSandbox;
+  let log: RunLog;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'apollo-sandbox-stop-'));
+    sandbox = await createSandbox({ sandbox: 'namespaces', runAs: 'nobody', stateDir: join(dir, 'state') });
+    mkdirSync(join(dir, 'state', 'workspaces', 'ws'), { recursive: true });
+    await sandbox.adopt(join(dir, 'state', 'workspaces', 'ws'));
+    log = new RunLog(join(dir, 'step.log'));
+    await log.open();
+  });
+
+  afterAll(async () => {
+    await log.close();
+    await execa('pkill', ['-f', `sleep ${SLEEP_MARK + 1}`], { reject: false });
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const run = (script: string, options: { signal?: AbortSignal; onOutput?: (chunk: string) => void; killGraceMs?: number } = {}) => {
+    const ws = join(dir, 'state', 'workspaces', 'ws');
+    return runStepProcess({ script, command: sandbox.command(script, ws, ws, 'none', { PATH: process.env.PATH ?? '/usr/bin:/bin' }), cwd: ws, env: {}, timeoutMs: 60_000, log, ...options });
+  };
+
+  it("gives the step's exit status, and kills what it left behind when it ends", async () => {
+    const result = await run(`setsid sleep ${SLEEP_MARK + 1} > /dev/null 2>&1 < /dev/null & ( ( sleep ${SLEEP_MARK + 1} > /dev/null 2>&1 < /dev/null & ) & ); exit 3`);
+    expect(result.exitCode).toBe(3);
+    expect((await execa('pgrep', ['-f', `sleep ${SLEEP_MARK + 1}`], { reject: false })).stdout).toBe('');
+  });
+
+  it('forwards a cancel as SIGTERM to every process of the step, which may finish its work within the grace period', async () => {
+    const controller = new AbortController();
+    const script = [
+      `trap 'echo "shell stopping"; exit 143' TERM`,
+      // A setsid child is not in the step's process group: it gets the SIGTERM all the same.
+      `setsid bash -c 'trap "echo child saved its state; exit 0" TERM; touch "$TMPDIR/child-ready"; sleep ${SLEEP_MARK + 1} & wait' &`,
+      'while [ ! -e "$TMPDIR/child-ready" ]; do sleep 0.05; done; echo ready',
+      `sleep ${SLEEP_MARK + 1} & wait`,
+    ].join('\n');
+    const result = await run(script, { signal: controller.signal, killGraceMs: 10_000, onOutput: (chunk) => chunk.includes('ready') && controller.abort() });
+    expect(result.aborted).toBe(true);
+    expect(result.tail.join('\n')).toContain('shell stopping');
+    expect(result.tail.join('\n')).toContain('child saved its state');
+    expect((await execa('pgrep', ['-f', `sleep ${SLEEP_MARK + 1}`], { reject: false })).stdout).toBe('');
+  });
+
+  it('kills a step that ignores SIGTERM once the grace period is over', async () => {
+    const controller = new AbortController();
+    const result = await run(`trap '' TERM; echo ready; while true; do sleep 0.1; done`, { signal: controller.signal, killGraceMs: 300, onOutput: (chunk) => chunk.includes('ready') && controller.abort() });
+    expect(result.aborted).toBe(true);
+    expect(result.exitCode).toBeNull();
   });
 });
