@@ -19,6 +19,14 @@ export const SCRIPTS = {
   renewIfToken: `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`,
 
   /**
+   * Sets a field of a hash only if the hash still has another field (a run's `message`, only while
+   * the run's `meta` is there: a run deleted meanwhile is not brought back as a stray field).
+   * KEYS[1] the hash; ARGV[1] the field that must exist; ARGV[2] the field to set; ARGV[3] its value.
+   * Returns 1 when set, 0 otherwise.
+   */
+  hsetIfField: `if redis.call('hexists', KEYS[1], ARGV[1]) == 1 then redis.call('hset', KEYS[1], ARGV[2], ARGV[3]) return 1 else return 0 end`,
+
+  /**
    * Deletes a cloud's run lock only if the given run holds it.
    * KEYS[1] the cloud's run lock (JSON with `runId`); ARGV[1] the run id. Returns 1 when deleted.
    */

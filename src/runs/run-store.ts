@@ -11,6 +11,9 @@ const APPROVAL_FIELD = 'approval:';
 /** One field per destroyer who confirmed a destroy (`destroy.requiredApprovals`): `destroy-vote:<user>` → when. */
 const DESTROY_VOTE_FIELD = 'destroy-vote:';
 
+/** Where the run's card was posted (`{ channel, ts }`); older versions kept it in `meta`. */
+const MESSAGE_FIELD = 'message';
+
 /** A deploy's lanes: its plan (before the approval), its run, and its destroy. */
 export type LanePhase = 'run' | 'destroy' | 'plan';
 
@@ -89,6 +92,7 @@ export class RunStore {
       .map(([field, at]) => ({ by: field.slice(DESTROY_VOTE_FIELD.length), at: Number(at) }))
       .sort((a, b) => a.at - b.at);
     if (destroyVotes.length > 0) run.destroyVotes = destroyVotes;
+    if (hash[MESSAGE_FIELD]) run.message = JSON.parse(hash[MESSAGE_FIELD]) as Run['message'];
     if (hash.keep) run.keepUntil = Number(hash.keep);
     if (hash.cancel) run.cancelledBy = hash.cancel;
     if (hash[cancelField('destroy')]) run.destroyCancelledBy = hash[cancelField('destroy')];
@@ -118,12 +122,20 @@ export class RunStore {
     return true;
   }
 
+  /**
+   * Where the run's card is: a field of its own (one command, no rewrite of `meta`), written only
+   * while the run exists.
+   */
   async setMessage(runId: string, message: { channel: string; ts: string }): Promise<void> {
-    // Read-modify-write of meta is safe: only the process that posted the card writes it here.
-    const raw = await this.redis.hget(this.keys.run(runId), 'meta');
-    if (!raw) return;
-    const meta = JSON.parse(raw) as RunMeta;
-    await this.redis.hset(this.keys.run(runId), 'meta', JSON.stringify({ ...meta, message }));
+    await this.redis.eval(SCRIPTS.hsetIfField, 1, this.keys.run(runId), 'meta', MESSAGE_FIELD, JSON.stringify(message));
+  }
+
+  /** Where the run's card is, read without the rest of the run; undefined before it is posted. */
+  async message(runId: string): Promise<Run['message']> {
+    const [message, meta] = await this.redis.hmget(this.keys.run(runId), MESSAGE_FIELD, 'meta');
+    if (message) return JSON.parse(message) as Run['message'];
+    // Runs recorded by an older version keep it in `meta`.
+    return meta ? (JSON.parse(meta) as RunMeta).message : undefined;
   }
 
   /** Records the decision unless one exists; returns the decision that stands. */

@@ -7,7 +7,7 @@ import { MessageSync, type MessageSubject, type MessageSyncDeps, type MessageSyn
 export interface CardNotifierDeps extends Omit<MessageSyncDeps<string>, 'subject' | 'redis'> {
   redis: MessageSyncDeps<string>['redis'] & Pick<Redis, 'zadd' | 'zrem' | 'zrangebyscore' | 'zremrangebyscore'>;
   keys: Pick<Keys, 'card' | 'cardsSettling'>;
-  runs: Pick<RunStore, 'get' | 'setMessage'>;
+  runs: Pick<RunStore, 'get' | 'message' | 'setMessage'>;
 }
 
 export interface CardNotifierOptions extends MessageSyncOptions {
@@ -31,7 +31,7 @@ export class CardNotifier extends MessageSync<string> {
         const run = await runs.get(runId);
         return run && renderCard(run, card);
       },
-      messageRef: async (runId) => (await runs.get(runId))?.message,
+      messageRef: (runId) => runs.message(runId),
       setMessageRef: (runId, ref) => runs.setMessage(runId, ref),
     };
     super({ ...deps, redis, subject }, options);

@@ -131,6 +131,8 @@ export class MessageSync<S> {
   private readonly urgent = new Map<string, Urgency>();
   /** Background deliveries of final states (`settle`), awaited by `idle`. */
   private readonly settling = new Set<Promise<unknown>>();
+  /** By lock key: where this process posted a subject's message, for a `post` waiting to say it. */
+  private readonly postedHere = new Map<string, MessageRef | undefined>();
 
   constructor(deps: MessageSyncDeps<S>, options: MessageSyncOptions = {}) {
     this.redis = deps.redis;
@@ -160,8 +162,15 @@ export class MessageSync<S> {
    * Undefined when the subject is gone.
    */
   async post(subject: S, channel: string): Promise<MessageRef | undefined> {
-    await this.flush(subject, channel);
-    return this.subject.messageRef(subject);
+    const lock = this.subject.keys(subject).lock;
+    this.postedHere.set(lock, undefined);
+    try {
+      await this.flush(subject, channel);
+      // Posted by this process just now: no need to read back where.
+      return this.postedHere.get(lock) ?? (await this.subject.messageRef(subject));
+    } finally {
+      this.postedHere.delete(lock);
+    }
   }
 
   /** Asks for the message to show the subject's current state; returns at once. */
@@ -201,9 +210,11 @@ export class MessageSync<S> {
   private async deliver(subject: S, keys: MessageSyncKeys, wanted: number, channel: string | undefined): Promise<boolean> {
     const deadline = Date.now() + this.flushTimeoutMs;
     let delay = 100;
-    while (Date.now() < deadline) {
+    for (let tries = 0; Date.now() < deadline; tries++) {
       if (!channel && !(await this.subject.messageRef(subject))) return true;
-      if (Number((await this.redis.get(keys.sent)) ?? 0) >= wanted) return true;
+      // The first try goes straight to the attempt: the version was bumped a moment ago, so it is
+      // almost never sent yet, and the attempt checks that again under the lock anyway.
+      if (tries > 0 && Number((await this.redis.get(keys.sent)) ?? 0) >= wanted) return true;
       const attempt = await this.attempt(subject, channel);
       if (attempt.outcome === 'sent' || attempt.outcome === 'idle') return true;
       if (attempt.outcome === 'failed' && attempt.posting) throw attempt.error;
@@ -267,16 +278,18 @@ export class MessageSync<S> {
     const lock = await this.acquire(keys.lock);
     if (!lock) return { outcome: 'busy' };
     try {
+      let read = await this.redis.mget(keys.version, keys.sent, keys.edited);
       for (;;) {
-        const [version, sent, edited] = await this.redis.mget(keys.version, keys.sent, keys.edited);
+        const [version, sent, edited] = read;
         if (Number(version ?? 0) <= Number(sent ?? 0)) return { outcome: 'sent' };
         const ref = await this.subject.messageRef(subject);
         if (!ref && !channel) return { outcome: 'idle' };
         const last = parseLastSend(edited ?? null);
         if (ref) await this.quietMoment(keys, Number(version ?? 0), last.kind === 'edit' ? last.at + this.minIntervalMs : 0);
         if (lock.lost) return { outcome: 'busy' };
-        // Read the version before rendering: everything counted up to it is in what we send.
-        const target = Number((await this.redis.get(keys.version)) ?? 0);
+        // Read the version before rendering: everything counted up to it is in what we send. A first
+        // post waited for nothing since the version was read above.
+        const target = ref ? Number((await this.redis.get(keys.version)) ?? 0) : Number(version ?? 0);
         const urgency = this.urgent.get(keys.lock);
         if (urgency) urgency.now = false;
         const message = await this.subject.render(subject);
@@ -285,7 +298,7 @@ export class MessageSync<S> {
         const ttl = this.subject.ttlSeconds;
         if (ref && digest === last.digest) {
           // Slack shows this already (a change that changed nothing on the message): no edit.
-          await this.redis.multi().set(keys.sent, String(target), 'EX', ttl).exec();
+          read = await this.recorded(keys, this.redis.multi().set(keys.sent, String(target), 'EX', ttl));
           continue;
         }
         let failed = ref ? await this.edit(ref, message) : undefined;
@@ -296,7 +309,7 @@ export class MessageSync<S> {
           kind = 'post';
         }
         if (failed) return failed;
-        await this.redis.multi().set(keys.sent, String(target), 'EX', ttl).set(keys.edited, `${Date.now()} ${kind} ${digest}`, 'EX', ttl).exec();
+        read = await this.recorded(keys, this.redis.multi().set(keys.sent, String(target), 'EX', ttl).set(keys.edited, `${Date.now()} ${kind} ${digest}`, 'EX', ttl));
       }
     } finally {
       if (this.urgent.get(keys.lock)?.now === false) this.urgent.delete(keys.lock);
@@ -355,7 +368,17 @@ export class MessageSync<S> {
       return { outcome: 'failed', error, retryAfterMs: retryAfterMs(error), posting: true };
     }
     await this.subject.setMessageRef(subject, posted);
+    const lock = this.subject.keys(subject).lock;
+    if (this.postedHere.has(lock)) this.postedHere.set(lock, posted);
     return undefined;
+  }
+
+  /** Writes what a send left (`writes`) and, in the same round trip, reads the state the next loop starts from. */
+  private async recorded(keys: MessageSyncKeys, writes: ReturnType<MessageSyncDeps<S>['redis']['multi']>): Promise<(string | null)[]> {
+    const results = await writes.mget(keys.version, keys.sent, keys.edited).exec();
+    const failed = results?.find(([error]) => error);
+    if (!results || failed) throw failed?.[0] ?? new Error('the transaction was discarded');
+    return results.at(-1)![1] as (string | null)[];
   }
 
   /** Waits out a short Retry-After in place (the lock is held meanwhile); anything else is the caller's. */

@@ -190,13 +190,27 @@ describe('RunStore', () => {
     expect(run?.destroyCancelledBy).toBe('U0DESTROYCANCEL');
   });
 
-  it('setMessage records the card on the meta; on a run that does not exist it creates nothing', async () => {
+  it('setMessage records the card in a field of its own, without rewriting the meta; on a run that does not exist it creates nothing', async () => {
     const m = meta();
     await store.create(m, [queued('aws')]);
+    const metaBefore = await redis.hget(keys.run(m.id), 'meta');
     await store.setMessage(m.id, { channel: 'C0DEPLOYS', ts: '1.000200' });
     expect((await store.get(m.id))?.message).toEqual({ channel: 'C0DEPLOYS', ts: '1.000200' });
+    expect(await store.message(m.id)).toEqual({ channel: 'C0DEPLOYS', ts: '1.000200' });
+    expect(await redis.hget(keys.run(m.id), 'meta')).toBe(metaBefore);
     await store.setMessage('d404', { channel: 'C0DEPLOYS', ts: '1.2' });
     expect(await redis.exists(keys.run('d404'))).toBe(0);
+    expect(await store.message('d404')).toBeUndefined();
+  });
+
+  it('reads the card of a run recorded by an older version, which kept it in the meta', async () => {
+    const m = meta({ message: { channel: 'C0OLD', ts: '9.000100' } });
+    await store.create(m, [queued('aws')]);
+    expect(await store.message(m.id)).toEqual({ channel: 'C0OLD', ts: '9.000100' });
+    expect((await store.get(m.id))?.message).toEqual({ channel: 'C0OLD', ts: '9.000100' });
+    const fresh = meta();
+    await store.create(fresh, [queued('aws')]);
+    expect(await store.message(fresh.id)).toBeUndefined();
   });
 
   it('nextId numbers builds and deploys from one sequence', async () => {
