@@ -1,5 +1,5 @@
 import { recordFault } from '../helpers/reliability.js';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -183,6 +183,9 @@ describe('a sandboxed step stops as a step does', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'apollo-sandbox-stop-'));
+    // As a state dir's parents are in production: the step user may pass through (absolute paths
+    // into the checkout, HOME and TMPDIR resolve).
+    chmodSync(dir, 0o755);
     sandbox = await createSandbox({ sandbox: 'namespaces', runAs: 'nobody', stateDir: join(dir, 'state') });
     mkdirSync(join(dir, 'state', 'workspaces', 'ws'), { recursive: true });
     await sandbox.adopt(join(dir, 'state', 'workspaces', 'ws'));
@@ -210,13 +213,14 @@ describe('a sandboxed step stops as a step does', () => {
   it('forwards a cancel as SIGTERM to every process of the step, which may finish its work within the grace period', async () => {
     const controller = new AbortController();
     const script = [
-      `trap 'echo "shell stopping"; exit 143' TERM`,
+      // The step's shell waits for its children when told to stop: the step ends when it ends.
+      `trap 'wait; echo "shell stopping"; exit 143' TERM`,
       // A setsid child is not in the step's process group: it gets the SIGTERM all the same.
       `setsid bash -c 'trap "echo child saved its state; exit 0" TERM; touch "$TMPDIR/child-ready"; sleep ${SLEEP_MARK + 1} & wait' &`,
-      'while [ ! -e "$TMPDIR/child-ready" ]; do sleep 0.05; done; echo ready',
+      'while [ ! -e "$TMPDIR/child-ready" ]; do sleep 0.05; done; echo step ready',
       `sleep ${SLEEP_MARK + 1} & wait`,
     ].join('\n');
-    const result = await run(script, { signal: controller.signal, killGraceMs: 10_000, onOutput: (chunk) => chunk.includes('ready') && controller.abort() });
+    const result = await run(script, { signal: controller.signal, killGraceMs: 10_000, onOutput: (chunk) => chunk.includes('step ready') && controller.abort() });
     expect(result.aborted).toBe(true);
     expect(result.tail.join('\n')).toContain('shell stopping');
     expect(result.tail.join('\n')).toContain('child saved its state');
