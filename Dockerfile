@@ -58,5 +58,5 @@ USER apollo
 VOLUME ["/var/lib/apollo"]
 EXPOSE 3000 9465
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 CMD ["node", "scripts/healthcheck.mjs"]
-ENTRYPOINT ["/usr/bin/tini", "--", "node", "--max-semi-space-size=2", "dist/main.js"]
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "dist/main.js"]
 CMD ["web"]

@@ -68,10 +68,10 @@ describe('/metrics of a web and a worker process (the production bundle)', () =>
       LOG_LEVEL: 'warn',
     };
     // The production bundle, started as the Procfile starts it (test/global-setup.ts builds it).
-    const procfile = ['--max-semi-space-size=2', join(process.cwd(), 'dist/main.js')];
+    const main = join(process.cwd(), 'dist/main.js');
     const webEnv = { ...env, PORT: String(webPort), APOLLO_STATE_DIR: join(dir, 'state-web'), APOLLO_ADMIN_PASSWORD: ADMIN_PASSWORD };
-    children.push(execa(process.execPath, [...procfile, 'web'], { env: webEnv, reject: false, all: true }));
-    children.push(execa(process.execPath, [...procfile, 'worker'], { env: { ...env, WORKER_METRICS_PORT: String(workerPort), APOLLO_STATE_DIR: join(dir, 'state-worker') }, reject: false, all: true }));
+    children.push(execa(process.execPath, ['--max-semi-space-size=8', main, 'web'], { env: webEnv, reject: false, all: true }));
+    children.push(execa(process.execPath, ['--max-semi-space-size=2', main, 'worker'], { env: { ...env, WORKER_METRICS_PORT: String(workerPort), APOLLO_STATE_DIR: join(dir, 'state-worker') }, reject: false, all: true }));
     await waitForHealth(`http://127.0.0.1:${webPort}/healthz`, children[0]!);
     await waitForHealth(`http://127.0.0.1:${workerPort}/healthz`, children[1]!);
   }, 120_000);
