@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
@@ -40,6 +40,8 @@ describe('processes as the Procfile runs them', () => {
     slack = await new FakeSlack().start();
     prefix = uniquePrefix();
     dir = await mkdtemp(join(tmpdir(), 'apollo-procs-'));
+    // As a state dir's parents are in production: the step user may pass through (see createSandbox).
+    await chmod(dir, 0o755);
     repo = await TestRepo.create({ 'README': 'apollo\n' }, 'Seed commit');
     const config = {
       repository: repo.path,

@@ -217,6 +217,9 @@ export async function resolveStepUser(runAs: string): Promise<StepUser> {
   return user;
 }
 
+/** The probe's exit status when the step user cannot reach the state dir by its absolute path. */
+const UNREACHABLE_STATE = 3;
+
 export interface SandboxSettings {
   sandbox: 'namespaces' | 'none';
   runAs: string;
@@ -246,8 +249,11 @@ export async function createSandbox(settings: SandboxSettings): Promise<StepSand
   try {
     await mkdir(probeDir, { recursive: true });
     await sandbox.adopt(probeDir);
-    // The uid is a number we resolved, not user input: safe inside the probe's script text.
-    const { file, args, env } = sandbox.command(`[ "$(id -u)" = "${user.uid}" ] && touch written`, probeDir, probeDir, 'host', { PATH: process.env.PATH ?? '/usr/bin:/bin' });
+    // The uid is a number we resolved, not user input: safe inside the probe's script text. Steps
+    // reach their checkout, HOME and TMPDIR by absolute paths (terraform resolves its cwd's): the
+    // step user must be able to pass through every directory above the state dir.
+    const script = `[ "$(id -u)" = "${user.uid}" ] && touch written || exit 1\ncd "$APOLLO_PROBE_DIR" 2>/dev/null && touch "$HOME/written" || exit ${UNREACHABLE_STATE}`;
+    const { file, args, env } = sandbox.command(script, probeDir, probeDir, 'host', { PATH: process.env.PATH ?? '/usr/bin:/bin', APOLLO_PROBE_DIR: probeDir });
     const probe = await execa(file, args, {
       cwd: probeDir,
       env,
@@ -256,6 +262,12 @@ export async function createSandbox(settings: SandboxSettings): Promise<StepSand
       stdin: 'ignore',
       timeout: 20_000,
     });
+    if (probe.exitCode === UNREACHABLE_STATE) {
+      throw new ApolloError(
+        ErrorCode.SandboxUnavailable,
+        `the step user (${user.name}) cannot reach the state dir ${stateDir} by its path: a directory above it is not searchable by others (chmod o+x each of them, or put APOLLO_STATE_DIR under /var/lib)`,
+      );
+    }
     if (probe.exitCode !== 0) throw why(probe.stderr.trim().split('\n').at(-1) || `probe exited ${probe.exitCode ?? probe.signal}`);
   } finally {
     await rm(probeDir, { recursive: true, force: true });

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -23,6 +23,8 @@ describe('apollo doctor', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'apollo-doctor-'));
+    // As a state dir's parents are in production: the step user may pass through (see createSandbox).
+    await chmod(dir, 0o755);
     slack = await new FakeSlack({ memberOf: ['C0APOLLO'] }).start();
     // A production-like Redis: AOF on, noeviction, a password (what the bot starts itself).
     goodRedis = (await ensureRedis(`redis://127.0.0.1:${await freePort()}`, join(dir, 'good'))).url;

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +23,8 @@ describe('start-up errors', () => {
   beforeAll(async () => {
     slack = await new FakeSlack().start();
     dir = await mkdtemp(join(tmpdir(), 'apollo-startup-'));
+    // As a state dir's parents are in production: the step user may pass through (see createSandbox).
+    await chmod(dir, 0o755);
     config = join(dir, 'apollo.yml');
     await writeFile(config, 'repository: /nonexistent\nbuild:\n  steps:\n    - name: a\n      run: "true"\nworker:\n  sandbox: none\n');
   });

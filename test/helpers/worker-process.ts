@@ -1,4 +1,4 @@
-import { writeFile, mkdtemp } from 'node:fs/promises';
+import { chmod, writeFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -21,6 +21,8 @@ export interface WorkerProcess {
 
 export async function spawnWorker(h: Harness, config: ConfigInput, extraEnv: Record<string, string> = {}): Promise<WorkerProcess> {
   const dir = await mkdtemp(join(tmpdir(), 'apollo-worker-'));
+  // As a state dir's parents are in production: the step user may pass through (see createSandbox).
+  await chmod(dir, 0o755);
   await writeFile(join(dir, 'apollo.yml'), stringify(config));
   // node with tsx's loader, not the tsx binary: tsx runs node as a child that a SIGKILL would orphan.
   const child = execa(process.execPath, ['--import', 'tsx', 'src/main.ts', 'worker'], {

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
@@ -48,6 +48,8 @@ describe('/metrics of a web and a worker process (the production bundle)', () =>
     slack = await new FakeSlack().start();
     prefix = uniquePrefix();
     dir = await mkdtemp(join(tmpdir(), 'apollo-metrics-'));
+    // As a state dir's parents are in production: the step user may pass through (see createSandbox).
+    await chmod(dir, 0o755);
     repo = await TestRepo.create({ README: 'apollo\n' }, 'Seed commit');
     const config = {
       repository: repo.path,

@@ -36,6 +36,20 @@ describe('worker start-up without a sandbox', () => {
     return execa(process.execPath, [tsx, 'src/main.ts', 'worker'], { env, extendEnv: false, reject: false, timeout: 20_000, all: true });
   }
 
+  it('says in one line when the step user could not reach the state dir by its path, and what to do', async () => {
+    const hidden = await mkdtemp(join(tmpdir(), 'apollo-hidden-state-'));
+    try {
+      // mkdtemp makes it 0700: the step user cannot pass through it to the state dir below.
+      await expect(createSandbox({ sandbox: 'namespaces', runAs: 'nobody', stateDir: join(hidden, 'state') })).rejects.toThrow(
+        new RegExp(`^the step user \\(nobody\\) cannot reach the state dir ${hidden}/state by its path: .*chmod o\\+x`),
+      );
+      await chmod(hidden, 0o711);
+      await expect(createSandbox({ sandbox: 'namespaces', runAs: 'nobody', stateDir: join(hidden, 'state') })).resolves.toMatchObject({ kind: 'namespaces' });
+    } finally {
+      await rm(hidden, { recursive: true, force: true });
+    }
+  });
+
   it('says in one line that a worker which is not root cannot sandbox, and what to do', async () => {
     await expect(createSandbox({ sandbox: 'namespaces', runAs: 'nobody', stateDir: join(dir, 'probe'), uid: 1000 })).rejects.toThrow(
       /^the step sandbox is not available here \(the worker is not root\): .*worker\.sandbox: none/,

@@ -1,4 +1,4 @@
-import { lstat, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -26,8 +26,10 @@ describe('a checkout cannot point outside itself', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'apollo-ws-'));
+    // As a state dir's parents are in production: the step user may pass through (see createSandbox).
+    await chmod(dir, 0o755);
     secret = join(dir, 'worker-secret.txt');
-    await writeFile(secret, 'the-worker-secret\n');
+    await writeFile(secret, 'the-worker-secret\n', { mode: 0o600 });
     repo = await TestRepo.create({ 'infra/aws/main.tf': '# ok\n', 'reports/.keep': '' }, 'Seed');
     for (const [link, target] of [['root', '/'], ['up', '../..'], ['reports/stolen.json', secret], ['reports/passwd.xml', '/etc/passwd']]) {
       await execa('ln', ['-s', target!, link!], { cwd: repo.path });
