@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { SANDBOX_MARK } from './sandbox.js';
 
 /**
@@ -32,20 +32,33 @@ export function stopGroup(pid: number, graceMs: number): void {
 }
 
 /**
- * Whether `pid` on this host is still the leader of a step's process group (a sandbox's `bwrap`,
- * or an unsandboxed step's `bash`). A pid read back from Redis is only a claim: a lost worker's
- * leftovers are stopped only when the claim checks out, never pid 1 or an unrelated process.
+ * Whether `pid` on this host is still a step's process group: its leader is a sandbox's `bwrap` or
+ * an unsandboxed step's `bash`, or, once the sandbox's launcher has gone (it ends on the SIGTERM
+ * that starts a grace period), the group still holds the sandbox's PID 1. A pid read back from Redis
+ * is only a claim: a lost worker's leftovers are stopped only when the claim checks out, never pid 1
+ * or an unrelated process.
  */
 export function isStepGroup(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 1) return false;
+  const leader = processInfo(pid);
+  if (leader) return leader.pgrp === pid && ((leader.program === 'bwrap' && leader.sandboxed) || leader.program === 'bash');
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const member = processInfo(Number(entry));
+    if (member?.pgrp === pid && member.sandboxed && (member.program === 'bwrap' || member.program === 'bash')) return true;
+  }
+  return false;
+}
+
+/** A process's group, program and whether its command line carries the sandbox's mark; undefined when gone or not ours to read. */
+function processInfo(pid: number): { pgrp: number; program: string | undefined; sandboxed: boolean } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const pgrp = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
     const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-    const program = argv[0]?.split('/').pop();
-    return pgrp === pid && ((program === 'bwrap' && argv.includes(`${SANDBOX_MARK}=namespaces`)) || program === 'bash');
+    return { pgrp, program: argv[0]?.split('/').pop(), sandboxed: argv.includes(`${SANDBOX_MARK}=namespaces`) };
   } catch {
-    return false; // gone, or not ours to read
+    return undefined;
   }
 }
 

@@ -59,35 +59,39 @@ export interface StepUser {
  *   a fresh `HOME` and `TMPDIR` in it (mode 1777, as `/tmp`: only the step user writes there), and
  *   the lane's checkout bound back at its own path;
  * - the hidden files (the config, with its secrets) covered by `/dev/null`.
+ * Both tmpfs are capped (TMPFS_BYTES): a step filling them must not take the host's memory.
  *
- * Then, in the namespaces, `setpriv` drops to the step user with no supplementary groups and
- * no_new_privs (setuid programs cannot climb back) and runs STEP_INIT, as the step user still with
- * ROOT_ENV. Positional arguments, never interpolated: $1 the step's script, then its environment as
- * NAME=VALUE words, which only `env -i` reads: no variable a step chose (`LD_PRELOAD`, `BASH_ENV`)
- * is ever in a root process's environment, nor in STEP_INIT's.
+ * Then SANDBOX_INIT runs as the namespace's PID 1 (`--as-pid-1`), as root, with ROOT_ENV only.
+ * Positional arguments, never interpolated: $1 the step's script, $2 uid, $3 gid, then the step's
+ * environment as NAME=VALUE words, which only `env -i` reads, after `setpriv` has dropped to the step
+ * user (no supplementary groups, no_new_privs: setuid programs cannot climb back): no variable a
+ * step chose (`LD_PRELOAD`, `BASH_ENV`) is ever in a root process's environment.
  *
- * STEP_INIT runs the step and stays beside it: a SIGTERM (cancel, timeout, shutdown: the worker
- * signals the whole process group) is forwarded to every process of the namespace, `setsid` ones
- * included, which get their grace period; when the step's shell ends, whatever it left is killed,
- * double-forked children included. bwrap's own PID 1 ends once nothing is left, and a SIGKILL to
- * the group takes it, and with it the namespace, down at once.
+ * SANDBOX_INIT is root and PID 1, so the step can neither signal, stop nor trace it. A SIGTERM
+ * (cancel, timeout, shutdown: the worker signals the whole process group) is forwarded to every
+ * process of the namespace, `setsid` ones included, which get their grace period. When the step's
+ * shell ends, PID 1 ends, and the kernel kills whatever the step left, double-forked children
+ * included; the SIGKILL that follows a grace period takes PID 1, and so the namespace, down at once.
  *
- * Two process starts in the namespace, where a root shell script of mounts took seven (every process
- * start counts: it is most of a short step's cost). `APOLLO_SANDBOX` marks the command line, so that
- * a lost worker's leftovers are recognised (process-groups.ts), and tells steps where they run.
+ * One process start from the worker, where the shell script of mounts this replaces took seven more
+ * (every process start counts: it is most of a short step's cost). `APOLLO_SANDBOX` marks the
+ * command lines, so that a lost worker's leftovers are recognised (process-groups.ts), and tells
+ * steps where they run.
  */
-const STEP_INIT = `script=$1
-shift
-trap 'kill -TERM -1 2>/dev/null' TERM
-env -i -- "$@" bash -c "$script" &
+const SANDBOX_INIT = `script=$1 uid=$2 gid=$3
+shift 3
+trap 'kill -TERM -1 2>/dev/null || true' TERM
+setpriv --reuid="$uid" --regid="$gid" --clear-groups --no-new-privs -- env -i -- "$@" bash -c "$script" &
 child=$!
 while :; do
   wait "$child"
   status=$?
   kill -0 "$child" 2>/dev/null || break
 done
-kill -KILL -1 2>/dev/null
 exit "$status"`;
+
+/** The size of each tmpfs of a step (the state dir's, with HOME and TMPDIR, and /dev/shm). */
+const TMPFS_BYTES = String(256 * 1024 * 1024);
 
 /** Set in every sandboxed step's environment, and on the sandbox's command line (see process-groups.ts). */
 export const SANDBOX_MARK = 'APOLLO_SANDBOX';
@@ -135,15 +139,14 @@ class NamespaceSandbox implements StepSandbox {
     return {
       file: 'bwrap',
       args: [
-        '--unshare-pid', '--unshare-ipc', '--unshare-cgroup-try',
+        '--unshare-pid', '--as-pid-1', '--unshare-ipc', '--unshare-cgroup-try',
         ...(network === 'none' ? ['--unshare-net'] : []),
-        '--bind', '/', '/', '--proc', '/proc', '--dev', '/dev', '--perms', '1777', '--tmpfs', '/dev/shm',
-        '--tmpfs', state, '--perms', '1777', '--dir', join(state, 'home'), '--perms', '1777', '--dir', join(state, 'tmp'),
+        '--bind', '/', '/', '--proc', '/proc', '--dev', '/dev', '--perms', '1777', '--size', TMPFS_BYTES, '--tmpfs', '/dev/shm',
+        '--size', TMPFS_BYTES, '--tmpfs', state, '--perms', '1777', '--dir', join(state, 'home'), '--perms', '1777', '--dir', join(state, 'tmp'),
         ...parents, '--bind', workspaceDir, workspaceDir,
         ...hide,
         '--chdir', cwd,
-        '--', 'setpriv', `--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--no-new-privs',
-        '--', 'bash', '-c', STEP_INIT, 'apollo-sandbox', script,
+        '--', 'bash', '-c', SANDBOX_INIT, 'apollo-sandbox', script, String(uid), String(gid),
         ...assignments, `HOME=${join(state, 'home')}`, `TMPDIR=${join(state, 'tmp')}`, `${SANDBOX_MARK}=namespaces`,
       ],
       env: { ...ROOT_ENV },

@@ -1,5 +1,5 @@
 import { recordFault } from '../helpers/reliability.js';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -12,6 +12,7 @@ import { eventually } from '../helpers/worker-process.js';
 import { ACTION } from '../../views/actions.js';
 import { createSandbox, type StepSandbox } from '../../src/pipeline/sandbox.js';
 import { runStepProcess } from '../../src/pipeline/step-runner.js';
+import { isStepGroup, signalLeftoverGroup } from '../../src/pipeline/process-groups.js';
 import { RunLog } from '../../src/pipeline/run-log.js';
 
 /** Values only the worker has: a step that finds any of them has escaped its sandbox. */
@@ -199,7 +200,7 @@ describe('a sandboxed step stops as a step does', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const run = (script: string, options: { signal?: AbortSignal; onOutput?: (chunk: string) => void; killGraceMs?: number } = {}) => {
+  const run = (script: string, options: { signal?: AbortSignal; onOutput?: (chunk: string) => void; killGraceMs?: number; onStart?: (pid: number) => void } = {}) => {
     const ws = join(dir, 'state', 'workspaces', 'ws');
     return runStepProcess({ script, command: sandbox.command(script, ws, ws, 'none', { PATH: process.env.PATH ?? '/usr/bin:/bin' }), cwd: ws, env: {}, timeoutMs: 60_000, log, ...options });
   };
@@ -225,6 +226,38 @@ describe('a sandboxed step stops as a step does', () => {
     expect(result.tail.join('\n')).toContain('shell stopping');
     expect(result.tail.join('\n')).toContain('child saved its state');
     expect((await execa('pgrep', ['-f', `sleep ${SLEEP_MARK + 1}`], { reject: false })).stdout).toBe('');
+  });
+
+  it('cannot stop what cleans up after it: killing its parent is refused, and what it left dies with it', async () => {
+    const result = await run(`setsid sleep ${SLEEP_MARK + 1} > /dev/null 2>&1 < /dev/null & kill -KILL $PPID || echo "refused"; kill -STOP 1 || echo "refused too"; exit 4`);
+    expect(result.exitCode).toBe(4);
+    expect(result.tail.join('\n')).toContain('refused');
+    expect(result.tail.join('\n')).toContain('refused too');
+    expect((await execa('pgrep', ['-f', `sleep ${SLEEP_MARK + 1}`], { reject: false })).stdout).toBe('');
+  });
+
+  it('cannot fill the host’s memory through its HOME, TMPDIR or /dev/shm: each is capped', async () => {
+    const result = await run('for d in "$HOME" "$TMPDIR" /dev/shm; do head -c 300M /dev/zero > "$d/fill" 2>/dev/null || echo "capped: $d"; rm -f "$d/fill"; done');
+    expect(result.tail.filter((l) => l.startsWith('capped:'))).toHaveLength(3);
+  });
+
+  it('is still recognised as a step group (and stopped) once its launcher ended on a SIGTERM', async () => {
+    let pid = 0;
+    let stopped = false;
+    const pending = run(`trap '' TERM; echo ready; while true; do sleep 0.1; done`, {
+      killGraceMs: 60_000,
+      onStart: (p) => (pid = p),
+      onOutput: (chunk) => {
+        if (!chunk.includes('ready') || stopped) return;
+        stopped = true;
+        process.kill(-pid, 'SIGTERM');
+      },
+    });
+    await eventually(async () => stopped && !existsSync(`/proc/${pid}`), 10_000, 'the launcher to end on SIGTERM');
+    expect(isStepGroup(pid)).toBe(true);
+    expect(signalLeftoverGroup(pid, 'SIGKILL')).toBe(true);
+    expect((await pending).exitCode).not.toBe(0);
+    expect(isStepGroup(pid)).toBe(false);
   });
 
   it('kills a step that ignores SIGTERM once the grace period is over', async () => {
