@@ -4,7 +4,7 @@
 // is the median of its rounds. Never asserted in tests: read the table, compare it across changes
 // (docs/performance.md keeps the latest one and says how to read it).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -56,6 +56,8 @@ await waitReady(redis, 5000).catch(() => {
 });
 const slack = await new FakeSlack().start();
 const work = mkdtempSync(join(tmpdir(), 'apollo-bench-'));
+// As a state dir's parents are in production: the step user may pass through (the worker checks).
+chmodSync(work, 0o755);
 const stateDir = join(work, 'state');
 
 function git(args: string[], cwd = join(work, 'repo')): string {
