@@ -1,7 +1,8 @@
 import { statSync } from 'node:fs';
-import { lchown, mkdir, readdir, rm } from 'node:fs/promises';
+import { lchown, mkdir, rm } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
+import { within } from './within.js';
 import { execa } from 'execa';
 import { ApolloError, ErrorCode } from '../errors.js';
 
@@ -31,9 +32,10 @@ export interface StepSandbox {
    * `network: 'none'` gives the step a network namespace of its own, with nothing in it.
    */
   command(script: string, cwd: string, workspaceDir: string, network: StepNetwork, env: Record<string, string>): StepCommand;
-  /** Hands a fresh checkout to the step user, so its steps can write in it and nowhere else of ours. */
-  adopt(dir: string): Promise<void>;
-  /** Who must own a checkout (Workspace.create hands it over as it makes it); undefined: the worker. */
+  /**
+   * Who must own a checkout, so that steps can write in it and nowhere else of ours (Workspace.create
+   * hands it over as it makes it); undefined: the worker.
+   */
   readonly owner?: { uid: number; gid: number };
   /** One line for the start-up log. */
   describe(): string;
@@ -100,11 +102,6 @@ function isFile(path: string): boolean {
   return statSync(path, { throwIfNoEntry: false })?.isFile() ?? false;
 }
 
-function within(root: string, path: string): boolean {
-  const rel = relative(root, path);
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
-}
-
 /** A variable name as the step's environment may have it (anything else is dropped). */
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -153,34 +150,6 @@ class NamespaceSandbox implements StepSandbox {
     };
   }
 
-  /** `chown -R --no-dereference`, done here rather than by a process of its own (one fewer per lane). */
-  async adopt(dir: string): Promise<void> {
-    const { uid, gid } = this.user;
-    try {
-      await lchown(dir, uid, gid);
-      // Walked by hand: readdir's `recursive` follows symlinks to directories, and a committed
-      // symlink (`up -> ../..`) must never lead a chown outside the checkout. Links are changed
-      // themselves (lchown), never followed.
-      const pending = [dir];
-      while (pending.length > 0) {
-        const parent = pending.pop()!;
-        const entries = await readdir(parent, { withFileTypes: true });
-        // A few at a time: enough to keep the disk busy, few enough not to flood libuv's threads.
-        for (let i = 0; i < entries.length; i += 64) {
-          await Promise.all(
-            entries.slice(i, i + 64).map((entry) => {
-              const path = join(parent, entry.name);
-              if (entry.isDirectory()) pending.push(path);
-              return lchown(path, uid, gid);
-            }),
-          );
-        }
-      }
-    } catch (err) {
-      throw new ApolloError(ErrorCode.SandboxUnavailable, `could not hand the checkout to ${this.user.name}: ${err instanceof Error ? err.message : String(err)}`);
-    }
-  }
-
   describe(): string {
     return `steps run as ${this.user.name} (uid ${this.user.uid}) with bubblewrap, in their own PID and mount namespaces`;
   }
@@ -192,8 +161,6 @@ class NoSandbox implements StepSandbox {
   command(script: string, _cwd: string, _workspaceDir: string, _network: StepNetwork, env: Record<string, string>): StepCommand {
     return { file: 'bash', args: ['-c', script], env };
   }
-
-  async adopt(): Promise<void> {}
 
   describe(): string {
     return 'worker.sandbox is none: steps run UNSANDBOXED as the worker user, and can read what the worker can';
@@ -251,7 +218,7 @@ export async function createSandbox(settings: SandboxSettings): Promise<StepSand
   const probeDir = join(stateDir, 'workspaces', `.probe-${randomUUID()}`);
   try {
     await mkdir(probeDir, { recursive: true });
-    await sandbox.adopt(probeDir);
+    await lchown(probeDir, user.uid, user.gid);
     // The uid is a number we resolved, not user input: safe inside the probe's script text. Steps
     // reach their checkout, HOME and TMPDIR by absolute paths (terraform resolves its cwd's): the
     // step user must be able to pass through every directory above the state dir.

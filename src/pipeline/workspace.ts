@@ -1,9 +1,10 @@
 import { lstat, mkdir, open, realpath, rm } from 'node:fs/promises';
 import { constants } from 'node:fs';
-import { resolve, relative, isAbsolute, join, sep } from 'node:path';
+import { resolve, join } from 'node:path';
 import { execa } from 'execa';
 import { ApolloError, ErrorCode } from '../errors.js';
 import { NO_SANDBOX, type StepSandbox } from './sandbox.js';
+import { within } from './within.js';
 
 /** git's environment for local clones, built once. */
 const GIT_ENV = { GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', PATH: process.env.PATH ?? '/usr/bin:/bin' };
@@ -107,12 +108,6 @@ export class Workspace {
   async remove(): Promise<void> {
     await rm(this.dir, { recursive: true, force: true });
   }
-}
-
-function within(root: string, path: string): boolean {
-  if (path === root) return true;
-  const rel = relative(root, path);
-  return rel !== '' && !rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel);
 }
 
 function outside(what: string, path: string | undefined): ApolloError {

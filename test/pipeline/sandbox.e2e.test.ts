@@ -1,5 +1,6 @@
 import { recordFault } from '../helpers/reliability.js';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chown } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -189,7 +190,7 @@ describe('a sandboxed step stops as a step does', () => {
     chmodSync(dir, 0o755);
     sandbox = await createSandbox({ sandbox: 'namespaces', runAs: 'nobody', stateDir: join(dir, 'state') });
     mkdirSync(join(dir, 'state', 'workspaces', 'ws'), { recursive: true });
-    await sandbox.adopt(join(dir, 'state', 'workspaces', 'ws'));
+    await chown(join(dir, 'state', 'workspaces', 'ws'), sandbox.owner!.uid, sandbox.owner!.gid);
     log = new RunLog(join(dir, 'step.log'));
     await log.open();
   });
