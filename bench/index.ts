@@ -19,7 +19,7 @@ import { FakeSlack, type SlackCall } from '../src/slack/playground/fake-slack.js
 import { signedSlackHeaders } from '../src/slack/signing.js';
 import { createSandbox } from '../src/pipeline/sandbox.js';
 import { ACTION } from '../views/actions.js';
-import { groupRss, peakRss, resetPeak, rss, startProcess, timed, type Started } from './processes.js';
+import { cpuTimes, groupRss, peakRss, resetPeak, rss, startProcess, timed, type Started } from './processes.js';
 import { median, percentile, roundsTable, table, type Figure } from './stats.js';
 
 const QUICK = process.argv.includes('--quick');
@@ -232,6 +232,8 @@ try {
   const floorEvents = new QueueEvents(floorQueue, { connection: createRedis(redisUrl, 'blocking'), prefix: `${prefix}-floor` });
   await floorEvents.waitUntilReady();
   const throughput: number[][] = [[], []];
+  // CPU per build during a burst, by process: where the floor's lead comes from.
+  const burstCpu = [0, 1].map(() => ({ web: [] as number[], worker: [] as number[], children: [] as number[] }));
   for (let round = 0; round < PLAN.throughputRounds; round++) {
     const apolloFirst = round % 2 === 0;
     for (const side of apolloFirst ? [0, 1] : [1, 0]) {
@@ -240,12 +242,17 @@ try {
         const t0 = performance.now();
         const from = slack.calls.length;
         const wall0 = Date.now();
+        const cpu0 = [cpuTimes(web.pid), cpuTimes(worker.pid)] as const;
         await Promise.all(shas.noop.map((sha, i) => slash(WEB_PORT, `build ${sha}`, `${channel}${i}`)));
         const cards = await slack.waitFor(() => {
           const found = finalCards((c) => String(c.body.channel).startsWith(channel), from);
           return found.length >= BUILDS_AT_ONCE ? found : undefined;
         }, 300_000, `${BUILDS_AT_ONCE} builds`);
         throughput[0]!.push(BUILDS_AT_ONCE / ((performance.now() - t0) / 1000));
+        const cpu1 = [cpuTimes(web.pid), cpuTimes(worker.pid)] as const;
+        burstCpu[0]!.web.push((cpu1[0].self - cpu0[0].self) / BUILDS_AT_ONCE);
+        burstCpu[0]!.worker.push((cpu1[1].self - cpu0[1].self) / BUILDS_AT_ONCE);
+        burstCpu[0]!.children.push((cpu1[1].children - cpu0[1].children) / BUILDS_AT_ONCE);
         if (round === 0) extra.push(await buildTimeline(cards, wall0));
       } else {
         const t0 = performance.now();
@@ -259,9 +266,13 @@ try {
           };
           floorEvents.on('completed', onDone);
         });
+        const cpu0 = cpuTimes(bull.pid);
         await floorJobs.addBulk(Array.from({ length: BUILDS_AT_ONCE }, (_, i) => ({ name: 'clone', data: {}, opts: { jobId: `r${round}-${i}`, removeOnComplete: true } })));
         await all;
         throughput[1]!.push(BUILDS_AT_ONCE / ((performance.now() - t0) / 1000));
+        const cpu1 = cpuTimes(bull.pid);
+        burstCpu[1]!.worker.push((cpu1.self - cpu0.self) / BUILDS_AT_ONCE);
+        burstCpu[1]!.children.push((cpu1.children - cpu0.children) / BUILDS_AT_ONCE);
       }
     }
     log(`throughput round ${round + 1}/${PLAN.throughputRounds}: ${throughput[0]!.at(-1)!.toFixed(2)} / ${throughput[1]!.at(-1)!.toFixed(2)} builds/s`);
@@ -271,6 +282,10 @@ try {
   {
     const apollo = median(throughput[0]!);
     const floor = median(throughput[1]!);
+    const ms = (values: number[]) => `${median(values).toFixed(1)} ms`;
+    extra.push(
+      `CPU per build in a burst (medians; children: the processes each started and waited for): apollo web ${ms(burstCpu[0]!.web)}, worker ${ms(burstCpu[0]!.worker)}, worker's children ${ms(burstCpu[0]!.children)}; floor worker ${ms(burstCpu[1]!.worker)}, its children ${ms(burstCpu[1]!.children)}.`,
+    );
     figures.push({ figure: `${BUILDS_AT_ONCE} no-op builds queued at once`, apollo, floor, floorName: '`git clone --local` BullMQ jobs', unit: 'builds/s', goal: '≥ 0.8× the floor', meets: apollo >= 0.8 * floor, rounds: { apollo: throughput[0]!, floor: throughput[1]! } });
   }
 

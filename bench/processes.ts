@@ -124,3 +124,16 @@ export async function timed(file: string, args: string[], options: { env?: NodeJ
   });
   return performance.now() - started;
 }
+
+/** CPU time in ms: the process's own, and that of its children it has waited for (utime+stime, cutime+cstime). */
+export function cpuTimes(pid: number): { self: number; children: number } {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields from state (3rd of stat): utime is the 14th of stat, i.e. index 11 here.
+    const tick = 1000 / 100;
+    return { self: (Number(fields[11]) + Number(fields[12])) * tick, children: (Number(fields[13]) + Number(fields[14])) * tick };
+  } catch {
+    return { self: 0, children: 0 };
+  }
+}
