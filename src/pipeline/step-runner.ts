@@ -1,5 +1,5 @@
 import { StringDecoder } from 'node:string_decoder';
-import { execa } from 'execa';
+import { startChild } from './child-process.js';
 import { LineTail, type RunLog } from './run-log.js';
 import { stopGroup, trackGroup, untrackGroup } from './process-groups.js';
 import type { StepCommand } from './sandbox.js';
@@ -60,18 +60,7 @@ export async function runStepProcess(options: StepProcessOptions): Promise<StepP
   if (aborted) return { exitCode: null, timedOut, aborted, tail: [], durationMs: 0 };
 
   const command = options.command ?? { file: 'bash', args: ['-c', options.script] };
-  const child = execa(command.file, command.args, {
-    cwd: options.cwd,
-    env: options.command?.env ?? options.env,
-    extendEnv: false,
-    detached: true,
-    all: true,
-    buffer: false,
-    reject: false,
-    stdin: 'ignore',
-    // Bytes: written to the log as they are when nothing rewrites them; decoded once otherwise.
-    encoding: 'buffer',
-  });
+  const child = startChild(command.file, command.args, { cwd: options.cwd, env: options.command?.env ?? options.env, detached: true });
 
   const pid = child.pid;
   if (pid !== undefined) {
@@ -101,7 +90,9 @@ export async function runStepProcess(options: StepProcessOptions): Promise<StepP
   };
   // One decoder for the whole output: a character split between two chunks is decoded whole.
   const decoder = new StringDecoder('utf8');
-  child.all?.on('data', (chunk: Buffer) => {
+  // Both pipes feed one log, in the order their chunks arrive. Bytes: written to the log as they are
+  // when nothing rewrites them; decoded once otherwise.
+  const onData = (chunk: Buffer) => {
     if (!options.filter && !options.onOutput) {
       options.log.write(chunk);
       tail.push(decoder.write(chunk));
@@ -109,7 +100,9 @@ export async function runStepProcess(options: StepProcessOptions): Promise<StepP
     }
     const text = decoder.write(chunk);
     emit(options.filter ? options.filter.push(text) : text);
-  });
+  };
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
 
   const stdoutChunks: Buffer[] = [];
   let stdoutBytes = 0;
@@ -125,15 +118,15 @@ export async function runStepProcess(options: StepProcessOptions): Promise<StepP
   }
 
   try {
-    const result = await child;
+    const result = await child.ended;
     const rest = decoder.end();
     if (options.filter) emit(options.filter.push(rest) + options.filter.end());
     else if (rest) emit(rest);
     const stdout = limit === undefined ? '' : Buffer.concat(stdoutChunks).toString('utf8').slice(0, limit);
-    const startError = result.failed && result.exitCode === undefined && !result.signal ? result.shortMessage : undefined;
+    const startError = result.startError;
     if (startError) options.log.line(`[apollo] could not start step: ${startError}\n`);
     return {
-      exitCode: result.exitCode ?? null,
+      exitCode: result.exitCode,
       timedOut,
       aborted,
       ...(startError ? { startError } : {}),

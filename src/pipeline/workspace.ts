@@ -1,7 +1,7 @@
 import { lstat, mkdir, open, realpath, rm } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { resolve, join } from 'node:path';
-import { execa } from 'execa';
+import { runChild } from './child-process.js';
 import { ApolloError, ErrorCode } from '../errors.js';
 import { NO_SANDBOX, type StepSandbox } from './sandbox.js';
 import { within } from './within.js';
@@ -43,14 +43,15 @@ export class Workspace {
     await rm(dir, { recursive: true, force: true });
     await mkdir(resolve(dir, '..'), { recursive: true });
     const owner = sandbox.owner ? `${sandbox.owner.uid}:${sandbox.owner.gid}` : '';
-    // No cleanup hook (execa's signal-exit handlers, installed and removed around every process):
-    // a checkout outliving a dying worker ends by itself.
-    const made = await execa('sh', ['-c', CHECKOUT, 'apollo-checkout', dir, mirrorPath, sha, owner], { env: GIT_ENV, extendEnv: false, reject: false, stdin: 'ignore', cleanup: false });
+    // Started without execa (child-process.ts: this is a per-lane process); a checkout outliving a
+    // dying worker ends by itself.
+    const made = await runChild('sh', ['-c', CHECKOUT, 'apollo-checkout', dir, mirrorPath, sha, owner], { env: GIT_ENV });
     if (made.exitCode !== 0) {
       await rm(dir, { recursive: true, force: true });
       const what = FAILED_TO[made.exitCode ?? 0] ?? 'could not create the workspace';
       const code = made.exitCode === 12 ? ErrorCode.SandboxUnavailable : ErrorCode.GitFailed;
-      throw new ApolloError(code, `${what}${made.exitCode === 11 ? ` ${sha}` : ''}: ${made.stderr.trim() || made.shortMessage}`);
+      const why = made.stderr.trim() || made.startError || `exit ${made.exitCode ?? made.signal}`;
+      throw new ApolloError(code, `${what}${made.exitCode === 11 ? ` ${sha}` : ''}: ${why}`);
     }
     return new Workspace(dir, await realpath(dir));
   }
