@@ -67,18 +67,23 @@ export interface LaneRunOptions {
    * not the approved plan), or undefined to go on.
    */
   verifyPlan?: (lane: Lane) => string | undefined;
-  /** Called after every state change, with the lane as it is now. */
+  /**
+   * Called with the lane as it is now when it changes: a step's start, its process, its end. The
+   * lane's start comes with its first step's start, its last step's end with the lane's end.
+   */
   onChange: (lane: Lane) => Promise<void>;
 }
 
 /**
- * Runs a lane's steps in order in one workspace, saying after every change what the lane is now.
+ * Runs a lane's steps in order in one workspace, saying as it goes what the lane is now.
  * What a failure or an abort does to the other steps is the lane's rule (runs/lane.ts); this only
  * runs the processes and reports what happened.
  */
 export async function runLane(options: LaneRunOptions): Promise<Lane> {
+  // The lane's start is saved with its first step's (one save, not two in the same millisecond), and
+  // its last step's end with the lane's: each save is a Redis write and a card refresh.
   let lane = startLane(options.lane, Date.now());
-  await options.onChange(lane);
+  const last = options.steps.length - 1;
 
   for (let i = 0; i < options.steps.length; i++) {
     const step = options.steps[i]!;
@@ -108,7 +113,7 @@ export async function runLane(options: LaneRunOptions): Promise<Lane> {
       const refused = options.verifyPlan(lane);
       if (refused) lane = planRefused(lane, i, refused);
     }
-    await options.onChange(lane);
+    if (i < last) await options.onChange(lane);
   }
   lane = finishLane(lane, Date.now());
   await options.onChange(lane);
