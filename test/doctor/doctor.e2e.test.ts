@@ -38,7 +38,9 @@ describe('apollo doctor', () => {
   }, 60_000);
 
   afterAll(async () => {
-    await execa('redis-cli', ['-u', goodRedis, 'shutdown', 'nosave'], { reject: false });
+    // Not `-u`: redis-cli reads the URL's empty user as a user named "" and is refused (the server stayed up).
+    const good = new URL(goodRedis);
+    await execa('redis-cli', ['-p', good.port, ...(good.password ? ['-a', decodeURIComponent(good.password), '--no-auth-warning'] : []), 'shutdown', 'nosave'], { reject: false });
     await execa('redis-cli', ['-p', String(badRedisPort), 'shutdown', 'nosave'], { reject: false });
     await slack?.stop();
     await rm(dir, { recursive: true, force: true });
