@@ -440,11 +440,13 @@ function finalCards(where: (call: SlackCall) => boolean, from = 0): SlackCall[] 
   const seen = new Set<string>();
   const cards: SlackCall[] = [];
   for (const call of slack.calls.slice(from)) {
-    if (call.method !== 'chat.update' || !where(call)) continue;
+    // A build that ends before its card is first posted shows its verdict in the post itself.
+    if ((call.method !== 'chat.update' && call.method !== 'chat.postMessage') || !where(call)) continue;
     const text = String(call.body.text);
-    if (!/: (passed|failed)/.test(text) || seen.has(String(call.body.ts))) continue;
+    const ts = String(call.method === 'chat.update' ? call.body.ts : call.response?.ts);
+    if (!/: (passed|failed)/.test(text) || seen.has(ts)) continue;
     if (text.includes(': failed')) throw new Error(`a bench build failed: ${text}`);
-    seen.add(String(call.body.ts));
+    seen.add(ts);
     cards.push(call);
   }
   return cards;
