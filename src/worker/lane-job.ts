@@ -59,7 +59,8 @@ export interface LaneJob {
 /**
  * Runs one lane of a run the same way for builds, deploys and destroys: a fresh checkout, the steps,
  * every state change saved to Redis and shown on the card. The workspace is removed whatever
- * happened; the (redacted) log is stored in Redis for the Logs button, and its file removed.
+ * happened (in the background); the (redacted) log is stored in Redis for the Logs button, and its
+ * file removed.
  */
 export async function runLaneJob(services: WorkerDeps, job: LaneJob): Promise<Lane> {
   const { runs, notifier, mirror, settings, logs, logger } = services;
@@ -155,7 +156,8 @@ export async function runLaneJob(services: WorkerDeps, job: LaneJob): Promise<La
     clearInterval(poll);
     registration.release();
     await storeLog();
-    await workspace?.remove();
+    // Out of the way at once, deleted in the background (the worker's shutdown waits for it).
+    await workspace?.discard();
     // Once in Redis (redacted, with an expiry), the file has no reader left: it goes.
     await rm(log.path, { force: true }).catch(() => undefined);
   }

@@ -11,6 +11,7 @@ import { EXPIRY_QUEUE, type ExpiryJobData } from '../queue/expiry-queue.js';
 import { createCloudProcessor, createDeployProcessor } from './cloud-processor.js';
 import { DEFAULT_STALL, watchStalls } from './stall-recovery.js';
 import { createSandbox, NO_SANDBOX, type StepSandbox } from '../pipeline/sandbox.js';
+import { Workspace } from '../pipeline/workspace.js';
 
 export interface WorkerHandle {
   /** Where steps run, as proven by the start-up probe. */
@@ -118,6 +119,8 @@ export async function startWorkers(services: Services, options: WorkerOptions = 
       }
       // Jobs end before their cards show it: the final states still go out before the process does.
       await services.notifier.idle();
+      // Checkouts the jobs left to be deleted in the background.
+      await Workspace.discarded();
       await services.cancelBus.close();
       await Promise.all(stallWatchers.map((w) => w.close()));
       for (const c of connections) c.disconnect();

@@ -5,6 +5,7 @@ import { blocksText, Harness } from '../helpers/harness.js';
 import { TestRepo } from '../helpers/git-repo.js';
 import type { KnownBlock } from '@slack/types';
 import { limitViolations } from '../../views/limits.js';
+import { Workspace } from '../../src/pipeline/workspace.js';
 
 const failingScript = `for i in $(seq 1 30); do echo "lint line $i"; done; echo "ERROR: site.yml broken" >&2; exit 3`;
 
@@ -92,7 +93,9 @@ describe('/apollo build, end to end', () => {
     const log = await eventuallyLog(runId);
     expect(log).toContain(`request:${good}|release-1|${runId}|U0ALICE`);
     expect(log).toContain(`validated ${good}`);
-    // The workspace is gone; so is the log file, once stored (redacted) in Redis.
+    // The workspace is gone (deleted in the background once the job ended); so is the log file, once
+    // stored (redacted) in Redis.
+    await Workspace.discarded();
     expect(readdirSync(join(h.stateDir, 'workspaces'))).toEqual([]);
     expect(existsSync(join(h.stateDir, 'logs', runId, 'build.log'))).toBe(false);
   });

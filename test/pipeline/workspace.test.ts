@@ -1,4 +1,4 @@
-import { chmod, lstat, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -111,6 +111,25 @@ describe('making a checkout', () => {
     await expect(Workspace.create(root, 'ws', join(root, 'no-such-mirror'), await repo.head())).rejects.toMatchObject({ code: 'apollo_git_failed', message: expect.stringContaining('could not create the workspace') });
     const made = await Workspace.create(root, 'ws', repo.path, await repo.head());
     expect((await stat(join(made.dir, 'README'))).isFile()).toBe(true);
+    await rm(root, { recursive: true, force: true });
+    await rm(repo.path, { recursive: true, force: true });
+  });
+
+  it('is discarded at once and deleted in the background, and its name can be checked out again meanwhile', async () => {
+    const repo = await TestRepo.create({ 'README': 'x\n' }, 'Seed');
+    const root = await mkdtemp(join(tmpdir(), 'apollo-ws-discard-'));
+    const first = await Workspace.create(root, 'ws', repo.path, await repo.head());
+    // A tree a step left behind, deep enough that deleting it takes a while.
+    let deep = first.path('left');
+    for (let i = 0; i < 30; i++) deep = join(deep, `d${i}`);
+    await mkdir(deep, { recursive: true });
+    await writeFile(join(deep, 'f'), 'x');
+    await first.discard();
+    await expect(lstat(first.dir)).rejects.toMatchObject({ code: 'ENOENT' });
+    const again = await Workspace.create(root, 'ws', repo.path, await repo.head());
+    expect((await stat(join(again.dir, 'README'))).isFile()).toBe(true);
+    await Workspace.discarded();
+    expect(await readdir(root)).toEqual(['ws']);
     await rm(root, { recursive: true, force: true });
     await rm(repo.path, { recursive: true, force: true });
   });
