@@ -99,9 +99,24 @@ export async function runLaneJob(services: WorkerDeps, job: LaneJob): Promise<La
   // A cancel from any process aborts this job (pub/sub, and a poll in case a message was missed);
   // so does the worker's shutdown (BullMQ's signal). Subscribe first, then look: no gap.
   const registration = services.cancelBus.register(run.id);
-  const cancelledBy = await runs.cancelledBy(run.id, phase);
+  // The checkout (most of a short lane's set-up) starts now, beside the cancel check and the log's
+  // opening; its failure is the lane's, where it is awaited below.
+  const checkout = mirror
+    .ensureCommit(run.sha)
+    .then(() => Workspace.create(join(resolve(settings.stateDir), 'workspaces'), `${run.id}-${logName}`, mirror.path, run.sha, job.sandbox ?? NO_SANDBOX));
+  checkout.catch(() => undefined);
+  const discardCheckout = () => checkout.then((made) => made.discard(), () => undefined);
+  let cancelledBy: string | undefined;
+  try {
+    cancelledBy = await runs.cancelledBy(run.id, phase);
+  } catch (err) {
+    registration.release();
+    await discardCheckout();
+    throw err;
+  }
   if (cancelledBy) {
     registration.release();
+    await discardCheckout();
     await save(cancelLane(lane, cancelledBy, Date.now()));
     return lane;
   }
@@ -113,7 +128,14 @@ export async function runLaneJob(services: WorkerDeps, job: LaneJob): Promise<La
   }, CANCEL_POLL_MS);
   const signal = job.signal ? AbortSignal.any([registration.signal, job.signal]) : registration.signal;
   const log = new RunLog(runLogPath(settings.stateDir, run.id, logName));
-  await log.open();
+  try {
+    await log.open();
+  } catch (err) {
+    clearInterval(poll);
+    registration.release();
+    await discardCheckout();
+    throw err;
+  }
   let logStored: Promise<void> | undefined;
   storeLog = () =>
     (logStored ??= log
@@ -122,8 +144,7 @@ export async function runLaneJob(services: WorkerDeps, job: LaneJob): Promise<La
       .catch((err: unknown) => logger.warn({ err }, 'could not store the log')));
   let workspace: Workspace | undefined;
   try {
-    await mirror.ensureCommit(run.sha);
-    workspace = await Workspace.create(join(resolve(settings.stateDir), 'workspaces'), `${run.id}-${logName}`, mirror.path, run.sha, job.sandbox ?? NO_SANDBOX);
+    workspace = await checkout;
     log.write(`[apollo] run ${run.id}: ${phase === 'destroy' ? 'destroy' : run.kind} ${job.cloud ?? ''} of ${run.sha} (${run.ref}) requested by ${job.requestedBy}\n`);
     lane = await runLane({
       lane,

@@ -1,4 +1,7 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Workspace } from '../../src/pipeline/workspace.js';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { ACTION } from '../../views/deploy-card.js';
 import { blocksText, Harness } from '../helpers/harness.js';
@@ -64,5 +67,49 @@ describe('a lane the worker refuses', () => {
     expect(lane.error).toBeUndefined();
     // Refused before taking the cloud: no run lock is left behind.
     expect((await h.services.locks.state('aws')).run).toBeUndefined();
+  });
+});
+
+/**
+ * A build cancelled after a worker could no longer take its job back (the cancel raced the job's
+ * start): the worker reads the cancel before the first step, the card says cancelled, and the
+ * checkout it had begun meanwhile is removed.
+ */
+describe('a lane cancelled as its job starts', () => {
+  let h: Harness;
+  let repo: TestRepo;
+
+  beforeAll(async () => {
+    repo = await TestRepo.create({ 'README.md': 'x\n' }, 'Cancel race');
+    const config: ConfigInput = {
+      repository: repo.path,
+      access: { deployers: ['*'], approvers: [APPROVER], allowSelfApproval: false, approvalTtl: '1h' },
+      build: { steps: [{ name: 'never', run: 'touch "$HOME/ran"; exit 1' }] },
+    };
+    h = await Harness.start({ config, minIntervalMs: 200, worker: false });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('shows cancelled, runs no step and leaves no checkout behind', async () => {
+    const res = await h.command(`build ${await repo.head()}`, REQUESTER);
+    expect(res.status).toBe(200);
+    const card = await h.slack.waitFor(() => h.slack.callsOf('chat.postMessage').find((c) => / · b\d+/.test(String(c.body.text))), 30_000, 'the build card');
+    const runId = / · (b\d+)/.exec(String(card.body.text))![1]!;
+    // The cancel flag is set, but the queued job stays (as when a worker had just taken it).
+    expect(await h.services.runs.markCancelled(runId, REQUESTER)).toBe(true);
+    await h.startWorker();
+
+    const text = await h.slack.waitFor(() => {
+      const body = h.latestCard(String(card.response!.ts));
+      const all = body ? `${String(body.text)}\n${blocksText(body)}` : '';
+      return all.includes('cancelled') ? all : undefined;
+    }, 30_000, 'the cancelled card');
+    expect(text).toContain(`<@${REQUESTER}>`);
+    const lane = (await h.services.runs.get(runId))!.lanes[0]!;
+    expect(lane.steps[0]!.status).toBe('cancelled');
+    await Workspace.discarded();
+    expect(readdirSync(join(h.stateDir, 'workspaces'))).toEqual([]);
   });
 });
