@@ -4,16 +4,16 @@ import { awaitingApproval, runStatus, type Run } from '../src/runs/run.js';
 import type { AppHome, HomeCloud } from '../src/actions/app-home.js';
 import { ACTION } from './actions.js';
 import { button, capBlocks, clamp, context, escapeMrkdwn, header, LIMITS, section } from './limits.js';
-import { hhmm } from './lock-message.js';
+import { clock } from './clock.js';
 import { mention } from './mention.js';
 import { STATUS_ICON, STATUS_WORD } from './icons.js';
 
 function cloudLine({ cloud, live, locks, current, running }: HomeCloud): string {
   const parts = [`*${escapeMrkdwn(cloud)}*`];
-  parts.push(live ? `\`${shortSha(live.sha)}\` (${escapeMrkdwn(clamp(live.ref, 60))}) by ${mention(live.by || '?')} at ${hhmm(live.at)} (run \`${escapeMrkdwn(live.runId)}\`)` : 'nothing deployed');
+  parts.push(live ? `\`${shortSha(live.sha)}\` (${escapeMrkdwn(clamp(live.ref, 60))}) by ${mention(live.by || '?')} at ${clock(live.at)} (run \`${escapeMrkdwn(live.runId)}\`)` : 'nothing deployed');
   if (locks.sticky) parts.push(`🔒 locked by ${mention(locks.sticky.owner)}${locks.sticky.reason ? `: ${escapeMrkdwn(clamp(locks.sticky.reason, 100))}` : ''}`);
   if (running) parts.push(`🔄 run \`${escapeMrkdwn(running)}\` is running on it`);
-  if (current?.keepUntil !== undefined) parts.push(`⏲️ destroyed automatically at ${hhmm(current.keepUntil)}`);
+  if (current?.keepUntil !== undefined) parts.push(`⏲️ destroyed automatically at ${clock(current.keepUntil)}`);
   return `• ${parts.join(' · ')}`;
 }
 

@@ -10,6 +10,7 @@ import { planCounts, summaryLine } from './summary-line.js';
 import type { PlanDetails, PlannedResource } from '../src/reports/terraform-plan.js';
 import { ACTION, confirmDialog } from './actions.js';
 import { pendingDestroyNote } from './destroy-modal.js';
+import { clock } from './clock.js';
 
 export { ACTION };
 
@@ -39,10 +40,6 @@ export function approvalsNote(run: Run, required: Record<string, number> | undef
   return parts.join(' · ');
 }
 
-function hhmm(epochMs: number): string {
-  return `${new Date(epochMs).toISOString().slice(11, 16)} UTC`;
-}
-
 function laneDuration(lane: Lane, now: number): string {
   return lane.startedAt ? `  _${formatDuration((lane.finishedAt ?? now) - lane.startedAt)}_` : '';
 }
@@ -54,7 +51,7 @@ function cloudRow(lane: Lane, now: number): string {
   let row = `${STATUS_ICON[status]} *${escapeMrkdwn(lane.name)}* ${STATUS_WORD[status]}`;
   if (current) row += ` — ${escapeMrkdwn(current.name)}${current.status === 'failed' && current.reason ? ` (${escapeMrkdwn(current.reason)})` : ''}`;
   row += laneDuration(lane, now);
-  const problem = laneProblem(lane);
+  const problem = laneProblem(lane, now);
   if (problem) row += `\n      ${problem}`;
   const ephemeral = teardownSteps(lane).length > 0;
   if (ephemeral && lane.startedAt !== undefined) row += `\n      ${phaseLine('deploy', lane.steps.filter((s) => s.role === undefined), lane)}`;
@@ -91,11 +88,11 @@ function teardownLine(lane: Lane): string {
  * What ended a lane outside its steps, in words. A lock refusal names the holder as a mention and
  * escapes the lock's reason once (lockMessage); a free-text failure is escaped here.
  */
-export function laneProblem(lane: Lane): string | undefined {
+export function laneProblem(lane: Lane, now: number = Date.now()): string | undefined {
   const blocked = lane.blocked;
   if (blocked?.kind === 'locked') {
     const holder = { owner: blocked.by, since: blocked.since, ...(blocked.reason !== undefined ? { reason: blocked.reason } : {}), ...(blocked.runId !== undefined ? { runId: blocked.runId } : {}) };
-    return lockMessage(blocked.cloud, blocked.lock, holder);
+    return lockMessage(blocked.cloud, blocked.lock, holder, now);
   }
   if (blocked?.kind === 'taken-over') {
     return `not destroyed: *${escapeMrkdwn(blocked.cloud)}* now carries ${blocked.currentRunId ? `run ${inlineCode(blocked.currentRunId)}` : 'no deploy of this run'}`;
@@ -110,11 +107,11 @@ function suiteLine(step: StepState): string | undefined {
 }
 
 /** How long the deploy lives, when it does not stay until someone destroys it. */
-function lifetimeNote(run: Run): string | undefined {
+function lifetimeNote(run: Run, now: number): string | undefined {
   if (run.destroy) return undefined;
   if (run.ephemeral) return '🧹 ephemeral: each cloud is torn down after its tests';
   if (run.keepMs !== undefined) {
-    if (run.keepUntil !== undefined) return `⏲️ destroyed automatically at ${hhmm(run.keepUntil)}`;
+    if (run.keepUntil !== undefined) return `⏲️ destroyed automatically at ${clock(run.keepUntil, now)}`;
     // Once the deploy is over without a lifetime, its timer is off (newer deploys took its clouds).
     return lanesDone(run.lanes) && run.decision ? undefined : `⏲️ kept for ${formatDuration(run.keepMs)} after the deploy, then destroyed`;
   }
@@ -238,10 +235,10 @@ export function renderDeployCard(run: Run, options: DeployCardOptions = {}): Mes
   const source = pipelineSourceNote(run);
   if (source) blocks.push(context([source]));
   const suites = run.pipeline ? (run.pipeline.deploy?.tests ?? []).map((t) => t.name) : options.testSuites;
-  const note = [testsNote(run, suites), lifetimeNote(run)].filter(Boolean).join(' · ');
+  const note = [testsNote(run, suites), lifetimeNote(run, now)].filter(Boolean).join(' · ');
 
   if (!decision) {
-    const expires = run.approvalExpiresAt ? `expires at ${hhmm(run.approvalExpiresAt)}` : '';
+    const expires = run.approvalExpiresAt ? `expires at ${clock(run.approvalExpiresAt, now)}` : '';
     const plans = run.planLanes ?? [];
     const planning = plans.some((l) => l.finishedAt === undefined && l.error === undefined);
     const planFailed = plans.filter((l) => (l.finishedAt !== undefined || l.error !== undefined) && (laneStatus(l) !== 'passed' || planOf(l) === undefined));
@@ -258,14 +255,14 @@ export function renderDeployCard(run: Run, options: DeployCardOptions = {}): Mes
   }
 
   if (decision.state !== 'approved') {
-    const stamp = decision.state === 'rejected' ? `🚫 Rejected by ${mention(decision.by ?? 'unknown')} at ${hhmm(decision.at)}` : `⌛ Expired at ${hhmm(decision.at)}: nothing was deployed`;
+    const stamp = decision.state === 'rejected' ? `🚫 Rejected by ${mention(decision.by ?? 'unknown')} at ${clock(decision.at, now)}` : `⌛ Expired at ${clock(decision.at, now)}: nothing was deployed`;
     blocks.push(context([stamp]));
     return { text: clamp(`Deploy ${run.id} to ${clouds}: ${decision.state}`, LIMITS.fallbackText), blocks: capBlocks(blocks) };
   }
 
   const approvedBy = decision.approvers?.length ? decision.approvers.slice(0, 10).map(mention).join(', ') : mention(decision.by ?? 'unknown');
   const boundTo = decision.planDigests ? `📋 plans ${Object.entries(decision.planDigests).map(([c, d]) => `${escapeMrkdwn(c)} \`${d.slice(0, 8)}\``).join(', ')}` : '';
-  blocks.push(context([[`✅ Approved by ${approvedBy} at ${hhmm(decision.at)}`, boundTo, note].filter(Boolean).join(' · ')]));
+  blocks.push(context([[`✅ Approved by ${approvedBy} at ${clock(decision.at, now)}`, boundTo, note].filter(Boolean).join(' · ')]));
   blocks.push(...linesToSections(run.lanes.map((l) => cloudRow(l, now))));
   const started = runStartedAt(run);
   const finished = runFinishedAt(run);
@@ -281,7 +278,7 @@ export function renderDeployCard(run: Run, options: DeployCardOptions = {}): Mes
     const failed = lanes.some((l) => laneStatus(l) !== 'passed');
     const verdict = !destroyDone ? 'running' : failed ? '*destroy failed*' : '*destroyed*';
     const seconded = run.destroy.confirmedBy?.length ? ` with ${run.destroy.confirmedBy.map(mention).join(', ')}` : '';
-    const who = run.destroy.expired ? `🧨 Destroyed automatically, its lifetime over, at ${hhmm(run.destroy.at)}` : `🧨 Destroy requested by ${mention(run.destroy.by)}${seconded} at ${hhmm(run.destroy.at)}`;
+    const who = run.destroy.expired ? `🧨 Destroyed automatically, its lifetime over, at ${clock(run.destroy.at, now)}` : `🧨 Destroy requested by ${mention(run.destroy.by)}${seconded} at ${clock(run.destroy.at, now)}`;
     blocks.push(section(`${who}: ${verdict}`));
     blocks.push(...linesToSections(lanes.map((l) => cloudRow(l, now))));
     if (destroyDone) blocks.push(...tails(lanes, 'destroy: '));

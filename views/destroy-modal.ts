@@ -3,7 +3,7 @@ import { shortSha } from '../src/git/ref.js';
 import type { Lane, Run } from '../src/runs/run.js';
 import type { DestroyPrompt, PendingDestroy } from '../src/actions/confirm-destroy.js';
 import { capBlocks, clamp, context, escapeMrkdwn, LIMITS, plain, section } from './limits.js';
-import { hhmm } from './lock-message.js';
+import { clock } from './clock.js';
 import { mention } from './mention.js';
 import { summaryLine } from './summary-line.js';
 
@@ -19,14 +19,14 @@ export interface DestroyModalMetadata {
 /** What a cloud's last apply did, from its deploy steps' reports: `terraform apply: 3 added, …`. */
 function applied(lane: Lane): string {
   const reports = lane.steps.filter((s) => s.role === undefined && s.summary).map((s) => `${escapeMrkdwn(s.name)}: ${summaryLine(s.summary!)}`);
-  const when = lane.finishedAt !== undefined ? ` at ${hhmm(lane.finishedAt)}` : '';
+  const when = lane.finishedAt !== undefined ? ` at ${clock(lane.finishedAt)}` : '';
   return reports.length > 0 ? `${reports.join(' · ')}${when}` : `deployed${when} (no report of what it created)`;
 }
 
 function confirmations(list: PendingDestroy[], expired: PendingDestroy[], required: number): string | undefined {
   const parts: string[] = [];
   if (list.length > 0) parts.push(`Confirmed so far by ${list.map((v) => mention(v.by)).join(', ')} (${list.length} of ${required})`);
-  for (const v of expired) parts.push(`⌛ the request by ${mention(v.by)} expired at ${hhmm(v.expiresAt)}`);
+  for (const v of expired) parts.push(`⌛ the request by ${mention(v.by)} expired at ${clock(v.expiresAt)}`);
   return parts.length > 0 ? parts.join(' · ') : undefined;
 }
 
@@ -67,6 +67,6 @@ export function pendingDestroyNote(run: Run, ttlMs: number, required: number, no
   const votes = run.destroyVotes.map((v) => ({ ...v, expiresAt: v.at + ttlMs }));
   const live = votes.filter((v) => v.expiresAt > now);
   const gone = votes.filter((v) => v.expiresAt <= now);
-  if (live.length > 0) return `🧨 destroy confirmed by ${live.map((v) => mention(v.by)).join(', ')}: waiting for ${required - live.length} more destroyer${required - live.length === 1 ? '' : 's'} (until ${hhmm(Math.min(...live.map((v) => v.expiresAt)))})`;
-  return `⌛ the destroy request by ${gone.map((v) => mention(v.by)).join(', ')} expired at ${hhmm(Math.max(...gone.map((v) => v.expiresAt)))}: nothing was destroyed`;
+  if (live.length > 0) return `🧨 destroy confirmed by ${live.map((v) => mention(v.by)).join(', ')}: waiting for ${required - live.length} more destroyer${required - live.length === 1 ? '' : 's'} (until ${clock(Math.min(...live.map((v) => v.expiresAt)))})`;
+  return `⌛ the destroy request by ${gone.map((v) => mention(v.by)).join(', ')} expired at ${clock(Math.max(...gone.map((v) => v.expiresAt)))}: nothing was destroyed`;
 }

@@ -4,7 +4,7 @@ import { shortSha } from '../src/git/ref.js';
 import type { Run } from '../src/runs/run.js';
 import { ACTION } from './actions.js';
 import { button, capBlocks, clamp, context, escapeMrkdwn, inlineCode, LIMITS, section, type Message } from './limits.js';
-import { hhmm } from './lock-message.js';
+import { clock } from './clock.js';
 import { mention } from './mention.js';
 
 /**
@@ -17,7 +17,7 @@ export function renderKeepReminder(run: Run, clouds: string[], now: number = Dat
   const left = formatDuration(Math.max(0, until - now));
   const by = run.keepMs !== undefined ? formatDuration(run.keepMs) : 'its lifetime';
   const blocks: KnownBlock[] = [
-    section(`⏲️ ${mention(run.requestedBy)} the deploy of \`${shortSha(run.sha)}\` to ${names} (run ${inlineCode(run.id)}) will be destroyed automatically at *${hhmm(until)}* (in ${left}).`),
+    section(`⏲️ ${mention(run.requestedBy)} the deploy of \`${shortSha(run.sha)}\` to ${names} (run ${inlineCode(run.id)}) will be destroyed automatically at *${clock(until, now)}* (in ${left}).`),
     context([`Extend keeps it ${by} longer; Destroy now tears it down at once.`]),
     {
       type: 'actions',
@@ -28,5 +28,5 @@ export function renderKeepReminder(run: Run, clouds: string[], now: number = Dat
       ],
     },
   ];
-  return { text: clamp(`Run ${run.id} on ${clouds.join(', ')} will be destroyed automatically at ${hhmm(until)}`, LIMITS.fallbackText), blocks: capBlocks(blocks) };
+  return { text: clamp(`Run ${run.id} on ${clouds.join(', ')} will be destroyed automatically at ${clock(until, now)}`, LIMITS.fallbackText), blocks: capBlocks(blocks) };
 }

@@ -11,7 +11,8 @@ import type { UploadLogOutcome } from '../src/actions/upload-log.js';
 import type { RollbackOutcome } from '../src/actions/rollback.js';
 import type { ConfirmDestroyOutcome } from '../src/actions/confirm-destroy.js';
 import { escapeMrkdwn } from './limits.js';
-import { hhmm, lockMessage } from './lock-message.js';
+import { clock } from './clock.js';
+import { lockMessage } from './lock-message.js';
 import { mention } from './mention.js';
 import { errorLines } from './error-text.js';
 
@@ -53,9 +54,9 @@ export function decisionAnswer(outcome: DecisionOutcome): Answer {
     case 'wrong-channel':
       return no(WRONG_CHANNEL);
     case 'already-decided':
-      return no(`This request was already ${outcome.state}${outcome.by ? ` by ${mention(outcome.by)}` : ''}${outcome.at !== undefined ? ` at ${hhmm(outcome.at)}` : ''}; nothing changed.`);
+      return no(`This request was already ${outcome.state}${outcome.by ? ` by ${mention(outcome.by)}` : ''}${outcome.at !== undefined ? ` at ${clock(outcome.at)}` : ''}; nothing changed.`);
     case 'expired':
-      return no(`This request expired at ${hhmm(outcome.at)}; ask again with \`/apollo deploy\`.`);
+      return no(`This request expired at ${clock(outcome.at)}; ask again with \`/apollo deploy\`.`);
     case 'not-approver':
       return no("Only approvers of these clouds (`clouds.<name>.approvers`, default `access.approvers`) can approve or reject this deploy.");
     case 'plan-pending':
@@ -84,7 +85,7 @@ export function destroyAnswer(outcome: DestroyOutcome): Answer {
     case 'not-configured':
       return no('No destroy pipeline is configured (`destroy:` in apollo.yml).');
     case 'already-started':
-      return no(outcome.by && outcome.at !== undefined ? `Destroy was already started by ${mention(outcome.by)} at ${hhmm(outcome.at)}.` : 'Destroy was already started; nothing changed.');
+      return no(outcome.by && outcome.at !== undefined ? `Destroy was already started by ${mention(outcome.by)} at ${clock(outcome.at)}.` : 'Destroy was already started; nothing changed.');
     case 'never-ran':
       return no('This deploy never ran; there is nothing to destroy.');
     case 'still-running':
@@ -104,7 +105,7 @@ export function confirmDestroyAnswer(outcome: ConfirmDestroyOutcome): Answer {
     case 'wrong-name':
       return no(wrongNameText(outcome.expected));
     case 'needs-more': {
-      const expired = outcome.expired.length > 0 ? ` (the earlier request by ${outcome.expired.map((v) => mention(v.by)).join(', ')} expired at ${hhmm(Math.max(...outcome.expired.map((v) => v.expiresAt)))}, so yours counts as the first)` : '';
+      const expired = outcome.expired.length > 0 ? ` (the earlier request by ${outcome.expired.map((v) => mention(v.by)).join(', ')} expired at ${clock(Math.max(...outcome.expired.map((v) => v.expiresAt)))}, so yours counts as the first)` : '';
       return ok(`Your confirmation is counted (${outcome.have} of ${outcome.required} destroyers)${expired}. Nothing runs until another destroyer confirms.`);
     }
     case 'same-destroyer':
@@ -188,7 +189,7 @@ export function rollbackAnswer(outcome: RollbackOutcome): Answer {
 export function extendAnswer(outcome: ExtendOutcome): Answer {
   switch (outcome.kind) {
     case 'extended':
-      return ok(`Extended: it is now destroyed automatically at ${hhmm(outcome.until)}.`);
+      return ok(`Extended: it is now destroyed automatically at ${clock(outcome.until)}.`);
     case 'gone':
       return no('This deploy no longer exists.');
     case 'wrong-channel':
@@ -198,7 +199,7 @@ export function extendAnswer(outcome: ExtendOutcome): Answer {
     case 'not-allowed':
       return no('Only the requester, the approvers and the destroyers can extend a deploy.');
     case 'at-most':
-      return no(`It already lives until ${hhmm(outcome.until)}; nothing lives more than ${formatDuration(outcome.maxMs)} from now (\`deploy.maxKeep\`).`);
+      return no(`It already lives until ${clock(outcome.until)}; nothing lives more than ${formatDuration(outcome.maxMs)} from now (\`deploy.maxKeep\`).`);
   }
 }
 
@@ -211,7 +212,7 @@ export function lockAnswer(outcome: LockOutcome): string {
 export function unlockAnswer(outcome: UnlockOutcome): Answer {
   switch (outcome.kind) {
     case 'unlocked':
-      return ok(`:unlock: *${escapeMrkdwn(outcome.cloud)}* is unlocked (was locked by ${mention(outcome.was.owner)} since ${hhmm(outcome.was.since)}).`);
+      return ok(`:unlock: *${escapeMrkdwn(outcome.cloud)}* is unlocked (was locked by ${mention(outcome.was.owner)} since ${clock(outcome.was.since)}).`);
     case 'not-locked':
       return ok(`*${escapeMrkdwn(outcome.cloud)}* has no lock.`);
     case 'not-owner':

@@ -52,7 +52,7 @@ function laneRow(lane: Lane, now: number): string {
   let row = `${STATUS_ICON[status]} *${escapeMrkdwn(lane.name)}* ${STATUS_WORD[status]}`;
   if (current) row += ` — ${escapeMrkdwn(current.name)}`;
   if (duration) row += `  _${duration}_`;
-  const problem = laneProblem(lane);
+  const problem = laneProblem(lane, now);
   if (problem) row += `\n    ${problem}`;
   return row;
 }

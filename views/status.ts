@@ -5,7 +5,7 @@ import type { LastDeploy } from '../src/runs/cloud-state.js';
 import { awaitingApproval, needsCleanup, runStartedAt, runStatus, type Run } from '../src/runs/run.js';
 import { ACTION } from './actions.js';
 import { button, capBlocks, clamp, escapeMrkdwn, inlineCode, LIMITS, linesToSections, type Message } from './limits.js';
-import { hhmm } from './lock-message.js';
+import { clock } from './clock.js';
 import { mention } from './mention.js';
 
 /** What `/apollo status` knows of one cloud: its last deploy, and the run that carries it now. */
@@ -27,7 +27,7 @@ function cleanupRuns(clouds: CloudStatus[]): Map<string, string[]> {
   return runs;
 }
 
-function cloudLine({ cloud, last, current }: CloudStatus): string {
+function cloudLine({ cloud, last, current }: CloudStatus, now: number): string {
   const name = `*${escapeMrkdwn(cloud)}*`;
   const lane = current?.lanes.find((l) => l.name === cloud);
   if (current && lane && needsCleanup(lane)) {
@@ -36,8 +36,8 @@ function cloudLine({ cloud, last, current }: CloudStatus): string {
     return `• ⚠️ ${name}: *needs cleanup* — the teardown of run ${inlineCode(current.id)} (\`${shortSha(current.sha)}\`) did not finish${destroying}`;
   }
   if (!last) return `• ${name}: nothing deployed yet`;
-  const expiry = current?.id === last.runId && current.keepUntil !== undefined ? ` · ⏲️ destroyed automatically at ${hhmm(current.keepUntil)}` : '';
-  return `• ${name}: \`${shortSha(last.sha)}\` (${escapeMrkdwn(last.ref)}) deployed by ${mention(last.by || '?')} at ${hhmm(last.at)} on ${new Date(last.at).toISOString().slice(0, 10)} (run \`${last.runId}\`)${expiry}`;
+  const expiry = current?.id === last.runId && current.keepUntil !== undefined ? ` · ⏲️ destroyed automatically at ${clock(current.keepUntil, now)}` : '';
+  return `• ${name}: \`${shortSha(last.sha)}\` (${escapeMrkdwn(last.ref)}) deployed by ${mention(last.by || '?')} at ${clock(last.at, now)} (run \`${last.runId}\`)${expiry}`;
 }
 
 /**
@@ -51,7 +51,7 @@ export function renderStatus(active: Run[], clouds: CloudStatus[], now: number =
     const started = runStartedAt(run);
     return `• \`${run.id}\` ${what} of \`${shortSha(run.sha)}\` by ${mention(run.requestedBy)}: ${state}${started ? ` for ${formatDuration(now - started)}` : ''}`;
   });
-  const lines = clouds.map(cloudLine);
+  const lines = clouds.map((cloud) => cloudLine(cloud, now));
   const text = ['*Queued and running*', ...(runs.length ? runs : ['• nothing']), '', '*Clouds*', ...(lines.length ? lines : ['• none configured'])].join('\n');
   // A button acts only in its run's channel (the action checks): elsewhere the line points at the card.
   const here = clouds.filter((c) => channel === undefined || c.current?.channel === channel || c.current?.message?.channel === channel);

@@ -34,7 +34,7 @@ const blocked = (b: LaneBlock, name = 'aws') => blockLane(newLane(name, ['apply'
 describe('deploy card: lanes that could not run', () => {
   it('a sticky lock names its owner as a mention, with the reason escaped exactly once', () => {
     const reason = 'load test <!here> & <@U0VICTIM>';
-    const card = renderDeployCard(deploy([blocked({ kind: 'locked', lock: 'sticky', cloud: 'aws', by: 'U0OWNER', since: T0, reason })]));
+    const card = renderDeployCard(deploy([blocked({ kind: 'locked', lock: 'sticky', cloud: 'aws', by: 'U0OWNER', since: T0, reason })]), { now: T0 + 60_000 });
     const all = text(card.blocks);
     expect(all).toContain('❌ *aws* failed');
     expect(all).toContain('*aws* is locked by <@U0OWNER> since 09:12 UTC: load test &lt;!here&gt; &amp; &lt;@U0VICTIM&gt;');
@@ -48,7 +48,7 @@ describe('deploy card: lanes that could not run', () => {
   });
 
   it('a cloud another run holds names that run and its owner', () => {
-    const card = renderDeployCard(deploy([blocked({ kind: 'locked', lock: 'run', cloud: 'aws', by: 'U0OTHER', since: T0, runId: 'd3' })]));
+    const card = renderDeployCard(deploy([blocked({ kind: 'locked', lock: 'run', cloud: 'aws', by: 'U0OTHER', since: T0, runId: 'd3' })]), { now: T0 + 60_000 });
     expect(text(card.blocks)).toContain('*aws* is in use by run `d3` (<@U0OTHER>) since 09:12 UTC');
   });
 
@@ -90,8 +90,10 @@ describe('deploy card: approvals from more than one person', () => {
   });
 
   it('the stamp names every approver whose approval counted', () => {
-    const card = renderDeployCard(deploy([newLane('aws', ['apply'])], { decision: { state: 'approved', by: 'U0CAROL', at: T0, approvers: ['U0BOB', 'U0CAROL'] } }));
+    const card = renderDeployCard(deploy([newLane('aws', ['apply'])], { decision: { state: 'approved', by: 'U0CAROL', at: T0, approvers: ['U0BOB', 'U0CAROL'] } }), { now: T0 + 60_000 });
     expect(contextText(card.blocks)).toContain('✅ Approved by <@U0BOB>, <@U0CAROL> at 09:12 UTC');
+    // Seen on another day, the stamp says which.
+    expect(contextText(renderDeployCard(deploy([newLane('aws', ['apply'])], { decision: { state: 'approved', by: 'U0CAROL', at: T0, approvers: ['U0CAROL'] } }), { now: T0 + 3 * 86_400_000 }).blocks)).toContain('at Thu 26 Nov 09:12 UTC');
   });
 });
 

@@ -96,7 +96,7 @@ describe('run card', () => {
   it('words a lane that could not run from its data: the lock holder as a mention, the failure text escaped once', () => {
     const locked = blockLane(newLane('aws', ['apply']), { kind: 'locked', lock: 'sticky', cloud: 'aws', by: 'U0OWNER', since: T0, reason: 'soak <!here>' }, T0);
     const broken = failLane(newLane('gcp', ['apply']), 'fetch failed: <@U0VICTIM>', T0);
-    const card = renderRunCard({ ...run([]), kind: 'deploy', laneNames: ['aws', 'gcp'], lanes: [locked, broken] });
+    const card = renderRunCard({ ...run([]), kind: 'deploy', laneNames: ['aws', 'gcp'], lanes: [locked, broken] }, T0 + 60_000);
     const all = text(card.blocks);
     expect(all).toContain('*aws* is locked by <@U0OWNER> since 09:00 UTC: soak &lt;!here&gt;');
     expect(all).toContain('fetch failed: &lt;@U0VICTIM&gt;');
