@@ -56,6 +56,8 @@ export function startChild(file: string, args: readonly string[], options: Child
       }
     });
     child.once('close', (exitCode, signal) => resolve({ exitCode, signal, ...(startError ? { startError } : {}) }));
+    // A read error on a pipe (EIO) ends it; unlistened, it would take the worker down. 'close' follows.
+    for (const pipe of [child.stdout, child.stderr]) pipe?.on('error', () => undefined);
   });
   return { pid: child.pid, stdout: child.stdout, stderr: child.stderr, ended };
 }
