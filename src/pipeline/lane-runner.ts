@@ -68,8 +68,8 @@ export interface LaneRunOptions {
    */
   verifyPlan?: (lane: Lane) => string | undefined;
   /**
-   * Called with the lane as it is now when it changes: a step's start, its process, its end. The
-   * lane's start comes with its first step's start, its last step's end with the lane's end.
+   * Called with the lane as it is now when it changes: a step's start, its process, its end, the
+   * lane's end. The lane's start comes with its first step's start.
    */
   onChange: (lane: Lane) => Promise<void>;
 }
@@ -80,10 +80,11 @@ export interface LaneRunOptions {
  * runs the processes and reports what happened.
  */
 export async function runLane(options: LaneRunOptions): Promise<Lane> {
-  // The lane's start is saved with its first step's (one save, not two in the same millisecond), and
-  // its last step's end with the lane's: each save is a Redis write and a card refresh.
+  // The lane's start is saved with its first step's (one save, not two in the same millisecond: each
+  // is a Redis write and a card refresh). Each step's end is saved on its own, before whatever the
+  // lane's end waits for (the log's upload, a deploy's outcome): a worker lost meanwhile must not
+  // leave a finished step, an applied plan, reading as interrupted.
   let lane = startLane(options.lane, Date.now());
-  const last = options.steps.length - 1;
 
   for (let i = 0; i < options.steps.length; i++) {
     const step = options.steps[i]!;
@@ -113,7 +114,7 @@ export async function runLane(options: LaneRunOptions): Promise<Lane> {
       const refused = options.verifyPlan(lane);
       if (refused) lane = planRefused(lane, i, refused);
     }
-    if (i < last) await options.onChange(lane);
+    await options.onChange(lane);
   }
   lane = finishLane(lane, Date.now());
   await options.onChange(lane);
