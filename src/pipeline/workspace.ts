@@ -1,4 +1,4 @@
-import { lstat, mkdir, open, realpath, rename, rm } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, realpath, rename, rm } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { constants } from 'node:fs';
 import { dirname, resolve, join } from 'node:path';
@@ -29,6 +29,20 @@ const FAILED_TO: Record<number, string> = { 10: 'could not create the workspace'
 
 /** Checkouts being removed in the background (`discard`), which the worker's shutdown waits for. */
 const discarding = new Set<Promise<void>>();
+
+/** The name prefix of a discarded checkout, beside the live ones under the workspaces root. */
+const DISCARDED = '.discarded-';
+
+/**
+ * Deletes a tree in the background, counted in `discarding`. A step's last processes may still write
+ * in it for their grace period: a directory that is not empty yet is tried again.
+ */
+function removeTree(path: string, onError: (err: unknown) => void): Promise<void> {
+  const removal = rm(path, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 }).catch(onError);
+  discarding.add(removal);
+  void removal.finally(() => discarding.delete(removal));
+  return removal;
+}
 
 /** A fresh checkout of one commit for one lane of one run; removed when the lane ends. */
 export class Workspace {
@@ -120,22 +134,31 @@ export class Workspace {
    * is a walk of the whole tree (8 ms of a short build here; seconds for a deploy's providers).
    * `Workspace.discarded()` waits for the walks still going.
    */
-  async discard(): Promise<void> {
-    const trash = join(dirname(this.dir), `.discarded-${randomUUID()}`);
+  async discard(onError: (err: unknown) => void = () => undefined): Promise<void> {
+    const trash = join(dirname(this.dir), `${DISCARDED}${randomUUID()}`);
     const renamed = await rename(this.dir, trash).then(
       () => true,
       () => false,
     );
-    const removal = rm(renamed ? trash : this.dir, { recursive: true, force: true }).catch(() => undefined);
-    discarding.add(removal);
-    void removal.finally(() => discarding.delete(removal));
+    const removal = removeTree(renamed ? trash : this.dir, onError);
     // Without the rename (it failed), the name is free only once the tree is gone.
     if (!renamed) await removal;
   }
 
-  /** Resolves once every background removal (`discard`) of this process has ended. */
+  /** Resolves once every background removal (`discard`, `sweep`) of this process has ended. */
   static async discarded(): Promise<void> {
     while (discarding.size > 0) await Promise.all([...discarding]);
+  }
+
+  /**
+   * Deletes, in the background, the discarded checkouts a worker left under `root` (it stopped
+   * before their deletion ended, or the deletion failed): called when a worker starts.
+   */
+  static async sweep(root: string, onError: (err: unknown) => void = () => undefined): Promise<number> {
+    const names = await readdir(root).catch(() => [] as string[]);
+    const left = names.filter((name) => name.startsWith(DISCARDED));
+    for (const name of left) void removeTree(join(root, name), onError);
+    return left.length;
   }
 }
 

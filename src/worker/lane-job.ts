@@ -105,7 +105,11 @@ export async function runLaneJob(services: WorkerDeps, job: LaneJob): Promise<La
     .ensureCommit(run.sha)
     .then(() => Workspace.create(join(resolve(settings.stateDir), 'workspaces'), `${run.id}-${logName}`, mirror.path, run.sha, job.sandbox ?? NO_SANDBOX));
   checkout.catch(() => undefined);
-  const discardCheckout = () => checkout.then((made) => made.discard(), () => undefined);
+  const discardCheckout = () =>
+    checkout.then(
+      (made) => made.discard((err: unknown) => logger.warn({ err, runId: run.id }, 'could not remove the workspace')),
+      () => undefined,
+    );
   let cancelledBy: string | undefined;
   try {
     cancelledBy = await runs.cancelledBy(run.id, phase);
@@ -116,8 +120,9 @@ export async function runLaneJob(services: WorkerDeps, job: LaneJob): Promise<La
   }
   if (cancelledBy) {
     registration.release();
-    await discardCheckout();
     await save(cancelLane(lane, cancelledBy, Date.now()));
+    // After the card says so: the checkout begun meanwhile may take a while to finish.
+    await discardCheckout();
     return lane;
   }
   const poll = setInterval(() => {
@@ -178,7 +183,7 @@ export async function runLaneJob(services: WorkerDeps, job: LaneJob): Promise<La
     registration.release();
     await storeLog();
     // Out of the way at once, deleted in the background (the worker's shutdown waits for it).
-    await workspace?.discard();
+    await workspace?.discard((err: unknown) => logger.warn({ err, runId: run.id, lane: lane.name }, 'could not remove the workspace'));
     // Once in Redis (redacted, with an expiry), the file has no reader left: it goes.
     await rm(log.path, { force: true }).catch(() => undefined);
   }

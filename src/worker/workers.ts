@@ -1,3 +1,4 @@
+import { join, resolve } from 'node:path';
 import { Worker, type Job, type Processor } from 'bullmq';
 import { withLogContext } from '../logger.js';
 import { queueWait } from '../metrics/metrics.js';
@@ -74,6 +75,9 @@ export async function startWorkers(services: Services, options: WorkerOptions = 
   // Final card states a lost worker had not delivered yet.
   const resumed = await services.notifier.resumeSettling();
   if (resumed > 0) logger.info({ cards: resumed }, 'delivering final card states left by a stopped worker');
+  // Checkouts a stopped worker had discarded but not yet deleted.
+  const swept = await Workspace.sweep(join(resolve(settings.stateDir), 'workspaces'), (err: unknown) => logger.warn({ err }, 'could not remove a discarded workspace'));
+  if (swept > 0) logger.info({ workspaces: swept }, 'removing workspaces a stopped worker left');
   const workers = [
     // Builds only read: one retry after a lost worker is safe (and the card says so).
     new Worker<BuildJobData, string>(BUILD_QUEUE, observed(BUILD_QUEUE, createBuildProcessor(services, sandbox)), { ...common, maxStalledCount: 1, connection: connections[0]!, concurrency: config.worker.concurrency }),

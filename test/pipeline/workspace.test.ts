@@ -133,4 +133,17 @@ describe('making a checkout', () => {
     await rm(root, { recursive: true, force: true });
     await rm(repo.path, { recursive: true, force: true });
   });
+
+  it('the discarded checkouts a stopped worker left are swept when a worker starts, and nothing else', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'apollo-ws-sweep-'));
+    await mkdir(join(root, '.discarded-1', 'a', 'b'), { recursive: true });
+    await writeFile(join(root, '.discarded-1', 'a', 'b', 'f'), 'x');
+    await mkdir(join(root, '.discarded-2'));
+    await mkdir(join(root, 'b7-build'));
+    expect(await Workspace.sweep(root)).toBe(2);
+    await Workspace.discarded();
+    expect(await readdir(root)).toEqual(['b7-build']);
+    expect(await Workspace.sweep(join(root, 'missing'))).toBe(0);
+    await rm(root, { recursive: true, force: true });
+  });
 });
