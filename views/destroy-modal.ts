@@ -67,6 +67,6 @@ export function pendingDestroyNote(run: Run, ttlMs: number, required: number, no
   const votes = run.destroyVotes.map((v) => ({ ...v, expiresAt: v.at + ttlMs }));
   const live = votes.filter((v) => v.expiresAt > now);
   const gone = votes.filter((v) => v.expiresAt <= now);
-  if (live.length > 0) return `🧨 destroy confirmed by ${live.map((v) => mention(v.by)).join(', ')}: waiting for ${required - live.length} more destroyer${required - live.length === 1 ? '' : 's'} (until ${clock(Math.min(...live.map((v) => v.expiresAt)))})`;
-  return `⌛ the destroy request by ${gone.map((v) => mention(v.by)).join(', ')} expired at ${clock(Math.max(...gone.map((v) => v.expiresAt)))}: nothing was destroyed`;
+  if (live.length > 0) return `🧨 destroy confirmed by ${live.map((v) => mention(v.by)).join(', ')}: waiting for ${required - live.length} more destroyer${required - live.length === 1 ? '' : 's'} (until ${clock(Math.min(...live.map((v) => v.expiresAt)), now)})`;
+  return `⌛ the destroy request by ${gone.map((v) => mention(v.by)).join(', ')} expired at ${clock(Math.max(...gone.map((v) => v.expiresAt)), now)}: nothing was destroyed`;
 }

@@ -78,7 +78,7 @@ describe('deploys with a lifetime (--keep)', () => {
     const refused = await h.click(ACTION.extend, runId, OUTSIDER, { ts: String(reminder.response!.ts) });
     expect(await h.replyTo(refused.responseUrl)).toContain('Only the requester, the approvers and the destroyers can extend a deploy.');
     const extended = await h.click(ACTION.extend, runId, REQUESTER, { ts: String(reminder.response!.ts) });
-    expect(await h.replyTo(extended.responseUrl)).toMatch(/^Extended: it is now destroyed automatically at (?:\w{3} \d{1,2} \w{3} )?\d\d:\d\d UTC\.$/);
+    expect(await h.replyTo(extended.responseUrl)).toMatch(/^Extended: it is now destroyed automatically at (?:\w{3} \d{1,2} \w{3}(?: \d{4})? )?\d\d:\d\d UTC\.$/);
     const newEnd = (await h.services.runs.get(runId))!.keepUntil!;
     expect(newEnd).toBeGreaterThan(firstEnd);
 

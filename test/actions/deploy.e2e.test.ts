@@ -110,7 +110,7 @@ describe('deploy with approval (shell steps)', () => {
     const clicks = await Promise.all([GROUP_MEMBER, GROUP_MEMBER, APPROVER, GROUP_MEMBER, APPROVER].map((u) => h.click(ACTION.approve, runId, u, { ts })));
     expect(clicks.map((c) => c.status)).toEqual([200, 200, 200, 200, 200]);
     const final = await cardWhere(h, ts, (t) => t.includes('*passed*'), 'the passed deploy card');
-    expect(final).toMatch(/✅ Approved by <@U0(GROUPIE|APPROVER)> at (?:\w{3} \d{1,2} \w{3} )?\d\d:\d\d UTC/);
+    expect(final).toMatch(/✅ Approved by <@U0(GROUPIE|APPROVER)> at (?:\w{3} \d{1,2} \w{3}(?: \d{4})? )?\d\d:\d\d UTC/);
     expect(final).toContain('✅ *aws* passed');
     const run = (await h.services.runs.get(runId))!;
     expect(run.lanes[0]!.steps.map((s) => s.status)).toEqual(['passed', 'passed', 'passed']);
@@ -176,7 +176,7 @@ describe('deploy with approval (shell steps)', () => {
     const [first, second] = await Promise.all([h.destroy(runId, APPROVER, { ts }), h.destroy(runId, GROUP_MEMBER, { ts })]);
     expect([first.answer, second.answer].join(' ')).toContain('already started');
     const destroyed = await cardWhere(h, ts, (t) => t.includes('*destroyed*'), 'the destroyed card');
-    expect(destroyed).toMatch(/🧨 Destroy requested by <@U0(APPROVER|GROUPIE)> at (?:\w{3} \d{1,2} \w{3} )?\d\d:\d\d UTC: \*destroyed\*/);
+    expect(destroyed).toMatch(/🧨 Destroy requested by <@U0(APPROVER|GROUPIE)> at (?:\w{3} \d{1,2} \w{3}(?: \d{4})? )?\d\d:\d\d UTC: \*destroyed\*/);
     expect(existsSync(join(target, 'aws.deployed'))).toBe(false);
     expect(existsSync(join(target, 'digitalocean.deployed'))).toBe(false);
     expect(buttons(h.latestCard(ts))).not.toContain('Destroy');
@@ -203,7 +203,7 @@ describe('deploy with approval (shell steps)', () => {
     await h.services.redis.pexpire(h.services.keys.deployRequest(runId), 1);
     await new Promise((r) => setTimeout(r, 50));
     const click = await h.click(ACTION.approve, runId, APPROVER, { ts });
-    expect(await h.replyTo(click.responseUrl)).toMatch(/expired at (?:\w{3} \d{1,2} \w{3} )?\d\d:\d\d UTC/);
+    expect(await h.replyTo(click.responseUrl)).toMatch(/expired at (?:\w{3} \d{1,2} \w{3}(?: \d{4})? )?\d\d:\d\d UTC/);
     const text = await cardWhere(h, ts, (t) => t.includes('Expired at'), 'the expired card');
     expect(text).toContain('nothing was deployed');
     expect(buttons(h.latestCard(ts))).toEqual([]);
@@ -214,7 +214,7 @@ describe('deploy with approval (shell steps)', () => {
     try {
       const res = await h.command(`deploy digitalocean ${sha}`);
       const reply = await h.replyTo(res.responseUrl);
-      expect(reply).toMatch(/\*digitalocean\* is in use by run `d999` \(<@U0OTHER>\) since (?:\w{3} \d{1,2} \w{3} )?\d\d:\d\d UTC/);
+      expect(reply).toMatch(/\*digitalocean\* is in use by run `d999` \(<@U0OTHER>\) since (?:\w{3} \d{1,2} \w{3}(?: \d{4})? )?\d\d:\d\d UTC/);
     } finally {
       await h.services.locks.releaseRun('digitalocean', 'd999');
     }
@@ -224,7 +224,7 @@ describe('deploy with approval (shell steps)', () => {
     const lock = await h.command('lock aws load test until 5pm', 'U0OWNER');
     expect(await h.replyTo(lock.responseUrl)).toContain('*aws* is locked by you: load test until 5pm');
     const locks = await h.command('locks');
-    expect(await h.replyTo(locks.responseUrl)).toMatch(/\*aws\* is locked by <@U0OWNER> since (?:\w{3} \d{1,2} \w{3} )?\d\d:\d\d UTC: load test until 5pm/);
+    expect(await h.replyTo(locks.responseUrl)).toMatch(/\*aws\* is locked by <@U0OWNER> since (?:\w{3} \d{1,2} \w{3}(?: \d{4})? )?\d\d:\d\d UTC: load test until 5pm/);
     const other = await h.command(`deploy aws ${sha}`, 'U0SOMEONE');
     expect(await h.replyTo(other.responseUrl)).toContain('*aws* is locked by <@U0OWNER>');
     const notMine = await h.command('unlock aws', 'U0SOMEONE');

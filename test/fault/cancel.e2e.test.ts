@@ -124,7 +124,7 @@ describe('cancel', () => {
       const last = h.slack.callsOf('chat.update').filter((c) => c.body.ts === ts).at(-1);
       return last && blocksText(last.body).includes('*destroyed*') ? blocksText(last.body) : undefined;
     }, 30_000, 'the destroyed card');
-    expect(destroyed).toMatch(/🧨 Destroy requested by <@U0APPROVER> at (?:\w{3} \d{1,2} \w{3} )?\d\d:\d\d UTC: \*destroyed\*\n✅ \*aws\* passed/);
+    expect(destroyed).toMatch(/🧨 Destroy requested by <@U0APPROVER> at (?:\w{3} \d{1,2} \w{3}(?: \d{4})? )?\d\d:\d\d UTC: \*destroyed\*\n✅ \*aws\* passed/);
   });
 
   it('stops a job whose cancel broadcast never arrived (the flag is polled)', async () => {

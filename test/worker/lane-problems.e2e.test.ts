@@ -59,7 +59,7 @@ describe('a lane the worker refuses', () => {
       return all.includes('*failed*') ? all : undefined;
     }, 30_000, 'the refused deploy card');
     expect(text).toContain('❌ *aws* failed');
-    expect(text).toMatch(/\*aws\* is locked by <@U0OWNER> since (?:\w{3} \d{1,2} \w{3} )?\d\d:\d\d UTC: load test &lt;!here&gt; &amp; soak/);
+    expect(text).toMatch(/\*aws\* is locked by <@U0OWNER> since (?:\w{3} \d{1,2} \w{3}(?: \d{4})? )?\d\d:\d\d UTC: load test &lt;!here&gt; &amp; soak/);
     expect(text).not.toContain('&lt;@');
     expect(text).not.toContain('&amp;lt;');
     const lane = (await h.services.runs.get(runId))!.lanes[0]!;
