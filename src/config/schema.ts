@@ -46,7 +46,7 @@ const Report = z
   .describe('parse the step’s test report into a summary');
 
 export const Step = z.strictObject({
-  name: z.string().min(1).max(80).describe('shown on the card, one line per step'),
+  name: z.string().min(1).max(80).describe('shown on the card, one line per step; unique within a lane (a deploy’s plan, steps, tests and destroy steps run in one lane): `--tests` and the card pick steps by name'),
   run: z.string().min(1).describe('bash script (operator-written); user input arrives only as APOLLO_* environment variables'),
   cwd: z.string().min(1).optional().describe('working directory relative to the checkout; `${cloud}` is replaced in deploy/destroy'),
   timeout: Duration.optional().describe('e.g. 90s, 10m, 1h (default 30m); the whole process group is killed when it expires'),
@@ -58,6 +58,50 @@ export type Step = z.infer<typeof Step>;
 export const Pipeline = z.strictObject({
   steps: z.array(Step).min(1).describe('run in order; the first failure skips the rest'),
 });
+
+/** Steps of one lane, and where they are in the file (for the error's path). */
+export interface StepGroup {
+  path: (string | number)[];
+  steps: readonly Pick<Step, 'name'>[] | undefined;
+}
+
+/**
+ * Within a lane, steps are picked by name: `--tests` skips the other suites by name, suites are
+ * known by name, the card and the failures thread show names. Two steps of one lane with one name
+ * (a deploy step and a test suite both called `serverspec`) would be skipped or judged together.
+ * Returns one problem per repeated name, at the later step's path.
+ */
+export function repeatedStepNames(groups: StepGroup[]): { path: (string | number)[]; message: string }[] {
+  const seen = new Map<string, string>();
+  const problems: { path: (string | number)[]; message: string }[] = [];
+  for (const { path, steps } of groups) {
+    (steps ?? []).forEach((step, i) => {
+      const where = [...path, i];
+      const first = seen.get(step.name);
+      if (first) problems.push({ path: [...where, 'name'], message: `the step name \`${step.name}\` is already used by ${first}: steps of one lane need names of their own (--tests and the card pick steps by name)` });
+      else seen.set(step.name, `${path.join('.')}[${i}]`);
+    });
+  }
+  return problems;
+}
+
+/** The lanes a pipeline runs, as groups of steps: a build; a deploy (plan, steps, tests, and destroy as its teardown); a destroy. */
+export function laneStepGroups(pipeline: { build?: { steps: readonly Pick<Step, 'name'>[] } | undefined; deploy?: { plan?: readonly Pick<Step, 'name'>[] | undefined; steps: readonly Pick<Step, 'name'>[]; tests?: readonly Pick<Step, 'name'>[] | undefined } | undefined; destroy?: { steps: readonly Pick<Step, 'name'>[] } | undefined }): StepGroup[][] {
+  const lanes: StepGroup[][] = [];
+  if (pipeline.build) lanes.push([{ path: ['build', 'steps'], steps: pipeline.build.steps }]);
+  const destroy: StepGroup = { path: ['destroy', 'steps'], steps: pipeline.destroy?.steps };
+  if (pipeline.deploy) {
+    lanes.push([
+      { path: ['deploy', 'plan'], steps: pipeline.deploy.plan },
+      { path: ['deploy', 'steps'], steps: pipeline.deploy.steps },
+      { path: ['deploy', 'tests'], steps: pipeline.deploy.tests },
+      destroy,
+    ]);
+  } else if (pipeline.destroy) {
+    lanes.push([destroy]);
+  }
+  return lanes;
+}
 
 /** A plan whose digest the approval can be bound to: one of its steps reports the plan. */
 export function hasPlanReport(plan: readonly Step[] | undefined): boolean {
@@ -197,6 +241,10 @@ export const ConfigSchema = z.strictObject({
       logRetention: Duration.default(14 * 24 * 3_600_000).describe('how long run logs are kept in Redis for the Logs button (default 14 days; the files on disk are removed once stored)'),
     })
     .default({ concurrency: 2, shutdownGrace: 30_000, sandbox: 'namespaces', buildNetwork: 'none', runAs: 'nobody', logRetention: 14 * 24 * 3_600_000 }),
+}).superRefine((config, ctx) => {
+  for (const lane of laneStepGroups(config)) {
+    for (const problem of repeatedStepNames(lane)) ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
+  }
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseDocument } from 'yaml';
-import { hasPlanReport, Pipeline, PLAN_REPORT_NEEDED, Step, type Config } from '../config/schema.js';
-import { formatIssues, requiredErrorMap } from '../config/issues.js';
+import { hasPlanReport, laneStepGroups, Pipeline, PLAN_REPORT_NEEDED, repeatedStepNames, Step, type Config } from '../config/schema.js';
+import { formatIssues, formatPath, requiredErrorMap } from '../config/issues.js';
 import { ApolloError, ErrorCode } from '../errors.js';
 import type { GitMirror } from '../git/mirror.js';
 import { serverPipeline, type PipelineSteps } from './run-steps.js';
@@ -32,6 +32,10 @@ const RepoPipeline = z.strictObject({
     })
     .optional(),
   destroy: Pipeline.extend({ steps: z.array(RepoStep).min(1).max(MAX_STEPS) }).optional(),
+}).superRefine((file, ctx) => {
+  for (const lane of laneStepGroups(file)) {
+    for (const problem of repeatedStepNames(lane)) ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
+  }
 });
 
 /** Keys of apollo.yml a repository file may not carry, and why. */
@@ -84,5 +88,13 @@ export async function pipelineForCommit(config: Pick<Config, 'pipeline' | 'build
   const build = file.build && file.build.length > 0 ? file.build : server.build;
   const deploy = file.deploy ?? server.deploy;
   const destroy = file.destroy ?? server.destroy;
+  // Sections taken from the server's file join the repository's in one lane (its deploy and the
+  // server's destroy as teardown): their step names must not repeat either.
+  const repeated = laneStepGroups({ build: { steps: build }, ...(deploy ? { deploy } : {}), ...(destroy ? { destroy: { steps: destroy } } : {}) }).flatMap((lane) => repeatedStepNames(lane));
+  if (repeated.length > 0) {
+    throw new ApolloError(ErrorCode.PipelineInvalid, `${source} is invalid with the server's pipeline:`, {
+      details: repeated.map((problem) => `${formatPath(problem.path)}: ${problem.message}`),
+    });
+  }
   return { build, ...(deploy ? { deploy } : {}), ...(destroy ? { destroy } : {}), source: path };
 }

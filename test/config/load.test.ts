@@ -57,6 +57,15 @@ access:
     expect(problems('repository: x\nbuild: { steps: [] }')).toEqual([expect.stringMatching(/^build\.steps: /)]);
   });
 
+  it("refuses two steps of one lane with one name (--tests would skip both), the destroy being a deploy's teardown", () => {
+    const base = 'repository: x\nbuild: { steps: [{name: a, run: b}, {name: a, run: c}] }\nclouds: { aws: {} }\n';
+    expect(problems(`${base}deploy: { steps: [{name: serverspec, run: b}], tests: [{name: serverspec, run: c}] }\ndestroy: { steps: [{name: a, run: d}, {name: serverspec, run: e}] }`)).toEqual([
+      'build.steps[1].name: the step name `a` is already used by build.steps[0]: steps of one lane need names of their own (--tests and the card pick steps by name)',
+      'deploy.tests[0].name: the step name `serverspec` is already used by deploy.steps[0]: steps of one lane need names of their own (--tests and the card pick steps by name)',
+      'destroy.steps[1].name: the step name `serverspec` is already used by deploy.steps[0]: steps of one lane need names of their own (--tests and the card pick steps by name)',
+    ]);
+  });
+
   it('names YAML syntax errors by line', () => {
     expect(problems('repository: [unclosed\nbuild: x')[0]).toMatch(/line \d+/);
   });

@@ -36,6 +36,13 @@ describe('parseRepoPipeline', () => {
     expect(problems(bomb)[0]).toMatch(/is not a pipeline:|is not valid YAML:/);
   });
 
+  it('refuses two steps of one lane with one name, and allows one name in two lanes', () => {
+    const repeated = problems('deploy: { steps: [{ name: serverspec, run: a }], tests: [{ name: serverspec, run: b }] }').join('\n');
+    expect(repeated).toContain('deploy.tests[0].name: the step name `serverspec` is already used by deploy.steps[0]');
+    expect(problems('build: { steps: [{ name: a, run: b }, { name: a, run: c }] }').join('\n')).toContain('build.steps[1].name: the step name `a` is already used by build.steps[0]');
+    expect(parseRepoPipeline('build: { steps: [{ name: test, run: a }] }\ndeploy: { steps: [{ name: apply, run: b }], tests: [{ name: test, run: c }] }', '.apollo.yml').build.map((s) => s.name)).toEqual(['test']);
+  });
+
   it('keeps the number of steps bounded', () => {
     const many = Array.from({ length: 51 }, (_, i) => `    - { name: s${i}, run: 'true' }`).join('\n');
     expect(problems(`build:\n  steps:\n${many}`).join('\n')).toMatch(/build\.steps/);
@@ -62,6 +69,13 @@ describe('pipelineForCommit', () => {
     expect(pipeline?.deploy?.steps.map((s) => s.name)).toEqual(['repo apply']);
     expect(pipeline?.destroy?.map((s) => s.name)).toEqual(['server destroy']);
     expect(pipeline?.source).toBe('.apollo.yml');
+  });
+
+  it("refuses a file whose steps would share a lane's name with the server's", async () => {
+    const file = "deploy: { steps: [{ name: apply, run: x }], tests: [{ name: 'server destroy', run: y }] }";
+    const refused = await pipelineForCommit(config('.apollo.yml'), fakeMirror(undefined, { '.apollo.yml': file }), SHA).catch((err: unknown) => err);
+    expect(refused).toMatchObject({ code: ErrorCode.PipelineInvalid, message: `.apollo.yml in ${SHA.slice(0, 7)} is invalid with the server's pipeline:` });
+    expect((refused as ApolloError).details).toEqual([expect.stringMatching(/^destroy\.steps\[0\]\.name: the step name `server destroy` is already used by deploy\.tests\[0\]/)]);
   });
 
   it('refuses a path that leaves the repository at config load', () => {
