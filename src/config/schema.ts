@@ -103,6 +103,13 @@ export function laneStepGroups(pipeline: { build?: { steps: readonly Pick<Step, 
   return lanes;
 }
 
+/** Adds an issue for every repeated step name of every lane of a pipeline file (apollo.yml or a repository's). */
+export function refineStepNames(pipeline: Parameters<typeof laneStepGroups>[0], ctx: z.RefinementCtx): void {
+  for (const lane of laneStepGroups(pipeline)) {
+    for (const problem of repeatedStepNames(lane)) ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
+  }
+}
+
 /** A plan whose digest the approval can be bound to: one of its steps reports the plan. */
 export function hasPlanReport(plan: readonly Step[] | undefined): boolean {
   return plan === undefined || plan.some((s) => s.report?.format === 'terraform-plan');
@@ -241,11 +248,7 @@ export const ConfigSchema = z.strictObject({
       logRetention: Duration.default(14 * 24 * 3_600_000).describe('how long run logs are kept in Redis for the Logs button (default 14 days; the files on disk are removed once stored)'),
     })
     .default({ concurrency: 2, shutdownGrace: 30_000, sandbox: 'namespaces', buildNetwork: 'none', runAs: 'nobody', logRetention: 14 * 24 * 3_600_000 }),
-}).superRefine((config, ctx) => {
-  for (const lane of laneStepGroups(config)) {
-    for (const problem of repeatedStepNames(lane)) ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
-  }
-});
+}).superRefine(refineStepNames);
 
 export type Config = z.infer<typeof ConfigSchema>;
 export type ConfigInput = z.input<typeof ConfigSchema>;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseDocument } from 'yaml';
-import { hasPlanReport, laneStepGroups, Pipeline, PLAN_REPORT_NEEDED, repeatedStepNames, Step, type Config } from '../config/schema.js';
+import { hasPlanReport, laneStepGroups, Pipeline, PLAN_REPORT_NEEDED, refineStepNames, repeatedStepNames, Step, type Config } from '../config/schema.js';
 import { formatIssues, formatPath, requiredErrorMap } from '../config/issues.js';
 import { ApolloError, ErrorCode } from '../errors.js';
 import type { GitMirror } from '../git/mirror.js';
@@ -32,11 +32,7 @@ const RepoPipeline = z.strictObject({
     })
     .optional(),
   destroy: Pipeline.extend({ steps: z.array(RepoStep).min(1).max(MAX_STEPS) }).optional(),
-}).superRefine((file, ctx) => {
-  for (const lane of laneStepGroups(file)) {
-    for (const problem of repeatedStepNames(lane)) ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
-  }
-});
+}).superRefine(refineStepNames);
 
 /** Keys of apollo.yml a repository file may not carry, and why. */
 const SERVER_ONLY = ['repository', 'channel', 'secrets', 'access', 'clouds', 'notifications', 'worker', 'pipeline'];

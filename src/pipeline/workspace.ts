@@ -27,6 +27,11 @@ if [ -n "$owner" ]; then chown -R -h -P -- "$owner" "$dir" || exit 12; fi`;
 
 const FAILED_TO: Record<number, string> = { 10: 'could not create the workspace', 11: 'could not check out', 12: 'could not hand the checkout to the step user' };
 
+/** Where a worker keeps its lanes' checkouts, under the state dir. */
+export function workspacesRoot(stateDir: string): string {
+  return join(resolve(stateDir), 'workspaces');
+}
+
 /** Checkouts being removed in the background (`discard`), which the worker's shutdown waits for. */
 const discarding = new Set<Promise<void>>();
 
@@ -122,10 +127,6 @@ export class Workspace {
 
   path(...parts: string[]): string {
     return join(this.dir, ...parts);
-  }
-
-  async remove(): Promise<void> {
-    await rm(this.dir, { recursive: true, force: true });
   }
 
   /**

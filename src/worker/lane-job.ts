@@ -1,10 +1,10 @@
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { rm } from 'node:fs/promises';
 import type { Step } from '../config/schema.js';
 import { runLane } from '../pipeline/lane-runner.js';
 import { RunLog } from '../pipeline/run-log.js';
 import { stepEnv } from '../pipeline/step-env.js';
-import { Workspace } from '../pipeline/workspace.js';
+import { Workspace, workspacesRoot } from '../pipeline/workspace.js';
 import type { LanePhase } from '../runs/run-store.js';
 import type { Lane, Run } from '../runs/run.js';
 import { cancelLane, failLane } from '../runs/lane.js';
@@ -103,26 +103,27 @@ export async function runLaneJob(services: WorkerDeps, job: LaneJob): Promise<La
   // opening; its failure is the lane's, where it is awaited below.
   const checkout = mirror
     .ensureCommit(run.sha)
-    .then(() => Workspace.create(join(resolve(settings.stateDir), 'workspaces'), `${run.id}-${logName}`, mirror.path, run.sha, job.sandbox ?? NO_SANDBOX));
+    .then(() => Workspace.create(workspacesRoot(settings.stateDir), `${run.id}-${logName}`, mirror.path, run.sha, job.sandbox ?? NO_SANDBOX));
   checkout.catch(() => undefined);
-  const discardCheckout = () =>
-    checkout.then(
+  // Leaving before the lane runs: no more cancels for it, and the checkout begun meanwhile goes.
+  const abandon = async () => {
+    registration.release();
+    await checkout.then(
       (made) => made.discard((err: unknown) => logger.warn({ err, runId: run.id }, 'could not remove the workspace')),
       () => undefined,
     );
+  };
   let cancelledBy: string | undefined;
   try {
     cancelledBy = await runs.cancelledBy(run.id, phase);
   } catch (err) {
-    registration.release();
-    await discardCheckout();
+    await abandon();
     throw err;
   }
   if (cancelledBy) {
-    registration.release();
-    await save(cancelLane(lane, cancelledBy, Date.now()));
-    // After the card says so: the checkout begun meanwhile may take a while to finish.
-    await discardCheckout();
+    // The card says so first: the checkout begun meanwhile may take a while to finish.
+    const saved = save(cancelLane(lane, cancelledBy, Date.now()));
+    await saved.finally(abandon);
     return lane;
   }
   const poll = setInterval(() => {
@@ -137,8 +138,7 @@ export async function runLaneJob(services: WorkerDeps, job: LaneJob): Promise<La
     await log.open();
   } catch (err) {
     clearInterval(poll);
-    registration.release();
-    await discardCheckout();
+    await abandon();
     throw err;
   }
   let logStored: Promise<void> | undefined;

@@ -1,4 +1,3 @@
-import { join, resolve } from 'node:path';
 import { Worker, type Job, type Processor } from 'bullmq';
 import { withLogContext } from '../logger.js';
 import { queueWait } from '../metrics/metrics.js';
@@ -12,7 +11,7 @@ import { EXPIRY_QUEUE, type ExpiryJobData } from '../queue/expiry-queue.js';
 import { createCloudProcessor, createDeployProcessor } from './cloud-processor.js';
 import { DEFAULT_STALL, watchStalls } from './stall-recovery.js';
 import { createSandbox, NO_SANDBOX, type StepSandbox } from '../pipeline/sandbox.js';
-import { Workspace } from '../pipeline/workspace.js';
+import { Workspace, workspacesRoot } from '../pipeline/workspace.js';
 
 export interface WorkerHandle {
   /** Where steps run, as proven by the start-up probe. */
@@ -76,7 +75,7 @@ export async function startWorkers(services: Services, options: WorkerOptions = 
   const resumed = await services.notifier.resumeSettling();
   if (resumed > 0) logger.info({ cards: resumed }, 'delivering final card states left by a stopped worker');
   // Checkouts a stopped worker had discarded but not yet deleted.
-  const swept = await Workspace.sweep(join(resolve(settings.stateDir), 'workspaces'), (err: unknown) => logger.warn({ err }, 'could not remove a discarded workspace'));
+  const swept = await Workspace.sweep(workspacesRoot(settings.stateDir), (err: unknown) => logger.warn({ err }, 'could not remove a discarded workspace'));
   if (swept > 0) logger.info({ workspaces: swept }, 'removing workspaces a stopped worker left');
   const workers = [
     // Builds only read: one retry after a lost worker is safe (and the card says so).
