@@ -6,26 +6,24 @@ import { runChild } from './child-process.js';
 import { ApolloError, ErrorCode } from '../errors.js';
 import { NO_SANDBOX, type StepSandbox } from './sandbox.js';
 import { within } from './within.js';
+import { cloneLocal } from '../git/local-clone.js';
 
 /** git's environment for local clones, built once. */
 const GIT_ENV = { GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', PATH: process.env.PATH ?? '/usr/bin:/bin' };
 
 /**
- * Makes a lane's checkout in one process (each process this worker starts costs a fork of the whole
- * worker, the largest cost of a short build): clone without checkout, objects copied and never
- * hard-linked (a step that owns its checkout must not own the mirror's files too), no template (a
- * checkout needs none of the sample hooks, and each file costs a create), the detached checkout of
- * the commit, then the checkout handed to the step user. A fixed script: the paths, the SHA and the
- * owner are positional arguments, never part of the script's text. `chown -R` does not follow
- * symlinks (-P is its default), and `-h` changes a link itself: a committed `up -> ../..` never leads
- * it outside the checkout. Exit 10: the clone failed, 11: the checkout, 12: the chown.
+ * Checks out the commit into a checkout made by `cloneLocal` (no index yet: git writes the whole
+ * tree), then hands it to the step user: one process from the worker (each process it starts costs a
+ * fork of the whole worker). A fixed script: the path, the SHA and the owner are positional
+ * arguments, never part of the script's text. `chown -R` does not follow symlinks (-P is its
+ * default), and `-h` changes a link itself: a committed `up -> ../..` never leads it outside the
+ * checkout. Exit 11: the checkout failed, 12: the chown.
  */
-const CHECKOUT = `dir=$1 mirror=$2 sha=$3 owner=$4
-git clone --quiet --no-checkout --no-hardlinks --template= -- "$mirror" "$dir" || exit 10
+const CHECKOUT = `dir=$1 sha=$2 owner=$3
 git -C "$dir" -c advice.detachedHead=false checkout --quiet --detach "$sha" || exit 11
 if [ -n "$owner" ]; then chown -R -h -P -- "$owner" "$dir" || exit 12; fi`;
 
-const FAILED_TO: Record<number, string> = { 10: 'could not create the workspace', 11: 'could not check out', 12: 'could not hand the checkout to the step user' };
+const FAILED_TO: Record<number, string> = { 11: 'could not check out', 12: 'could not hand the checkout to the step user' };
 
 /** Where a worker keeps its lanes' checkouts, under the state dir. */
 export function workspacesRoot(stateDir: string): string {
@@ -68,7 +66,14 @@ export class Workspace {
     const owner = sandbox.owner ? `${sandbox.owner.uid}:${sandbox.owner.gid}` : '';
     // Started without execa (child-process.ts: this is a per-lane process); a checkout outliving a
     // dying worker ends by itself.
-    const made = await runChild('sh', ['-c', CHECKOUT, 'apollo-checkout', dir, mirrorPath, sha, owner], { env: GIT_ENV });
+    try {
+      await cloneLocal(mirrorPath, dir);
+    } catch (err) {
+      await rm(dir, { recursive: true, force: true });
+      if (err instanceof ApolloError) throw err;
+      throw new ApolloError(ErrorCode.GitFailed, `could not create the workspace: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+    const made = await runChild('sh', ['-c', CHECKOUT, 'apollo-checkout', dir, sha, owner], { env: GIT_ENV });
     if (made.exitCode !== 0) {
       await rm(dir, { recursive: true, force: true });
       const what = FAILED_TO[made.exitCode ?? 0] ?? 'could not create the workspace';
