@@ -34,7 +34,7 @@ export function stopGroup(pid: number, graceMs: number): void {
 /**
  * Whether `pid` on this host is still a step's process group: its leader is a sandbox's `bwrap` or
  * an unsandboxed step's `bash`, or, once the sandbox's launcher has gone (it ends on the SIGTERM
- * that starts a grace period), the group still holds the sandbox's PID 1. A pid read back from Redis
+ * that starts a grace period), the group still holds the sandbox's PID 1 (`sh`). A pid read back from Redis
  * is only a claim: a lost worker's leftovers are stopped only when the claim checks out, never pid 1
  * or an unrelated process.
  */
@@ -45,7 +45,7 @@ export function isStepGroup(pid: number): boolean {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const member = processInfo(Number(entry));
-    if (member?.pgrp === pid && member.sandboxed && (member.program === 'bwrap' || member.program === 'bash')) return true;
+    if (member?.pgrp === pid && member.sandboxed && (member.program === 'bwrap' || member.program === 'sh')) return true;
   }
   return false;
 }

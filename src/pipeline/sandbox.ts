@@ -143,7 +143,7 @@ class NamespaceSandbox implements StepSandbox {
         ...parents, '--bind', workspaceDir, workspaceDir,
         ...hide,
         '--chdir', cwd,
-        '--', 'bash', '-c', SANDBOX_INIT, 'apollo-sandbox', script, String(uid), String(gid),
+        '--', 'sh', '-c', SANDBOX_INIT, 'apollo-sandbox', script, String(uid), String(gid),
         ...assignments, `HOME=${join(state, 'home')}`, `TMPDIR=${join(state, 'tmp')}`, `${SANDBOX_MARK}=namespaces`,
       ],
       env: { ...ROOT_ENV },
