@@ -28,6 +28,19 @@ const PROFILE_DIR = process.argv.includes('--profile') ? resolve(process.argv[pr
 const PLAN = QUICK
   ? { ackRounds: 3, ackRequests: 200, throughputRounds: 1, cardRounds: 5, deployRounds: 1, bigRounds: 1, stepRounds: 1 }
   : { ackRounds: 7, ackRequests: 800, throughputRounds: 5, cardRounds: 15, deployRounds: 5, bigRounds: 5, stepRounds: 5 };
+/**
+ * `--rounds throughput=6,ack=0`: another number of rounds for some parts (`ack`, `throughput`, `card`,
+ * `deploy`, `big`, `step`); a part with none is left out of the table. For comparing one figure
+ * between two builds in the same minutes, without the whole run.
+ */
+if (process.argv.includes('--rounds')) {
+  for (const pair of (process.argv[process.argv.indexOf('--rounds') + 1] ?? '').split(',')) {
+    const [part, count] = pair.split('=');
+    const key = `${part}Rounds` as keyof typeof PLAN;
+    if (!(key in PLAN) || !/^\d+$/.test(count ?? '')) throw new Error(`--rounds: ${pair}? say part=N, parts: ack, throughput, card, deploy, big, step`);
+    PLAN[key] = Number(count);
+  }
+}
 const CONCURRENCY = 16;
 const BUILDS_AT_ONCE = 30;
 const SECRET = 'bench-signing-secret';
@@ -203,15 +216,23 @@ try {
   const buildQueue = new Queue(BUILD_QUEUE, { connection: createRedis(redisUrl, 'blocking'), prefix: keys.bullPrefix });
   await buildQueue.pause();
   const ackRounds = { help: [[], []] as number[][], build: [[], []] as number[][] };
+  // CPU per request (the process's own, warm-up included): steadier than a p99 on a busy host.
+  const ackCpu = { help: [[], []] as number[][], build: [[], []] as number[][] };
   for (let round = 0; round < PLAN.ackRounds; round++) {
     for (const port of round % 2 === 0 ? [WEB_PORT, BOLT_PORT] : [BOLT_PORT, WEB_PORT]) {
       const side = port === WEB_PORT ? 0 : 1;
+      const pid = side === 0 ? web.pid : bolt.pid;
+      const perRequest = (before: number) => (cpuTimes(pid).self - before) / (PLAN.ackRequests + ACK_WARMUP);
+      let cpu = cpuTimes(pid).self;
       ackRounds.help[side]!.push(percentile(await ackLoad(port, () => 'help'), 99));
+      ackCpu.help[side]!.push(perRequest(cpu));
       const posted = slack.callsOf('chat.postMessage').length;
+      cpu = cpuTimes(pid).self;
       ackRounds.build[side]!.push(percentile(await ackLoad(port, (i) => `build ${shas.noop[i % shas.noop.length]!}`, `C0ACK${round}X`), 99));
       // The next load starts once this burst's messages are all posted (apollo's cards, the floor's
       // messages): acks measured while a process still works off the last burst would measure that.
       await allPosted(posted + PLAN.ackRequests + ACK_WARMUP);
+      ackCpu.build[side]!.push(perRequest(cpu));
     }
     log(`ack round ${round + 1}/${PLAN.ackRounds}: help p99 ${ackRounds.help[0]!.at(-1)!.toFixed(1)} / ${ackRounds.help[1]!.at(-1)!.toFixed(1)} ms, build p99 ${ackRounds.build[0]!.at(-1)!.toFixed(1)} / ${ackRounds.build[1]!.at(-1)!.toFixed(1)} ms`);
   }
@@ -225,6 +246,10 @@ try {
   };
   figures.push(ackFigure('`/apollo help` ack p99 (c = 16)', ackRounds.help, 'bare Bolt', 1.2));
   figures.push(ackFigure('`/apollo build <sha>` ack p99 (c = 16)', ackRounds.build, 'Bolt that acks and posts', 1.3));
+  if (PLAN.ackRounds > 0) {
+    const ms = (values: number[]) => `${median(values).toFixed(2)} ms`;
+    extra.push(`CPU per request of the ack rounds (medians; a build's until its card is posted): apollo web help ${ms(ackCpu.help[0]!)}, build ${ms(ackCpu.build[0]!)}; bare Bolt ${ms(ackCpu.help[1]!)}, Bolt that acks and posts ${ms(ackCpu.build[1]!)}.`);
+  }
   extra.push(`Web RSS after the ack rounds: ${(groupRss(web.pid) / MB).toFixed(0)} MB (group), bare Bolt ${(groupRss(bolt.pid) / MB).toFixed(0)} MB.`);
 
   // --- Builds at once --------------------------------------------------------------------------
@@ -407,11 +432,13 @@ if (failure) {
 
 const minutes = (performance.now() - began) / 60_000;
 console.log(`# apollo-chatops bench (${QUICK ? 'quick' : 'full'}, ${minutes.toFixed(1)} min, ${new Date().toISOString()})\n`);
-console.log(table(figures));
+// Parts given no rounds (--rounds) have no figures.
+const measured = figures.filter((f) => !Number.isNaN(f.apollo));
+console.log(table(measured));
 console.log(`\nMedians of alternated rounds; ratio = apollo / floor. Acks: ${PLAN.ackRequests} requests per round at c = ${CONCURRENCY}, p99 per round.\n`);
 for (const line of extra) console.log(`- ${line}`);
 console.log('\n## Rounds\n');
-console.log(roundsTable(figures));
+console.log(roundsTable(measured));
 if (process.argv.includes('--micro')) {
   const { microBench } = await import('./micro.js');
   await microBench();
