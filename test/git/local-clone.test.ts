@@ -35,7 +35,7 @@ describe('cloneLocal', () => {
     await repo.tag('light');
     // A mirror as GitMirror makes it (branches and tags), with a quote in its path; then a fetch
     // that leaves some refs loose and some packed.
-    mirror = join(root, 'mir"ror.git');
+    mirror = join(root, 'mir"ror\\.git');
     await execa('git', ['clone', '--quiet', '--mirror', repo.path, mirror]);
     await git(mirror, 'pack-refs', '--all');
     await repo.commit({ 'new.txt': 'three\n' }, 'three');
@@ -57,6 +57,11 @@ describe('cloneLocal', () => {
     expect(await refs(ours)).toContain('refs/remotes/origin/feature/x');
     expect(await git(ours, 'symbolic-ref', 'HEAD')).toBe(await git(theirs, 'symbolic-ref', 'HEAD'));
     expect(await git(ours, 'config', 'remote.origin.url')).toBe(mirror);
+    const config = async (dir: string) => (await git(dir, 'config', '--list', '--local')).split('\n').sort();
+    expect(await config(ours)).toEqual(await config(theirs));
+    expect(await config(ours)).toContain('branch.main.merge=refs/heads/main');
+    // Nothing that runs on a checkout (the checkout runs as root): no hooks, no hooksPath.
+    await expect(lstat(join(ours, '.git/hooks'))).rejects.toMatchObject({ code: 'ENOENT' });
 
     for (const dir of [ours, theirs]) await git(dir, '-c', 'advice.detachedHead=false', 'checkout', '--quiet', '--detach', head);
     expect(await git(ours, 'status', '--porcelain')).toBe('');
@@ -90,6 +95,68 @@ describe('cloneLocal', () => {
     const names = await refs(dir);
     expect(names).not.toMatch(/bad name|main\.lock|origin\/symbolic/);
     expect(names).toContain('refs/remotes/origin/main');
+  });
+
+  it('names a branch at the mirror\'s commit when the mirror\'s HEAD is detached, as git clone does', async () => {
+    const detached = join(root, 'detached.git');
+    await execa('git', ['clone', '--quiet', '--mirror', repo.path, detached]);
+    await git(detached, 'update-ref', '--no-deref', 'HEAD', first);
+    await git(detached, 'branch', '-f', 'main', first);
+    const ours = join(root, 'from-detached');
+    await cloneLocal(detached, ours);
+    expect(await git(ours, 'symbolic-ref', 'HEAD')).toBe('refs/heads/main');
+    expect(await git(ours, 'rev-parse', 'refs/heads/main')).toBe(first);
+  });
+
+  it('carries a SHA-256 repository\'s object format, and refuses an extension it cannot copy', async () => {
+    const src = join(root, 'sha256-src');
+    await execa('git', ['init', '--quiet', '--object-format=sha256', '--initial-branch=main', src]);
+    await writeFile(join(src, 'f'), 'x\n');
+    await git(src, 'add', 'f');
+    await git(src, 'commit', '--quiet', '-m', 'sha256');
+    const sha = await git(src, 'rev-parse', 'HEAD');
+    expect(sha).toHaveLength(64);
+    const dir = join(root, 'from-sha256');
+    await cloneLocal(src, dir);
+    await git(dir, '-c', 'advice.detachedHead=false', 'checkout', '--quiet', '--detach', sha);
+    expect(await git(dir, 'rev-parse', 'HEAD')).toBe(sha);
+
+    const odd = join(root, 'reftable.git');
+    await execa('git', ['clone', '--quiet', '--mirror', repo.path, odd]);
+    await git(odd, 'config', 'extensions.refStorage', 'reftable');
+    await expect(cloneLocal(odd, join(root, 'from-reftable'))).rejects.toMatchObject({ code: 'apollo_git_failed', message: expect.stringContaining('extension refstorage') });
+  });
+
+  it('copies a mirror that is fetched into and repacked meanwhile, or says it could not: never refs to missing objects', async () => {
+    const busy = join(root, 'busy');
+    await mkdir(busy);
+    const src = join(busy, 'src');
+    await execa('git', ['clone', '--quiet', repo.path, src]);
+    const moving = join(busy, 'mirror.git');
+    await execa('git', ['clone', '--quiet', '--mirror', src, moving]);
+    // A writer that commits, moves a branch, fetches it as a new pack, repacks and packs the refs,
+    // over and over, as other lanes' fetches and git's maintenance do to a live mirror.
+    const writer = execa('sh', ['-c', `i=0; while :; do i=$((i+1)); echo $i > src/g; git -C src add g; git -C src commit -qm n$i; git -C src branch -f moving; git -C mirror.git -c fetch.unpackLimit=1 -c gc.auto=0 fetch -q origin '+refs/heads/*:refs/heads/*'; git -C mirror.git repack -qad; git -C mirror.git pack-refs --all; done`], { cwd: busy, env: ENV, reject: false, detached: true });
+    let copied = 0;
+    try {
+      for (let i = 0; i < 40; i++) {
+        const dir = join(busy, `c${i}`);
+        const made = await cloneLocal(moving, dir).then(() => true, (err: unknown) => {
+          expect(err).toMatchObject({ code: 'apollo_git_failed' });
+          return false;
+        });
+        if (!made) continue;
+        copied++;
+        const names = await refs(dir);
+        expect(names).toContain('refs/remotes/origin/main');
+        const check = await execa('git', ['cat-file', '--batch-check'], { cwd: dir, input: names.split('\n').map((line) => line.split(' ')[1]).join('\n') });
+        expect(check.stdout).not.toContain('missing');
+      }
+    } finally {
+      process.kill(-writer.pid!, 'SIGKILL');
+      await writer;
+    }
+    expect(copied).toBeGreaterThan(20);
   });
 
   it('fails with a typed error when the source is not a repository', async () => {
