@@ -119,7 +119,9 @@ export function createServices(
   // Commands issued in one tick of the event loop go out in one write (ioredis's auto-pipelining):
   // a build request issues about fourteen, and each write to Redis's socket is a system call that
   // costs more than the command. Not for BullMQ's connections, whose scripts' authors advise
-  // against it.
+  // against it. An auto-pipelined command goes out at the end of the tick, so a `multi()` issued
+  // in the same tick can overtake it: await a command before a transaction that depends on it
+  // (every caller does; see RunStore.create, UserLimits, MessageSync).
   const redis = createRedis(settings.redisUrl, kind, { enableAutoPipelining: true });
   const runs = new RunStore(redis, keys);
   // Counted: calls by method and outcome, HTTP attempts by status (apollo_slack_api_*).

@@ -45,7 +45,8 @@ export function isStepGroup(pid: number): boolean {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const member = processInfo(Number(entry));
-    if (member?.pgrp === pid && member.sandboxed && (member.program === 'bwrap' || member.program === 'sh')) return true;
+    // PID 1 is `sh`; a worker of the version before ran it as `bash`, and its leftovers are recognised too.
+    if (member?.pgrp === pid && member.sandboxed && (member.program === 'bwrap' || member.program === 'sh' || member.program === 'bash')) return true;
   }
   return false;
 }
