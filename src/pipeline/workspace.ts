@@ -7,6 +7,7 @@ import { ApolloError, ErrorCode } from '../errors.js';
 import { NO_SANDBOX, type StepSandbox } from './sandbox.js';
 import { within } from './within.js';
 import { cloneLocal } from '../git/local-clone.js';
+import { TrashBin } from './trash-bin.js';
 
 /** git's environment for local clones, built once. */
 const GIT_ENV = { GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', PATH: process.env.PATH ?? '/usr/bin:/bin' };
@@ -30,22 +31,14 @@ export function workspacesRoot(stateDir: string): string {
   return join(resolve(stateDir), 'workspaces');
 }
 
-/** Checkouts being removed in the background (`discard`), which the worker's shutdown waits for. */
-const discarding = new Set<Promise<void>>();
+/** Discarded checkouts, deleted in the background in batches (see TrashBin). */
+const trash = new TrashBin();
+
+/** Checkouts being deleted in place (their rename failed), which the worker's shutdown waits for. */
+const removingInPlace = new Set<Promise<void>>();
 
 /** The name prefix of a discarded checkout, beside the live ones under the workspaces root. */
 const DISCARDED = '.discarded-';
-
-/**
- * Deletes a tree in the background, counted in `discarding`. A step's last processes may still write
- * in it for their grace period: a directory that is not empty yet is tried again.
- */
-function removeTree(path: string, onError: (err: unknown) => void): Promise<void> {
-  const removal = rm(path, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 }).catch(onError);
-  discarding.add(removal);
-  void removal.finally(() => discarding.delete(removal));
-  return removal;
-}
 
 /** A fresh checkout of one commit for one lane of one run; removed when the lane ends. */
 export class Workspace {
@@ -136,24 +129,30 @@ export class Workspace {
 
   /**
    * Removes the checkout without holding up the lane's job: it is renamed out of the way at once (its
-   * name is free for a retry of the same lane), and the tree is deleted in the background. A removal
-   * is a walk of the whole tree (8 ms of a short build here; seconds for a deploy's providers).
-   * `Workspace.discarded()` waits for the walks still going.
+   * name is free for a retry of the same lane) and put in the trash bin, which deletes it in the
+   * background with others (a deletion is a walk of the whole tree: seconds for a deploy's
+   * providers). `Workspace.discarded()` waits for the deletions still due.
    */
   async discard(onError: (err: unknown) => void = () => undefined): Promise<void> {
-    const trash = join(dirname(this.dir), `${DISCARDED}${randomUUID()}`);
-    const renamed = await rename(this.dir, trash).then(
-      () => true,
-      () => false,
-    );
-    const removal = removeTree(renamed ? trash : this.dir, onError);
-    // Without the rename (it failed), the name is free only once the tree is gone.
-    if (!renamed) await removal;
+    const renamed = join(dirname(this.dir), `${DISCARDED}${randomUUID()}`);
+    if (
+      await rename(this.dir, renamed).then(
+        () => true,
+        () => false,
+      )
+    ) {
+      trash.add(renamed, onError);
+      return;
+    }
+    // Without the rename the name is free only once the tree is gone: deleted here, and waited for.
+    const removal = rm(this.dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 }).catch(onError);
+    removingInPlace.add(removal);
+    await removal.finally(() => removingInPlace.delete(removal));
   }
 
-  /** Resolves once every background removal (`discard`, `sweep`) of this process has ended. */
+  /** Resolves once every background deletion (`discard`, `sweep`) of this process has ended. */
   static async discarded(): Promise<void> {
-    while (discarding.size > 0) await Promise.all([...discarding]);
+    await Promise.all([trash.empty(), ...removingInPlace]);
   }
 
   /**
@@ -163,7 +162,7 @@ export class Workspace {
   static async sweep(root: string, onError: (err: unknown) => void = () => undefined): Promise<number> {
     const names = await readdir(root).catch(() => [] as string[]);
     const left = names.filter((name) => name.startsWith(DISCARDED));
-    for (const name of left) void removeTree(join(root, name), onError);
+    for (const name of left) trash.add(join(root, name), onError);
     return left.length;
   }
 }
