@@ -152,7 +152,10 @@ export class Workspace {
 
   /** Resolves once every background deletion (`discard`, `sweep`) of this process has ended. */
   static async discarded(): Promise<void> {
-    await Promise.all([trash.empty(), ...removingInPlace]);
+    const inPlace = async () => {
+      while (removingInPlace.size > 0) await Promise.all([...removingInPlace]);
+    };
+    await Promise.all([trash.empty(), inPlace()]);
   }
 
   /**

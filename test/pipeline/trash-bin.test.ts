@@ -7,6 +7,24 @@ import { runChild } from '../../src/pipeline/child-process.js';
 
 const gone = (path: string) => lstat(path).then(() => false, () => true);
 
+const rmTrees: RemoveTrees = (paths) => runChild('rm', ['-rf', '--', ...paths], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+
+/** A remover that waits at a gate the test opens, then deletes for real; it records each call. */
+function gated(): { remove: RemoveTrees; calls: string[][]; entered: Promise<void>; open: () => void } {
+  const calls: string[][] = [];
+  let open!: () => void;
+  let enter!: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  const entered = new Promise<void>((resolve) => (enter = resolve));
+  const remove: RemoveTrees = async (paths) => {
+    calls.push(paths);
+    enter();
+    await gate;
+    return rmTrees(paths);
+  };
+  return { remove, calls, entered, open };
+}
+
 describe('TrashBin', () => {
   let root: string;
 
@@ -29,7 +47,7 @@ describe('TrashBin', () => {
     const calls: string[][] = [];
     const remove: RemoveTrees = (paths) => {
       calls.push(paths);
-      return runChild('rm', ['-rf', '--', ...paths], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+      return rmTrees(paths);
     };
     const bin = new TrashBin({ delayMs: 60_000, remove });
     const trees = await Promise.all(['one', 'two', 'three'].map(tree));
@@ -57,7 +75,7 @@ describe('TrashBin', () => {
       calls++;
       return { exitCode: 1, signal: null, stderr: `rm: cannot remove '${path}/a': Directory not empty\n` };
     };
-    const bin = new TrashBin({ delayMs: 60_000, attempts: 3, remove: failing });
+    const bin = new TrashBin({ delayMs: 5, attempts: 3, remove: failing });
     bin.add(path, (err) => errors.push(err));
     await bin.empty();
     expect(calls).toBe(3);
@@ -74,10 +92,78 @@ describe('TrashBin', () => {
       if (paths.includes(fine)) await rm(fine, { recursive: true });
       return { exitCode: 1, signal: null, stderr: 'rm: cannot remove: Directory not empty' };
     };
-    const bin = new TrashBin({ delayMs: 60_000, attempts: 2, remove });
+    const bin = new TrashBin({ delayMs: 5, attempts: 2, remove });
     bin.add(fine, (err) => errors.push(['fine', err]));
     bin.add(stuck, (err) => errors.push(['stuck', err]));
     await bin.empty();
     expect(errors.map(([which]) => which)).toEqual(['stuck']);
+  });
+
+  it('deletes a tree put in while an rm runs once that rm has ended, on its own', async () => {
+    const { remove, calls, entered, open } = gated();
+    const bin = new TrashBin({ delayMs: 5, remove });
+    const first = await tree('first');
+    bin.add(first);
+    await entered;
+    const second = await tree('second');
+    bin.add(second);
+    open();
+    await expect.poll(() => gone(second), { timeout: 10_000 }).toBe(true);
+    expect(await gone(first)).toBe(true);
+    expect(calls).toEqual([[first], [second]]);
+  });
+
+  it('emptying waits for an rm its timer started', async () => {
+    const { remove, entered, open } = gated();
+    const bin = new TrashBin({ delayMs: 5, remove });
+    const path = await tree('timer');
+    bin.add(path);
+    await entered;
+    let emptied = false;
+    const emptying = bin.empty().then(() => (emptied = true));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(emptied).toBe(false);
+    open();
+    await emptying;
+    expect(await gone(path)).toBe(true);
+  });
+
+  it('tries a tree again on its timer after an rm that left it', async () => {
+    const path = await tree('again');
+    const errors: unknown[] = [];
+    let calls = 0;
+    const remove: RemoveTrees = (paths) => (++calls === 1 ? Promise.resolve({ exitCode: 1, signal: null, stderr: 'rm: Directory not empty' }) : rmTrees(paths));
+    const bin = new TrashBin({ delayMs: 5, remove });
+    bin.add(path, (err) => errors.push(err));
+    await expect.poll(() => gone(path), { timeout: 10_000 }).toBe(true);
+    expect(calls).toBe(2);
+    expect(errors).toEqual([]);
+  });
+
+  it('a listener that throws costs the other trees nothing', async () => {
+    const one = await tree('one');
+    const two = await tree('two');
+    const reported: string[] = [];
+    const failing: RemoveTrees = async () => ({ exitCode: 1, signal: null, stderr: 'rm: Directory not empty' });
+    const bin = new TrashBin({ delayMs: 5, attempts: 1, remove: failing });
+    bin.add(one, () => {
+      reported.push('one');
+      throw new Error('a listener that throws');
+    });
+    bin.add(two, () => reported.push('two'));
+    await bin.empty();
+    expect(reported).toEqual(['one', 'two']);
+  });
+
+  it('splits a large bin into several rm commands (a command line has a length limit)', async () => {
+    const calls: number[] = [];
+    const remove: RemoveTrees = async (paths) => {
+      calls.push(paths.length);
+      return { exitCode: 0, signal: null, stderr: '' };
+    };
+    const bin = new TrashBin({ delayMs: 60_000, remove });
+    for (let i = 0; i < 1200; i++) bin.add(join(root, `.discarded-${i}`));
+    await bin.empty();
+    expect(calls).toEqual([500, 500, 200]);
   });
 });
