@@ -2,6 +2,7 @@ import { constants } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ApolloError, ErrorCode } from '../errors.js';
+import { looseRefNames } from './loose-refs.js';
 
 /**
  * A ref name of the namespaces a mirror holds, as git allows it: no control character, space or
@@ -153,9 +154,8 @@ async function gitDirOf(path: string): Promise<string> {
  */
 async function refsOf(gitDir: string): Promise<Map<string, string>> {
   const refs = new Map<string, string>();
-  const loose = await Promise.all(['refs/heads', 'refs/tags'].map((ns) => filesUnder(gitDir, ns)));
   await Promise.all(
-    loose.flat().map(async (name) => {
+    (await looseRefNames(gitDir)).map(async (name) => {
       if (!isRefName(name)) return;
       const sha = (await readFile(join(gitDir, name), 'utf8').catch(() => '')).trim();
       if (OBJECT_NAME.test(sha)) refs.set(name, sha);
@@ -167,19 +167,6 @@ async function refsOf(gitDir: string): Promise<Map<string, string>> {
     if (sha && name && OBJECT_NAME.test(sha) && isRefName(name) && !refs.has(name)) refs.set(name, sha);
   }
   return refs;
-}
-
-/** Paths (relative to `root`, `/`-separated) of the regular files under `root/dir`. */
-async function filesUnder(root: string, dir: string): Promise<string[]> {
-  const entries = await readdir(join(root, dir), { withFileTypes: true }).catch(() => []);
-  const found = await Promise.all(
-    entries.map(async (entry) => {
-      const path = `${dir}/${entry.name}`;
-      if (entry.isDirectory()) return filesUnder(root, path);
-      return entry.isFile() ? [path] : [];
-    }),
-  );
-  return found.flat();
 }
 
 /**

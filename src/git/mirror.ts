@@ -1,4 +1,4 @@
-import { mkdir, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { createHash, randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
@@ -6,6 +6,7 @@ import { execa } from 'execa';
 import { ApolloError, ErrorCode } from '../errors.js';
 import { isSha } from './ref.js';
 import { CatFileBatch, type ObjectInfo, type ObjectRead } from './cat-file-batch.js';
+import { looseRefNames } from './loose-refs.js';
 
 export interface CommitInfo {
   sha: string;
@@ -336,16 +337,7 @@ async function refsDigest(gitDir: string): Promise<string> {
   try {
     hash.update(await readFile(join(gitDir, 'HEAD')));
     hash.update(await readFile(join(gitDir, 'packed-refs')).catch(() => Buffer.alloc(0)));
-    const pending = ['refs/heads', 'refs/tags'];
-    while (pending.length > 0) {
-      const dir = pending.pop()!;
-      const entries = await readdir(join(gitDir, dir), { withFileTypes: true }).catch(() => []);
-      for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
-        const name = `${dir}/${entry.name}`;
-        if (entry.isDirectory()) pending.push(name);
-        else hash.update(`\0${name}\0`).update(await readFile(join(gitDir, name)));
-      }
-    }
+    for (const name of await looseRefNames(gitDir)) hash.update(`\0${name}\0`).update(await readFile(join(gitDir, name)));
   } catch {
     return '';
   }

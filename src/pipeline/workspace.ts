@@ -9,7 +9,7 @@ import { within } from './within.js';
 import { cloneLocal } from '../git/local-clone.js';
 import { TrashBin } from './trash-bin.js';
 
-/** git's environment for local clones, built once. */
+/** git's environment for the checkout, built once. */
 const GIT_ENV = { GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', PATH: process.env.PATH ?? '/usr/bin:/bin' };
 
 /**
@@ -34,9 +34,6 @@ export function workspacesRoot(stateDir: string): string {
 /** Discarded checkouts, deleted in the background in batches (see TrashBin). */
 const trash = new TrashBin();
 
-/** Checkouts being deleted in place (their rename failed), which the worker's shutdown waits for. */
-const removingInPlace = new Set<Promise<void>>();
-
 /** The name prefix of a discarded checkout, beside the live ones under the workspaces root. */
 const DISCARDED = '.discarded-';
 
@@ -57,8 +54,6 @@ export class Workspace {
     await rm(dir, { recursive: true, force: true });
     await mkdir(resolve(dir, '..'), { recursive: true });
     const owner = sandbox.owner ? `${sandbox.owner.uid}:${sandbox.owner.gid}` : '';
-    // Started without execa (child-process.ts: this is a per-lane process); a checkout outliving a
-    // dying worker ends by itself.
     try {
       await cloneLocal(mirrorPath, dir);
     } catch (err) {
@@ -66,6 +61,8 @@ export class Workspace {
       if (err instanceof ApolloError) throw err;
       throw new ApolloError(ErrorCode.GitFailed, `could not create the workspace: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
+    // Started without execa (child-process.ts: this is a per-lane process); a checkout outliving a
+    // dying worker ends by itself.
     const made = await runChild('sh', ['-c', CHECKOUT, 'apollo-checkout', dir, sha, owner], { env: GIT_ENV });
     if (made.exitCode !== 0) {
       await rm(dir, { recursive: true, force: true });
@@ -144,18 +141,14 @@ export class Workspace {
       trash.add(renamed, onError);
       return;
     }
-    // Without the rename the name is free only once the tree is gone: deleted here, and waited for.
-    const removal = rm(this.dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 }).catch(onError);
-    removingInPlace.add(removal);
-    await removal.finally(() => removingInPlace.delete(removal));
+    // Without the rename the name is free only once the tree is gone: deleted here, and waited for
+    // (by the lane's job, which the worker's shutdown waits for).
+    await rm(this.dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 }).catch(onError);
   }
 
   /** Resolves once every background deletion (`discard`, `sweep`) of this process has ended. */
   static async discarded(): Promise<void> {
-    const inPlace = async () => {
-      while (removingInPlace.size > 0) await Promise.all([...removingInPlace]);
-    };
-    await Promise.all([trash.empty(), inPlace()]);
+    await trash.empty();
   }
 
   /**
